@@ -1,0 +1,102 @@
+// dialup::hwsim::simulator — a simulated telephone exchange with simulated Hayes/V.250
+// modems, each attached to a real pty (and optionally a stable symlink), driven by an
+// Asio executor.
+//
+// This header is the contract between hw-sim and everything that uses it (the engine's
+// integration tests, `dialup dial --sim`, `dialup-sim`). hw-sim never depends on the
+// engine or the drivers: they meet only through the pty, as real hardware would.
+//
+// Thread safety: every public member function may be called from any thread, including
+// from handlers running on the simulator's executor. The simulator does all its I/O and
+// timing on the executor given to the constructor; that executor's io_context must be
+// running for the modems to answer.
+//
+// Lifetime: the destructor (or shutdown()) closes every pty master and removes every
+// symlink the simulator created. shutdown() must be called from a thread that is not
+// running the simulator's executor, or the executor must be stopped already.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <utility>  // must precede Asio in C++20 with Boost 1.74
+#include <boost/asio/any_io_executor.hpp>
+
+namespace dialup::hwsim {
+
+struct simulator_options {
+  // 1.0 = real time; 0.1 = every simulated delay (dial tone, DTMF digits, ringing cadence,
+  // handshake, S7, S10, escape guard time, data pacing) takes a tenth of its real length;
+  // 0 = as fast as possible (delays are zero; see the README for what that means for +++).
+  double time_scale = 1.0;
+  // If not empty, modem i is also reachable through the symlink PREFIX<i>
+  // (for example "/tmp/dialup-sim-" gives /tmp/dialup-sim-0, /tmp/dialup-sim-1, ...).
+  std::string link_prefix;
+  // Vendor personality of every modem: "generic" (Hayes), "usr", "conexant", "cellular".
+  std::string personality = "generic";
+  // Load the built-in number plan (see default_scenario()).
+  bool builtin_scenario = true;
+};
+
+// What a modem is doing right now, as the exchange and the interpreter see it.
+enum class modem_mode {
+  command,         // on-hook, command state
+  off_hook_idle,   // off-hook in command state (ATH1, or D...; finished)
+  dialing,         // dialing / waiting for carrier
+  ringing,         // incoming call ringing
+  answering,       // ATA / auto-answer, handshake in progress
+  online_data,     // connected, data state
+  online_command,  // connected, after +++ (call still up)
+};
+
+class simulator {
+ public:
+  simulator(boost::asio::any_io_executor ex, simulator_options options = {});
+  ~simulator();
+  simulator(const simulator&) = delete;
+  simulator& operator=(const simulator&) = delete;
+
+  // Creates one more simulated modem on a new pty. Returns its index (0, 1, 2, ...).
+  // Its own number on the exchange is "5551000" + index ("5551000", "5551001", ...).
+  std::size_t add_modem();
+
+  std::size_t modem_count() const;
+  std::string pty_path(std::size_t index) const;     // e.g. "/dev/pts/7" (the slave end)
+  std::string link_path(std::size_t index) const;    // "" if no link_prefix
+  std::string own_number(std::size_t index) const;   // "5551000" + index
+
+  // Inspection.
+  bool off_hook(std::size_t index) const;  // true while the modem holds the line
+  modem_mode mode(std::size_t index) const;
+
+  // Line conditions and faults, per modem.
+  void set_dial_tone(std::size_t index, bool present);   // false: NO DIALTONE (X2/X4)
+  void set_silent(std::size_t index, bool silent);       // true: reads and ignores every byte
+  void drop_carrier(std::size_t index);                  // remote side of a call hangs up now
+
+  // Stops every timer, closes every pty master, removes every symlink. Idempotent.
+  void shutdown();
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+// The built-in number plan, one line per number, as dialup-sim --print-default-scenario
+// prints it:
+//   5550100  answers after one ring at 33600, echoes data
+//   5550102  text login service (user demo, password demo)
+//   5550110  busy
+//   5550120  rings, never answers
+//   5550130  a voice answers
+//   5550140  answers at 33600, carrier drops after 10 s
+//   5550150  noisy line
+//   5551000+i  simulated modem i
+std::string default_scenario();
+
+}  // namespace dialup::hwsim
