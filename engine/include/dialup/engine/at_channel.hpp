@@ -1,0 +1,168 @@
+// dialup::at_channel — one modem's command channel: AT commands one at a time, replies
+// classified by the profile's response table, unsolicited lines routed to a subscriber,
+// and after CONNECT the same port as a raw data stream.
+//
+// The rules it keeps (STYLE.md, peers.md §2.2):
+// - one command at a time; further commands wait in a queue;
+// - a command's timeout is armed only after its write has completed;
+// - the echo of the command (E1) is recognised and dropped, never taken for a reply;
+// - RING and other unsolicited lines never complete a command;
+// - after a timeout or a cancelled command, input is drained until the modem has been
+//   quiet for `resync_quiet` before the next command is written, so a late reply is never
+//   taken as the next command's answer; `max_consecutive_timeouts` timeouts in a row
+//   declare the port unresponsive (every later command fails with device_not_ready).
+//
+// Threading: not thread-safe. Every member function must be called on the executor given
+// to the constructor (the engine's strand), and every handler runs there, never inside the
+// initiating call.
+//
+// Errors given to command handlers: std::errc::timed_out (no final reply in time),
+// asio::error::operation_aborted (cancel()), ras_error::device_not_ready (declared
+// unresponsive), or the transport's error (EOF/EIO when the device vanished).
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "dialup/engine/at_parser.hpp"
+#include "dialup/engine/detail/asio.hpp"
+#include "dialup/engine/transport.hpp"
+
+namespace dialup {
+
+struct at_reply {
+  response_line final;                    // the final result (OK, CONNECT, BUSY, ...)
+  std::vector<response_line> information; // information text, in order
+  std::vector<response_line> progress;    // CARRIER / PROTOCOL / COMPRESSION / +MCR ...
+};
+
+struct at_command_options {
+  std::chrono::milliseconds timeout{3000};
+  bool numeric_codes = false;  // accept V0 numeric result codes for this command
+};
+
+class at_channel : public std::enable_shared_from_this<at_channel> {
+ public:
+  using command_handler = std::function<void(std::error_code, at_reply)>;
+  using line_handler = std::function<void(const response_line&)>;
+  using trace_handler = std::function<void(char direction, std::string_view bytes)>;
+  using error_handler = std::function<void(std::error_code)>;
+  using data_handler = std::function<void(std::error_code, std::size_t)>;
+
+  at_channel(boost::asio::any_io_executor ex, std::shared_ptr<transport> port,
+             response_table table, std::chrono::milliseconds resync_quiet,
+             int max_consecutive_timeouts);
+  ~at_channel();
+
+  // Starts the reader. Call once, after construction.
+  void start();
+
+  // Sends `command` + CR and completes with its final reply.
+  void async_command(std::string command, at_command_options options, command_handler h);
+
+  // Writes bytes as they are (no CR appended, no reply expected): an abort character
+  // during ATD, for example.
+  void async_write_raw(std::string bytes, std::function<void(std::error_code)> h);
+
+  // Leaves data state with the escape sequence (hayes-v250.md §3.3): guard time of silence
+  // from us, the escape characters, another guard time, then the modem's OK. Completes
+  // with the OK (or timed_out).
+  void async_escape(std::string escape, std::chrono::milliseconds guard,
+                    std::chrono::milliseconds timeout, command_handler h);
+
+  // Unsolicited lines (RING, caller ID, ...) and stray lines outside a command.
+  void on_unsolicited(line_handler h) { unsolicited_ = std::move(h); }
+  // Every byte each way, for traces (direction '<' from the modem, '>' to it).
+  void on_trace(trace_handler h) { trace_ = std::move(h); }
+  // The port failed (EOF/EIO: the device vanished) — reported once.
+  void on_port_error(error_handler h) { port_error_ = std::move(h); }
+  // In data state: the modem reported NO CARRIER in-band (the carrier dropped).
+  void on_carrier_lost(std::function<void()> h) { carrier_lost_ = std::move(h); }
+
+  bool in_data_mode() const noexcept { return parser_.in_data_mode(); }
+  // The modem left data state by other means (a DTR drop): read lines again.
+  void assume_command_mode() {
+    parser_.resume_command_mode();
+    data_in_.clear();
+  }
+
+  // Data state: reads call data into buffer (at least one byte), writes it out.
+  void async_read_data(boost::asio::mutable_buffer buffer, data_handler h);
+  void async_write_data(boost::asio::const_buffer buffer, data_handler h);
+
+  // Cancels the command in progress (and any queued), completing them with
+  // operation_aborted, and any pending data read. The next command resynchronises first.
+  void cancel();
+  // Stops the reader and all timers for good; handlers still pending complete with
+  // operation_aborted.
+  void stop();
+
+  int consecutive_timeouts() const noexcept { return consecutive_timeouts_; }
+
+ private:
+  struct pending {
+    std::string command;         // without CR; empty for an escape (no echo, no write)
+    at_command_options options;
+    command_handler handler;
+    at_reply reply;
+    bool echo_seen = false;
+    bool written = false;
+    std::string raw;             // what to write (command + CR, or the escape)
+    std::chrono::milliseconds guard{0};
+  };
+
+  void read_more();
+  void on_read(std::error_code ec, std::size_t n);
+  void handle_lines(std::vector<response_line>& lines);
+  void handle_line(response_line& line);
+  void deliver_data();
+  void append_data(std::string_view data);
+  void next();
+  void write_current();
+  void arm_timeout();
+  void complete(std::error_code ec);
+  void fail_all(std::error_code ec);
+  void start_resync();
+  void post_handler(command_handler h, std::error_code ec, at_reply reply);
+
+  boost::asio::any_io_executor ex_;
+  std::shared_ptr<transport> port_;
+  at_parser parser_;
+  std::chrono::milliseconds resync_quiet_;
+  int max_consecutive_timeouts_;
+
+  boost::asio::steady_timer timer_;   // command timeout, escape guard
+  boost::asio::steady_timer resync_timer_;
+  std::array<char, 4096> read_buf_{};
+  bool reading_ = false;
+  bool stopped_ = false;
+  bool port_failed_ = false;
+  std::error_code port_error_code_;
+
+  std::deque<pending> queue_;         // front is the current command when active_
+  bool active_ = false;
+  bool resyncing_ = false;
+  bool need_resync_ = false;
+  int consecutive_timeouts_ = 0;
+  bool unresponsive_ = false;
+
+  // Data state.
+  std::string data_in_;               // received call data not yet read by the caller
+  std::string carrier_scan_;          // tail of the data kept to spot "NO CARRIER" across reads
+  boost::asio::mutable_buffer data_buf_;
+  data_handler data_reader_;
+  static constexpr std::size_t max_buffered_data = 64 * 1024;
+
+  line_handler unsolicited_;
+  trace_handler trace_;
+  error_handler port_error_;
+  std::function<void()> carrier_lost_;
+};
+
+}  // namespace dialup

@@ -1,0 +1,196 @@
+// dialup::connection_manager — the RAS dial model over real modems: dial, hang up,
+// status, enumerate. One manager owns every port it opens (ARCHITECTURE.md contract 4).
+//
+// Threading
+// - Every public member function is thread-safe and may be called from any thread,
+//   including from a notifier (except dial() for the notifier's own handle).
+// - The engine runs every connection on one strand: by default on an I/O thread of its
+//   own, or on an io_context the caller supplies (engine_options::executor). No caller code
+//   ever runs there: notifications are posted to the caller's executor (notifier.hpp).
+// - A synchronous dial (no notifier) blocks the calling thread until Connected or a
+//   failure. It must not be called from a thread that runs the engine's executor (that
+//   would deadlock); it then fails at once with std::errc::resource_deadlock_would_occur.
+//
+// Lifetime
+// - A handle exists from dial() until hang_up() has finished closing its port, even when
+//   the dial failed: the caller must hang up every handle it got (ras-model.md §1.2).
+// - hang_up() returns at once. The engine leaves data mode (DTR drop where the line has
+//   it, else guarded +++ then ATH), puts the modem on-hook, closes the port, and only then
+//   retires the handle; status() then answers ras_error::invalid_handle (contract 5).
+// - The destructor hangs up every connection still open and waits (bounded) for them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <vector>
+
+#include "dialup/engine/conn_state.hpp"
+#include "dialup/engine/detail/asio.hpp"
+#include "dialup/engine/modem_profile.hpp"
+#include "dialup/engine/notifier.hpp"
+#include "dialup/engine/ras_error.hpp"
+#include "dialup/engine/transport.hpp"
+
+namespace dialup {
+
+// What happens on the line after CONNECT.
+enum class link_kind {
+  none,  // the line is a raw data stream handed to the caller (data_stream)
+};
+
+// A phone-book entry, or the same given inline.
+struct dial_entry {
+  std::string name;          // entry name; "" for a plain modem call
+  std::string port;          // device path ("/dev/ttyUSB0", a pty) or driver-specific name
+  std::string phone_number;  // used when dial_params::phone_number is empty
+  bool pulse_dialing = false;
+  modem_profile profile = modem_profile::generic();
+  port_settings settings;
+  link_kind link = link_kind::none;
+};
+
+// RASDIALPARAMS (ras-model.md §4.1).
+struct dial_params {
+  std::string phone_number;     // overrides the entry's number when not empty
+  std::string callback_number;
+  std::string user_name;
+  std::string password;         // never logged
+  std::string domain;
+  std::uintptr_t callback_id = 0;  // handed to a RasDialFunc2 notifier
+  std::uint32_t sub_entry = 1;
+};
+
+// RDEOPT_* (ras-model.md §4.2).
+enum rdeopt : std::uint32_t {
+  rdeopt_use_prefix_suffix = 0x0001,
+  rdeopt_paused_states = 0x0002,
+  rdeopt_ignore_modem_speaker = 0x0004,
+  rdeopt_set_modem_speaker = 0x0008,
+};
+
+struct dial_extensions {
+  std::uint32_t options = 0;  // rdeopt_*
+};
+
+// RASCONNSTATUS plus what the modem reported about the link.
+struct connection_status {
+  conn_state state = conn_state::open_port;
+  std::error_code error;       // the error that stopped the connection, if any
+  std::string device_type = "modem";
+  std::string device_name;     // the port
+  std::string phone_number;    // as dialled
+  std::uint32_t connect_rate = 0;  // from CONNECT <rate> (bit/s), 0 if not reported
+  std::string connect_text;        // the whole CONNECT line ("CONNECT 33600/ARQ")
+  std::vector<std::string> negotiation;  // CARRIER / PROTOCOL / COMPRESSION lines
+};
+
+struct connection_info {
+  connection_handle handle;
+  std::string entry_name;  // "." + number for a call without an entry (RasEnumConnections)
+  std::string device_name;
+  conn_state state = conn_state::open_port;
+};
+
+enum class log_level { trace, debug, info, warning, error };
+
+struct engine_options {
+  // Run the engine on this executor (the caller keeps its io_context running). Empty: the
+  // engine starts an I/O thread of its own.
+  std::optional<boost::asio::any_io_executor> executor;
+  // Opens ports. Required.
+  std::shared_ptr<transport_factory> transports;
+  // Where the engine logs (state changes, modem traffic at trace level). Called on the
+  // engine's strand: keep it short and thread-safe. Passwords never reach it.
+  std::function<void(log_level, std::string_view)> log;
+};
+
+class data_stream;
+
+class connection_manager {
+ public:
+  explicit connection_manager(engine_options options);
+  ~connection_manager();
+  connection_manager(const connection_manager&) = delete;
+  connection_manager& operator=(const connection_manager&) = delete;
+
+  // Asynchronous dial (n not empty): returns the new handle at once; progress and errors go
+  // to n. Synchronous dial (n empty): returns when Connected (ec empty) or failed (ec set;
+  // the handle, if any, must still be hung up). Errors found before any port work
+  // (a bad dial string: 749/723; no loop to deliver to: invalid_parameter) come back in ec
+  // with a null handle and no notification.
+  connection_handle dial(const dial_entry& entry, const dial_params& params,
+                         const dial_extensions& extensions, notifier n, std::error_code& ec);
+
+  // Synchronous dial.
+  connection_handle dial(const dial_entry& entry, const dial_params& params,
+                         std::error_code& ec) {
+    return dial(entry, params, {}, notifier{}, ec);
+  }
+
+  // Starts hanging up; returns at once (RasHangUp). ras_error::invalid_handle for an
+  // unknown or already retired handle. A second hang_up of a handle being hung up is not an
+  // error; both complete when it is retired.
+  std::error_code hang_up(connection_handle h);
+
+  // Hangs up and completes once the port is closed and the handle retired.
+  // Signature: void(std::error_code) — empty, or invalid_handle. The handler runs on its
+  // associated executor; without one, on the calling thread's registered loop; without
+  // that, on boost::asio::system_executor (never on the engine's strand).
+  template <class Token>
+  auto async_hang_up(connection_handle h, Token&& token) {
+    return boost::asio::async_initiate<Token, void(std::error_code)>(
+        [this, h](auto handler) {
+          // Tracked work keeps the caller's loop running until the completion arrives.
+          auto ex = boost::asio::prefer(completion_executor(handler),
+                                        boost::asio::execution::outstanding_work.tracked);
+          auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+          start_hang_up(h, [ex, shared](std::error_code ec) {
+            boost::asio::post(ex, [shared, ec]() mutable { (*shared)(ec); });
+          });
+        },
+        token);
+  }
+
+  // RasGetConnectStatus. ras_error::invalid_handle once the handle is retired.
+  std::error_code status(connection_handle h, connection_status& out) const;
+
+  // RasEnumConnections: every handle not yet retired.
+  std::vector<connection_info> connections() const;
+
+  // Waits (blocking) until the handle is retired or the timeout passes; true if retired.
+  // Not for use on a thread that runs the engine's executor.
+  bool wait_retired(connection_handle h, std::chrono::milliseconds timeout) const;
+
+  // The engine's strand (for data_stream and tests).
+  boost::asio::any_io_executor engine_executor() const;
+
+  struct impl;
+
+  // Where a completion handler without an associated executor runs: the calling thread's
+  // registered loop, else the system executor.
+  template <class Handler>
+  static boost::asio::any_io_executor completion_executor(const Handler& h) {
+    using assoc = boost::asio::associated_executor_t<Handler>;
+    if constexpr (!std::is_same_v<assoc, boost::asio::system_executor>) {
+      return boost::asio::get_associated_executor(h);
+    } else {
+      return default_completion_executor();
+    }
+  }
+
+ private:
+  friend class data_stream;
+  static boost::asio::any_io_executor default_completion_executor();
+  // done runs on the engine strand; callers re-post it.
+  void start_hang_up(connection_handle h, std::function<void(std::error_code)> done);
+
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace dialup

@@ -1,0 +1,58 @@
+// dialup::modem_profile — a modem's procedures as data: what to send to reset, initialise,
+// dial and hang up, how long each step may take, and which replies mean what.
+//
+// It plays the part of a Unimodem INF (ras-model.md §8.1–§8.3): `reset` is the INF Reset
+// string, `init` the numbered Init strings, `dial_prefix`/`tone`/`pulse`/`dial_suffix` the
+// Settings fragments, `responses` the Responses table. The built-in generic() profile
+// follows the INF recommendations: factory defaults, echo off, verbose result codes, full
+// progress reports, DCD follows carrier, DTR drop hangs up, no auto-answer.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dialup/engine/at_parser.hpp"
+
+namespace dialup {
+
+struct modem_profile {
+  std::string name = "generic";
+
+  std::string reset = "ATZ";
+  // Sent in order after the reset; each must answer OK. Each should stay under 40 characters
+  // (Unimodem's assumption, ras-model.md §8.1).
+  std::vector<std::string> init = {"ATE0V1Q0X4&C1&D2S0=0"};
+  // Appended to the init as a command of its own when non-zero: S7=<seconds>, the modem's
+  // wait for carrier (Unimodem CallSetupFailTimer; never hard-coded).
+  std::uint32_t call_setup_fail_timer = 0;
+
+  std::string dial_prefix = "ATD";
+  char tone = 'T';
+  char pulse = 'P';
+  std::string dial_suffix;
+  std::string hangup = "ATH";
+  std::string escape = "+++";
+
+  // Timing. The guard must exceed the modem's S12 (1 s by default, hayes-v250.md §3.3).
+  std::chrono::milliseconds escape_guard{1200};
+  std::chrono::milliseconds command_timeout{3000};
+  std::chrono::milliseconds reset_timeout{5000};
+  // ATD until a final reply. Must exceed S7 plus the dialing time; the modem normally
+  // answers NO CARRIER / NO ANSWER itself when S7 runs out.
+  std::chrono::milliseconds connect_timeout{90000};
+  // How long DTR is held low to hang up (where the line has DTR); longer than S25.
+  std::chrono::milliseconds dtr_drop_time{500};
+  // After a timed-out command, input is drained until it has been quiet this long, so a
+  // late reply is never taken as the next command's answer (STYLE.md).
+  std::chrono::milliseconds resync_quiet{250};
+  // This many timed-out commands in a row and the port is declared unresponsive.
+  int max_consecutive_timeouts = 2;
+
+  response_table responses = response_table::generic();
+
+  static modem_profile generic() { return {}; }
+};
+
+}  // namespace dialup

@@ -1,0 +1,154 @@
+// dialup::notifier — what an asynchronous dial reports to, in each of the RAS shapes
+// (ras-model.md §2.1), plus a message queue in place of a window (§1.5).
+//
+// Delivery rules (ARCHITECTURE.md contract 3, ras-model.md §1.3, §2.2):
+// - Every notification runs on the executor recorded when dial() was called: the one
+//   associated with the callable (boost::asio::bind_executor) if it has one, otherwise the
+//   calling thread's registered loop (thread_loop_scope). Never on an engine thread.
+// - Notifications arrive in state order: on entry to each state with error 0, and once more
+//   for the state in which a failure happened, with the error. Each dial ends with exactly
+//   one terminal notification: Connected, an error, or Disconnected with 631
+//   (ERROR_USER_DISCONNECTION) when hang_up() came first.
+// - A RasDialFunc2-shaped notifier that returns 0 stops further notifications.
+// - A notifier may call hang_up() and status(); it must not call dial() for its own handle.
+// - A notifier that throws is caught; the exception is logged and the dial goes on.
+// - If the caller's loop stops running, notifications wait in its queue; the engine is
+//   never blocked by it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <system_error>
+#include <type_traits>
+#include <variant>
+
+#include "dialup/engine/conn_state.hpp"
+#include "dialup/engine/detail/asio.hpp"
+
+namespace dialup {
+
+// An opaque connection handle, like HRASCONN. Zero is "no handle".
+struct connection_handle {
+  std::uint64_t value = 0;
+  explicit operator bool() const noexcept { return value != 0; }
+  friend bool operator==(connection_handle, connection_handle) = default;
+};
+
+// WM_RASDIALEVENT: the message number RAS uses when RegisterWindowMessage fails (§1.5).
+inline constexpr unsigned wm_rasdialevent = 0xCCCD;
+
+struct dial_event {
+  connection_handle handle;
+  conn_state state = conn_state::open_port;
+  std::error_code error;              // empty on entry to a state
+  std::uint32_t extended_error = 0;   // dwExtendedError
+  std::uint32_t sub_entry = 1;        // 1-based (multilink)
+  std::uintptr_t callback_id = 0;     // dial_params::callback_id
+};
+
+// RasDialFunc: (unMsg, rasconnstate, dwError)
+using ras_dial_func = std::function<void(unsigned, conn_state, std::uint32_t)>;
+// RasDialFunc1: (hrasconn, unMsg, rascs, dwError, dwExtendedError)
+using ras_dial_func1 =
+    std::function<void(connection_handle, unsigned, conn_state, std::uint32_t, std::uint32_t)>;
+// RasDialFunc2: (dwCallbackId, dwSubEntry, hrasconn, unMsg, rascs, dwError,
+// dwExtendedError) -> nonzero to keep notifying, 0 to stop.
+using ras_dial_func2 = std::function<std::uint32_t(std::uintptr_t, std::uint32_t,
+                                                   connection_handle, unsigned, conn_state,
+                                                   std::uint32_t, std::uint32_t)>;
+using event_func = std::function<void(const dial_event&)>;
+
+// A message in a dial_message_queue: WM_RASDIALEVENT's wParam (state) and lParam (error),
+// plus the handle, since one queue may serve several dials.
+struct dial_message {
+  unsigned message = wm_rasdialevent;
+  conn_state state = conn_state::open_port;  // wParam
+  std::uint32_t error = 0;                   // lParam
+  connection_handle handle;
+};
+
+// The message-queue notifier: the engine pushes, the caller's thread pops (or waits, or
+// polls fd() for readability). Thread-safe; unbounded (a dial sends a few dozen messages).
+class dial_message_queue {
+ public:
+  dial_message_queue();
+  ~dial_message_queue();
+  dial_message_queue(const dial_message_queue&) = delete;
+  dial_message_queue& operator=(const dial_message_queue&) = delete;
+
+  void push(const dial_message& m);
+  std::optional<dial_message> try_pop();
+  // Waits up to `timeout` for a message.
+  std::optional<dial_message> wait_pop(std::chrono::milliseconds timeout);
+  // Readable while the queue holds messages (an eventfd), for poll()/epoll integration.
+  int fd() const noexcept { return fd_; }
+  std::size_t size() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<dial_message> messages_;
+  int fd_ = -1;
+};
+
+class notifier {
+ public:
+  using target = std::variant<std::monostate, event_func, ras_dial_func, ras_dial_func1,
+                              ras_dial_func2, std::shared_ptr<dial_message_queue>>;
+
+  // No notifier: the dial is synchronous.
+  notifier() = default;
+
+  template <class F>
+  static notifier on_event(F f) {
+    return make<event_func>(std::move(f));
+  }
+  template <class F>
+  static notifier rasdialfunc(F f) {
+    return make<ras_dial_func>(std::move(f));
+  }
+  template <class F>
+  static notifier rasdialfunc1(F f) {
+    return make<ras_dial_func1>(std::move(f));
+  }
+  template <class F>
+  static notifier rasdialfunc2(F f) {
+    return make<ras_dial_func2>(std::move(f));
+  }
+  static notifier queue(std::shared_ptr<dial_message_queue> q) {
+    notifier n;
+    n.target_ = std::move(q);
+    return n;
+  }
+
+  bool empty() const noexcept { return std::holds_alternative<std::monostate>(target_); }
+  const target& get() const noexcept { return target_; }
+  // The executor bound to the callable, if any.
+  const std::optional<boost::asio::any_io_executor>& executor() const noexcept {
+    return executor_;
+  }
+
+ private:
+  template <class Func, class F>
+  static notifier make(F f) {
+    notifier n;
+    using assoc = boost::asio::associated_executor_t<F>;
+    if constexpr (!std::is_same_v<assoc, boost::asio::system_executor>)
+      n.executor_ = boost::asio::any_io_executor(boost::asio::get_associated_executor(f));
+    n.target_ = Func(std::move(f));
+    return n;
+  }
+
+  target target_;
+  std::optional<boost::asio::any_io_executor> executor_;
+};
+
+}  // namespace dialup

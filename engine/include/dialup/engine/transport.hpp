@@ -1,0 +1,88 @@
+// dialup::transport — how the engine reaches a modem: an asynchronous byte stream with,
+// where the line has them, modem-control lines (DTR, RTS out; DCD, DSR, CTS, RI in).
+//
+// The engine never includes termios, ioctl or libserialport: drivers implement this
+// interface (serial ttys, RFC 2217 remote ports) and the tests implement it in memory.
+//
+// Threading: a transport belongs to one connection and is used only from the executor the
+// engine passes to transport_factory::async_open (the engine's strand). Completion
+// handlers are always invoked through that executor, never inside the initiating call.
+// At most one read and one write are outstanding at a time.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include "dialup/engine/detail/asio.hpp"
+
+namespace dialup {
+
+// Modem-control line states as read from the port (true = asserted).
+struct modem_lines {
+  bool dcd = false;  // data carrier detect (RLSD)
+  bool dsr = false;
+  bool cts = false;
+  bool ri = false;
+};
+
+// Settings applied when a port is opened. Drivers read them back after applying them and
+// fail the open if the port silently refused one (STYLE.md: settings applied in part).
+struct port_settings {
+  std::uint32_t baud_rate = 115200;
+  bool hardware_flow_control = true;  // RTS/CTS; ignored where the line has none (ptys)
+};
+
+class transport {
+ public:
+  using io_handler = std::function<void(std::error_code, std::size_t)>;
+  using handler = std::function<void(std::error_code)>;
+
+  virtual ~transport() = default;
+
+  // Reads at least one byte. Errors: asio::error::eof or EIO when the device went away,
+  // operation_aborted after cancel()/close().
+  virtual void async_read_some(boost::asio::mutable_buffer buffer, io_handler h) = 0;
+  // Writes the whole buffer.
+  virtual void async_write(boost::asio::const_buffer buffer, io_handler h) = 0;
+  // Cancels outstanding operations (they complete with operation_aborted).
+  virtual void cancel() = 0;
+  // Closes the port. Outstanding operations complete with operation_aborted.
+  virtual void close() = 0;
+  virtual bool is_open() const = 0;
+
+  // A human-readable name: the device path, or rfc2217://host:port.
+  virtual std::string name() const = 0;
+
+  // Whether this line has modem-control signals (a real UART or USB modem, an RFC 2217
+  // port). A pty has none: every TIOCM* ioctl fails (interop.md).
+  virtual bool has_modem_control() const { return false; }
+  // Sets DTR. Only meaningful when has_modem_control().
+  virtual std::error_code set_dtr(bool on) {
+    (void)on;
+    return std::make_error_code(std::errc::operation_not_supported);
+  }
+  // Reads DCD/DSR/CTS/RI. Only meaningful when has_modem_control().
+  virtual std::error_code get_lines(modem_lines& out) {
+    (void)out;
+    return std::make_error_code(std::errc::operation_not_supported);
+  }
+};
+
+// Opens transports by port name. Drivers provide the real one; the engine holds one.
+class transport_factory {
+ public:
+  using open_handler = std::function<void(std::error_code, std::unique_ptr<transport>)>;
+  virtual ~transport_factory() = default;
+
+  // Opens `port` and hands the transport to h through `ex`. Errors are system errors
+  // (ENOENT, EBUSY, EACCES, ...) or RAS errors; the engine maps them to RAS numbers.
+  virtual void async_open(const std::string& port, const port_settings& settings,
+                          boost::asio::any_io_executor ex, open_handler h) = 0;
+};
+
+}  // namespace dialup

@@ -1,0 +1,117 @@
+// connection: one dial's session FSM, and manager_core: what every connection shares.
+// Internal to the engine.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "dialup/engine/at_channel.hpp"
+#include "dialup/engine/connection_manager.hpp"
+#include "notify_sink.hpp"
+
+namespace dialup::detail {
+
+class connection;
+
+struct manager_core : std::enable_shared_from_this<manager_core> {
+  boost::asio::any_io_executor strand;
+  std::shared_ptr<transport_factory> transports;
+  std::function<void(log_level, std::string_view)> log_sink;
+
+  mutable std::mutex mutex;
+  mutable std::condition_variable retired_cv;
+  std::map<std::uint64_t, std::shared_ptr<connection>> connections;
+  std::set<std::string> ports_in_use;
+  std::uint64_t next_handle = 1;
+
+  void log(log_level level, std::string_view text) const {
+    if (log_sink) log_sink(level, text);
+  }
+  // Port ownership (ARCHITECTURE.md contract 4). Thread-safe.
+  bool reserve_port(const std::string& port);
+  void release_port(const std::string& port);
+  std::shared_ptr<connection> find(connection_handle h) const;
+  void retire(connection_handle h);
+};
+
+// The key a port is owned under: the canonical path for device paths, so that a symlink
+// and its target are one port; the name itself for anything else.
+std::string port_key(const std::string& port);
+
+class connection : public std::enable_shared_from_this<connection> {
+ public:
+  connection(std::shared_ptr<manager_core> core, connection_handle h, dial_entry entry,
+             std::string number, dial_params params, std::shared_ptr<notify_sink> sink);
+
+  // All of these run on the strand.
+  void start();
+  void hang_up(std::function<void(std::error_code)> done);
+  void read_data(boost::asio::mutable_buffer buf, std::function<void(std::error_code, std::size_t)> h);
+  void write_data(boost::asio::const_buffer buf, std::function<void(std::error_code, std::size_t)> h);
+
+  // Any thread.
+  connection_status status() const;
+  connection_info info() const;
+
+ private:
+  // Where the dial is inside the RAS states. ConnectDevice covers reset, init and dial.
+  enum class phase {
+    opening,       // OpenPort: the transport is being opened
+    commands,      // ConnectDevice: reset and init commands
+    dialing,       // ConnectDevice: ATD sent, waiting for CONNECT
+    online,        // Connected: data state
+    failed,        // the dial failed; waiting for the caller's hang-up
+    dropped,       // was online; the carrier dropped or the device vanished
+    hanging_up,
+    closed,
+  };
+
+  void set_state(conn_state s);
+  void finish(std::error_code ec);
+  void on_opened(std::error_code ec, std::unique_ptr<transport> t);
+  void run_command(std::size_t index);
+  void on_command(std::size_t index, std::error_code ec, const at_reply& reply);
+  void dial();
+  void on_dial_reply(std::error_code ec, const at_reply& reply);
+  void on_port_error(std::error_code ec);
+  void on_carrier_lost();
+  void drop_online(std::error_code ec);
+
+  // Hang-up procedure.
+  void hang_up_online();
+  void hang_up_command_state();
+  void send_ath_then_close();
+  void close_and_retire();
+
+  std::error_code map_channel_error(std::error_code ec) const;
+  void log(log_level level, const std::string& text) const;
+
+  std::shared_ptr<manager_core> core_;
+  const connection_handle handle_;
+  const dial_entry entry_;
+  const std::string number_;  // normalized dial string
+  const dial_params params_;
+  std::shared_ptr<notify_sink> sink_;
+
+  phase phase_ = phase::opening;
+  conn_state state_ = conn_state::open_port;
+  std::vector<std::pair<std::string, at_command_options>> commands_;
+  std::shared_ptr<transport> transport_;
+  std::shared_ptr<at_channel> channel_;
+  boost::asio::steady_timer timer_;     // DTR drop
+  boost::asio::steady_timer deadline_;  // hang-up must finish by then
+  bool port_reserved_ = false;
+  bool hanging_up_ = false;
+  std::vector<std::function<void(std::error_code)>> hang_up_done_;
+
+  mutable std::mutex status_mutex_;
+  connection_status status_;
+};
+
+}  // namespace dialup::detail

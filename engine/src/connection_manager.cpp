@@ -1,0 +1,192 @@
+#include "dialup/engine/connection_manager.hpp"
+
+#include <future>
+#include <thread>
+
+#include "connection.hpp"
+#include "dialup/engine/data_stream.hpp"
+#include "dialup/engine/dial_string.hpp"
+#include "dialup/engine/event_loop.hpp"
+
+namespace dialup {
+namespace asio = boost::asio;
+
+namespace {
+bool running_on(const asio::any_io_executor& strand) {
+  if (auto* s = strand.target<asio::strand<asio::any_io_executor>>())
+    return s->running_in_this_thread();
+  if (auto* s = strand.target<asio::strand<asio::io_context::executor_type>>())
+    return s->running_in_this_thread();
+  return false;
+}
+}  // namespace
+
+struct connection_manager::impl {
+  std::shared_ptr<detail::manager_core> core = std::make_shared<detail::manager_core>();
+  // The engine's own I/O thread, when the caller gave no executor.
+  std::unique_ptr<asio::io_context> own_context;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> own_work;
+  std::thread own_thread;
+};
+
+connection_manager::connection_manager(engine_options options) : impl_(std::make_shared<impl>()) {
+  if (!options.transports) throw std::invalid_argument("engine_options::transports is required");
+  auto& core = *impl_->core;
+  core.transports = std::move(options.transports);
+  core.log_sink = std::move(options.log);
+  if (options.executor) {
+    core.strand = asio::make_strand(*options.executor);
+  } else {
+    impl_->own_context = std::make_unique<asio::io_context>(1);
+    impl_->own_work.emplace(impl_->own_context->get_executor());
+    core.strand = asio::make_strand(impl_->own_context->get_executor());
+    impl_->own_thread = std::thread([ctx = impl_->own_context.get()] { ctx->run(); });
+  }
+}
+
+connection_manager::~connection_manager() {
+  // Hang up whatever is still open, so no modem is left off-hook (contract 5).
+  std::vector<connection_handle> open;
+  for (const auto& c : connections()) open.push_back(c.handle);
+  for (auto h : open) hang_up(h);
+  const bool on_engine_thread = running_on(impl_->core->strand);
+  if (!on_engine_thread) {
+    for (auto h : open) wait_retired(h, std::chrono::seconds(15));
+  }
+  if (impl_->own_context) {
+    impl_->own_work.reset();
+    impl_->own_context->stop();
+    if (impl_->own_thread.joinable()) impl_->own_thread.join();
+  }
+}
+
+asio::any_io_executor connection_manager::engine_executor() const { return impl_->core->strand; }
+
+asio::any_io_executor connection_manager::default_completion_executor() {
+  if (auto loop = current_thread_loop()) return *loop;
+  return asio::system_executor();
+}
+
+
+connection_handle connection_manager::dial(const dial_entry& entry, const dial_params& params,
+                                           const dial_extensions& extensions, notifier n,
+                                           std::error_code& ec) {
+  (void)extensions;
+  ec.clear();
+  auto& core = impl_->core;
+  const std::string& raw = params.phone_number.empty() ? entry.phone_number : params.phone_number;
+  if (auto bad = check_dial_string(raw)) {
+    ec = bad;
+    core->log(log_level::warning, "refused dial string: " + describe(bad));
+    return {};
+  }
+  if (entry.port.empty()) {
+    ec = ras_error::invalid_parameter;
+    core->log(log_level::warning, "refused dial: no port given");
+    return {};
+  }
+
+  std::shared_ptr<detail::notify_sink> sink;
+  std::promise<std::error_code> done;
+  auto result = done.get_future();
+  const bool sync = n.empty();
+  if (sync) {
+    if (running_on(core->strand)) {
+      ec = std::make_error_code(std::errc::resource_deadlock_would_occur);
+      return {};
+    }
+    auto p = std::make_shared<std::promise<std::error_code>>(std::move(done));
+    sink = std::make_shared<detail::notify_sink>([p](const dial_event& e) {
+      if (detail::notify_sink::is_terminal(e)) p->set_value(e.error);
+    });
+  } else {
+    std::optional<asio::any_io_executor> ex = n.executor();
+    if (!ex) ex = current_thread_loop();
+    const bool is_queue =
+        std::holds_alternative<std::shared_ptr<dial_message_queue>>(n.get());
+    if (!ex && !is_queue) {
+      // RAS delivers on the calling thread; without a loop there is nowhere to deliver.
+      ec = ras_error::invalid_parameter;
+      core->log(log_level::warning,
+                "refused dial: the notifier has no executor and this thread registered no loop");
+      return {};
+    }
+    sink = std::make_shared<detail::notify_sink>(std::move(n), ex, core->log_sink);
+  }
+
+  connection_handle h;
+  std::shared_ptr<detail::connection> conn;
+  {
+    std::lock_guard lock(core->mutex);
+    h = connection_handle{core->next_handle++};
+    conn = std::make_shared<detail::connection>(core, h, entry, normalize_dial_string(raw),
+                                                params, sink);
+    core->connections.emplace(h.value, conn);
+  }
+  asio::post(core->strand, [conn] { conn->start(); });
+  if (sync) ec = result.get();
+  return h;
+}
+
+std::error_code connection_manager::hang_up(connection_handle h) {
+  auto conn = impl_->core->find(h);
+  if (!conn) return ras_error::invalid_handle;
+  asio::post(impl_->core->strand, [conn] { conn->hang_up({}); });
+  return {};
+}
+
+void connection_manager::start_hang_up(connection_handle h,
+                                       std::function<void(std::error_code)> done) {
+  auto conn = impl_->core->find(h);
+  if (!conn) {
+    done(ras_error::invalid_handle);
+    return;
+  }
+  asio::post(impl_->core->strand, [conn, done = std::move(done)]() mutable {
+    conn->hang_up(std::move(done));
+  });
+}
+
+std::error_code connection_manager::status(connection_handle h, connection_status& out) const {
+  auto conn = impl_->core->find(h);
+  if (!conn) return ras_error::invalid_handle;
+  out = conn->status();
+  return {};
+}
+
+std::vector<connection_info> connection_manager::connections() const {
+  std::vector<std::shared_ptr<detail::connection>> all;
+  {
+    std::lock_guard lock(impl_->core->mutex);
+    for (const auto& [id, c] : impl_->core->connections) all.push_back(c);
+  }
+  std::vector<connection_info> out;
+  out.reserve(all.size());
+  for (const auto& c : all) out.push_back(c->info());
+  return out;
+}
+
+bool connection_manager::wait_retired(connection_handle h, std::chrono::milliseconds timeout) const {
+  auto& core = *impl_->core;
+  std::unique_lock lock(core.mutex);
+  return core.retired_cv.wait_for(lock, timeout,
+                                  [&] { return core.connections.count(h.value) == 0; });
+}
+
+void data_stream::start_io(bool read, void* data, std::size_t size, io_done done) {
+  auto core = impl_->core;
+  auto h = handle_;
+  asio::post(core->strand, [core, h, read, data, size, done = std::move(done)]() mutable {
+    auto conn = core->find(h);
+    if (!conn) {
+      done(ras_error::invalid_handle, 0);
+      return;
+    }
+    if (read)
+      conn->read_data(asio::mutable_buffer(data, size), std::move(done));
+    else
+      conn->write_data(asio::const_buffer(data, size), std::move(done));
+  });
+}
+
+}  // namespace dialup
