@@ -1,0 +1,238 @@
+// An in-memory modem for engine unit tests: a dialup::transport whose peer answers each
+// command line from a script, with fault injection (fail the n-th transport operation,
+// go silent, vanish). Everything runs on the executor the engine opens it with.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "dialup/engine/detail/errors.hpp"
+#include "dialup/engine/transport.hpp"
+
+namespace dialup::test {
+
+// What the peer does. Shared between the test and the transport (guarded by a mutex, since
+// the test thread inspects it while the engine runs).
+struct fake_script {
+  std::mutex mutex;
+  // Reply to a command line (without CR). Default: OK, and for ATD, CONNECT 33600.
+  std::function<std::string(const std::string&)> reply;
+  bool echo = false;          // E1-style echo of each byte written
+  bool silent = false;        // never answers
+  int fail_at = -1;           // the n-th transport operation (0-based) fails with EIO
+  int operations = 0;         // transport operations so far (reads + writes)
+  std::vector<std::string> commands;  // every command line received, in order
+  std::string received;       // every byte received
+  bool online = false;        // after CONNECT, until +++ or ATH
+  bool off_hook = false;
+  bool escaped = false;       // saw +++ while online
+  bool open_fails = false;    // async_open fails with ENOENT
+  std::string open_error;     // set to "busy" for EBUSY
+  std::chrono::milliseconds reply_delay{0};
+
+  std::vector<std::string> snapshot_commands() {
+    std::lock_guard lock(mutex);
+    return commands;
+  }
+  bool is_off_hook() {
+    std::lock_guard lock(mutex);
+    return off_hook;
+  }
+};
+
+inline std::string default_reply(const std::string& cmd) {
+  if (cmd.rfind("ATD", 0) == 0) return "\r\nCONNECT 33600\r\n";
+  return "\r\nOK\r\n";
+}
+
+class fake_transport final : public transport {
+ public:
+  fake_transport(boost::asio::any_io_executor ex, std::shared_ptr<fake_script> s, std::string name)
+      : ex_(ex), script_(std::move(s)), name_(std::move(name)), timer_(ex) {}
+
+  void async_read_some(boost::asio::mutable_buffer buffer, io_handler h) override {
+    if (auto ec = operation_fault()) {
+      post(std::move(h), ec, 0);
+      return;
+    }
+    if (!open_) {
+      post(std::move(h), detail::aborted_error(), 0);
+      return;
+    }
+    read_buf_ = buffer;
+    reader_ = std::move(h);
+    boost::asio::post(ex_, [this, alive = alive_] {
+      if (*alive) pump();
+    });
+  }
+
+  void async_write(boost::asio::const_buffer buffer, io_handler h) override {
+    if (auto ec = operation_fault()) {
+      post(std::move(h), ec, 0);
+      return;
+    }
+    if (!open_) {
+      post(std::move(h), detail::aborted_error(), 0);
+      return;
+    }
+    std::string bytes(static_cast<const char*>(buffer.data()), buffer.size());
+    post(std::move(h), {}, bytes.size());
+    peer_receive(bytes);
+  }
+
+  void cancel() override {
+    if (reader_) post(std::exchange(reader_, nullptr), detail::aborted_error(), 0);
+  }
+  void close() override {
+    open_ = false;
+    cancel();
+    *alive_ = false;
+  }
+  bool is_open() const override { return open_; }
+  std::string name() const override { return name_; }
+
+  // The device vanishes: pending and later reads fail with EOF.
+  void vanish() {
+    vanished_ = true;
+    pump();
+  }
+
+  ~fake_transport() override { *alive_ = false; }
+
+ private:
+  std::error_code operation_fault() {
+    std::lock_guard lock(script_->mutex);
+    int n = script_->operations++;
+    if (n == script_->fail_at) return std::make_error_code(std::errc::io_error);
+    return {};
+  }
+
+  void post(io_handler h, std::error_code ec, std::size_t n) {
+    boost::asio::post(ex_, [h = std::move(h), ec, n] { h(ec, n); });
+  }
+
+  void pump() {
+    if (!reader_) return;
+    if (vanished_) {
+      post(std::exchange(reader_, nullptr), detail::eof_error(), 0);
+      return;
+    }
+    if (to_host_.empty()) return;
+    auto n = std::min(read_buf_.size(), to_host_.size());
+    std::memcpy(read_buf_.data(), to_host_.data(), n);
+    to_host_.erase(0, n);
+    post(std::exchange(reader_, nullptr), {}, n);
+  }
+
+  void send(std::string bytes, std::chrono::milliseconds delay) {
+    if (delay.count() == 0) {
+      to_host_ += bytes;
+      pump();
+      return;
+    }
+    auto t = std::make_shared<boost::asio::steady_timer>(ex_, delay);
+    t->async_wait([this, t, bytes, alive = alive_](std::error_code ec) {
+      if (ec || !*alive) return;
+      to_host_ += bytes;
+      pump();
+    });
+  }
+
+  void peer_receive(const std::string& bytes) {
+    std::string replies;
+    std::chrono::milliseconds delay;
+    {
+      std::lock_guard lock(script_->mutex);
+      script_->received += bytes;
+      delay = script_->reply_delay;
+      if (script_->silent) return;
+      if (script_->echo) replies += bytes;
+      for (char c : bytes) {
+        if (script_->online) {
+          // Online: data is echoed back by the remote; "+++" escapes (no guard check here:
+          // the hw-sim tests cover the guard rules).
+          plus_run_ = (c == '+') ? plus_run_ + 1 : 0;
+          if (plus_run_ == 3) {
+            script_->online = false;
+            script_->escaped = true;
+            replies += "\r\nOK\r\n";
+            plus_run_ = 0;
+          } else if (c != '+') {
+            replies += c;
+          }
+          continue;
+        }
+        if (c == '\r') {
+          auto line = line_;
+          line_.clear();
+          if (line.empty()) continue;
+          script_->commands.push_back(line);
+          auto r = script_->reply ? script_->reply(line) : default_reply(line);
+          if (line.rfind("ATD", 0) == 0) script_->off_hook = true;
+          if (line.rfind("ATH", 0) == 0) script_->off_hook = false;
+          if (r.find("CONNECT") != std::string::npos) script_->online = true;
+          else if (line.rfind("ATD", 0) == 0 && r.find("OK") == std::string::npos)
+            script_->off_hook = r.empty();  // BUSY etc.: back on-hook; no reply: still dialing
+          replies += r;
+        } else if (c != '\n') {
+          line_ += c;
+        }
+      }
+    }
+    if (!replies.empty()) send(replies, delay);
+  }
+
+  boost::asio::any_io_executor ex_;
+  std::shared_ptr<fake_script> script_;
+  std::string name_;
+  boost::asio::steady_timer timer_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  bool open_ = true;
+  bool vanished_ = false;
+  boost::asio::mutable_buffer read_buf_;
+  io_handler reader_;
+  std::string to_host_;
+  std::string line_;
+  int plus_run_ = 0;
+};
+
+// Hands out fake transports; each port name has its own script.
+class fake_factory final : public transport_factory {
+ public:
+  std::shared_ptr<fake_script> script(const std::string& port) {
+    std::lock_guard lock(mutex_);
+    auto& s = scripts_[port];
+    if (!s) s = std::make_shared<fake_script>();
+    return s;
+  }
+
+  void async_open(const std::string& port, const port_settings&,
+                  boost::asio::any_io_executor ex, open_handler h) override {
+    auto s = script(port);
+    std::error_code ec;
+    {
+      std::lock_guard lock(s->mutex);
+      if (s->open_fails) ec = std::make_error_code(std::errc::no_such_file_or_directory);
+      if (s->open_error == "busy") ec = std::make_error_code(std::errc::device_or_resource_busy);
+    }
+    auto box = std::make_shared<std::unique_ptr<transport>>();
+    if (!ec) *box = std::make_unique<fake_transport>(ex, s, port);
+    opened_.fetch_add(ec ? 0 : 1);
+    boost::asio::post(ex, [h = std::move(h), ec, box] { h(ec, std::move(*box)); });
+  }
+
+  int opened() const { return opened_.load(); }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<fake_script>> scripts_;
+  std::atomic<int> opened_{0};
+};
+
+}  // namespace dialup::test
