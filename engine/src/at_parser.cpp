@@ -221,7 +221,7 @@ std::size_t at_parser::feed(std::string_view bytes, std::vector<response_line>& 
       continue;
     }
     auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 && c != '\t') continue;  // NUL padding, XON/XOFF, noise
+    if ((u < 0x20 && c != '\t') || u == 0x7f) continue;  // NUL padding, XON/XOFF, DEL, noise
     if (line_.size() < max_line_) {
       line_.push_back(c);
     } else {
