@@ -27,6 +27,9 @@
 #include <utility>  // must precede Asio in C++20 with Boost 1.74
 #include <boost/asio/any_io_executor.hpp>
 
+#include <dialup/hwsim/exchange.hpp>
+#include <dialup/hwsim/modem_mode.hpp>
+
 namespace dialup::hwsim {
 
 struct simulator_options {
@@ -43,16 +46,7 @@ struct simulator_options {
   bool builtin_scenario = true;
 };
 
-// What a modem is doing right now, as the exchange and the interpreter see it.
-enum class modem_mode {
-  command,         // on-hook, command state
-  off_hook_idle,   // off-hook in command state (ATH1, or D...; finished)
-  dialing,         // dialing / waiting for carrier
-  ringing,         // incoming call ringing
-  answering,       // ATA / auto-answer, handshake in progress
-  online_data,     // connected, data state
-  online_command,  // connected, after +++ (call still up)
-};
+// modem_mode (what a modem is doing right now) is defined in modem_mode.hpp.
 
 class simulator {
  public:
@@ -81,6 +75,17 @@ class simulator {
 
   // Stops every timer, closes every pty master, removes every symlink. Idempotent.
   void shutdown();
+
+  // --- Additions beyond the original contract (hw-sim owner) ---
+
+  // The time_scale given at construction.
+  double time_scale() const;
+  // Adds (or replaces, by number) an entry in the number plan.
+  void add_number(number_entry e);
+  // Current value of S-register `reg` of modem `index` (e.g. to check ATS7=… took).
+  std::uint8_t s_register(std::size_t index, unsigned reg) const;
+  // Line rate of the current call (0 when not connected).
+  unsigned connect_rate(std::size_t index) const;
 
  private:
   struct impl;

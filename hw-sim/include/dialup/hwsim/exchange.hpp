@@ -1,0 +1,160 @@
+// dialup::hwsim::exchange — the sans-I/O simulated world: a telephone exchange with a
+// number plan, the simulated modems attached to it, and the answering services.
+//
+// Everything runs on simulated time given by the caller: feed()/dtr_*() take "now",
+// next_deadline() says when advance() must be called next. The exchange never reads a
+// clock, owns no thread and does no I/O; the pty simulator (simulator.hpp) drives it in
+// real or scaled time, tests drive it in virtual time.
+//
+// Timings (hayes-v250.md §7, all simulated milliseconds, see exchange_timing):
+// post-dial delay 1.5 s to ringback; ringing 2 s on / 4 s off; answering side: 2 s
+// billing-delay silence + 3.3 s answer tone + training (V.34 6 s, V.32 5 s, V.22bis 3 s)
+// → CONNECT on both sides; data paced at the connect rate (10 bits per character).
+//
+// Thread safety: none; the owner serialises every call. Output callbacks are invoked
+// synchronously from feed()/advance().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <dialup/hwsim/modem.hpp>
+#include <dialup/hwsim/personality.hpp>
+#include <dialup/hwsim/sim_time.hpp>
+
+namespace dialup::hwsim {
+
+// What answers (or does not answer) a number in the plan.
+enum class service_kind {
+  echo,          // answers, echoes data back
+  login,         // answers, text login (login: / Password:, demo/demo), then echo
+  discard,       // answers, swallows data
+  busy,          // busy tone
+  no_answer,     // rings forever
+  voice,         // a person answers (VOICE / NO CARRIER)
+  carrier_drop,  // answers, echoes, drops the carrier after drop_after
+  noisy,         // answers, echoes with bytes corrupted at error_rate
+  pdp,           // cellular packet-data access point (*99#): answers at once, discards
+};
+
+struct number_entry {
+  std::string number;               // digits as dialed (non-digits are ignored when matching)
+  service_kind kind = service_kind::echo;
+  unsigned rings = 1;               // rings before answering
+  unsigned rate = 33600;            // the answering modem's best rate
+  sim_duration drop_after{10000};   // carrier_drop: time online before the drop
+  double error_rate = 0.02;         // noisy: probability that a byte is corrupted
+  std::string description;
+};
+
+struct exchange_timing {
+  sim_duration post_dial_delay{1500};  // §7 network post-dial delay (1-3 s)
+  sim_duration ring_on{2000};          // §7 US cadence 2 s on
+  sim_duration ring_off{4000};         //             4 s off
+  sim_duration billing_delay{2000};    // §7 answering modem: silence before answer tone
+  sim_duration answer_tone{3300};      // §7 V.25 answer tone
+  sim_duration train_v34{6000};        // §7 training after the answer tone [est]
+  sim_duration train_v32{5000};
+  sim_duration train_v22{3000};
+  sim_duration pdp_connect{200};       // §5.3 PDP context → CONNECT
+};
+
+class exchange {
+ public:
+  struct options {
+    bool builtin_scenario = true;        // load default_number_plan()
+    std::string personality = "generic"; // for add_modem() without an argument
+    std::uint32_t seed = 1;              // noisy-line PRNG
+    exchange_timing timing;
+  };
+
+  exchange();
+  explicit exchange(options opt);
+  ~exchange();
+  exchange(const exchange&) = delete;
+  exchange& operator=(const exchange&) = delete;
+
+  // A new modem on a new line; its number is "5551000" + index.
+  std::size_t add_modem();
+  std::size_t add_modem(const personality& p);
+  std::size_t modem_count() const { return lines_.size(); }
+  modem& modem_at(std::size_t i) { return *lines_.at(i).m; }
+  const modem& modem_at(std::size_t i) const { return *lines_.at(i).m; }
+  static std::string own_number(std::size_t i);
+
+  void set_output(std::size_t i, modem::output_fn out);
+  void feed(std::size_t i, std::string_view bytes, sim_time now);
+  void dtr_off(std::size_t i, sim_time now);
+  void dtr_on(std::size_t i, sim_time now);
+  // Runs everything due up to and including `now`, in time order.
+  void advance(sim_time now);
+  std::optional<sim_time> next_deadline() const;
+  sim_time now() const { return now_; }
+
+  // Line conditions and faults.
+  void set_dial_tone(std::size_t i, bool present);
+  bool dial_tone(std::size_t i) const { return lines_.at(i).dial_tone; }
+  // The far end of modem i's call hangs up / the line drops, now.
+  void drop_carrier(std::size_t i, sim_time now);
+
+  // Number plan.
+  void add_number(number_entry e);
+  const std::vector<number_entry>& numbers() const { return plan_; }
+  static std::vector<number_entry> default_number_plan();
+
+  const exchange_timing& timing() const { return opt_.timing; }
+
+ private:
+  struct call;
+  struct service_state;
+  class line_adapter;
+  struct line {
+    std::unique_ptr<modem> m;
+    std::unique_ptr<line_adapter> adapter;
+    bool dial_tone = true;
+    bool off_hook = false;
+    std::shared_ptr<call> active;
+  };
+  struct event {
+    sim_time at;
+    std::uint64_t seq;
+    std::function<void()> fn;
+    bool operator>(const event& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+  };
+
+  void schedule(sim_time at, std::function<void()> fn);
+  void notify(std::size_t modem_index, line_event ev, unsigned rate = 0);
+
+  // line_interface, per line
+  void on_off_hook(std::size_t i);
+  void on_on_hook(std::size_t i);
+  void on_dial(std::size_t i, const std::string& number);
+  void on_answer(std::size_t i);
+  void on_send(std::size_t i, std::string_view data);
+
+  void route(const std::shared_ptr<call>& c);
+  void ring_burst(const std::shared_ptr<call>& c, unsigned n);
+  void start_training(const std::shared_ptr<call>& c);
+  void transmit(const std::shared_ptr<call>& c, int dir, std::string_view data);
+  void deliver(const std::shared_ptr<call>& c, int dir, const std::string& data);
+  void clear_call(const std::shared_ptr<call>& c, int by_modem);
+  const number_entry* lookup(const std::string& number) const;
+
+  options opt_;
+  std::vector<line> lines_;
+  std::vector<number_entry> plan_;
+  std::priority_queue<event, std::vector<event>, std::greater<>> queue_;
+  std::uint64_t seq_ = 0;
+  std::uint64_t next_call_id_ = 1;
+  sim_time now_{0};
+  std::uint32_t rng_;
+};
+
+}  // namespace dialup::hwsim

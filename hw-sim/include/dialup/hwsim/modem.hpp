@@ -1,0 +1,260 @@
+// dialup::hwsim::modem — a sans-I/O Hayes/V.250 modem: command interpreter, result
+// codes, S-registers, dialing/answering/online state machine, +++ escape.
+//
+// Bytes from the DTE go in through feed() together with the current simulated time;
+// bytes for the DTE come out through the output callback; the telephone line is an
+// abstract line_interface (the exchange implements it); the exchange reports what
+// happens on the line through on_line_event()/on_remote_data(). The modem never reads
+// a clock and owns no timer: next_deadline() says when on_timer() must be called.
+//
+// The specification is /work/shared/reference/hayes-v250.md; section numbers in
+// comments (§n) refer to it.
+//
+// Thread safety: none; the owner serialises every call. Callbacks (output, line) are
+// invoked synchronously from inside feed()/on_timer()/on_line_event(); they must not
+// call back into the same modem.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <dialup/hwsim/modem_mode.hpp>
+#include <dialup/hwsim/personality.hpp>
+#include <dialup/hwsim/sim_time.hpp>
+
+namespace dialup::hwsim {
+
+// The modem's view of its telephone line. The exchange implements it. Calls are
+// requests; results come back later through modem::on_line_event.
+class line_interface {
+ public:
+  virtual ~line_interface() = default;
+  virtual void off_hook() = 0;                      // take the line (caller or callee)
+  virtual void on_hook() = 0;                       // release the line, clears any call
+  virtual bool dial_tone() const = 0;               // is there dial tone right now?
+  virtual void dial(const std::string& number) = 0; // digits have been sent
+  virtual void answer() = 0;                        // answer the call that is ringing
+  virtual void send(std::string_view data) = 0;     // data to the remote, online only
+};
+
+// What the exchange tells a modem about its line.
+enum class line_event {
+  ring,          // incoming: a ring burst starts (callee)
+  ring_stopped,  // incoming: the caller gave up before we answered
+  ringback,      // outgoing: the far end is ringing
+  busy,          // outgoing: busy tone
+  reorder,       // outgoing: fast busy (unknown number / network congestion)
+  answered,      // outgoing: the far end went off-hook; answer tone follows
+  voice,         // outgoing: a voice answered
+  carrier,       // both: handshake done, data carrier up at `rate`
+  carrier_lost,  // both: the remote hung up or the line dropped
+};
+
+// Why the last call ended, for diagnostics (AT#UD key 60, V.58 codes, §6.1).
+enum class termination_cause : std::uint8_t {
+  none = 0x01,          // no previous call
+  in_progress = 0x02,
+  dtr_dropped = 0x20,
+  s7_expired = 0x2c,
+  no_dial_tone = 0x2f,
+  reorder = 0x31,
+  busy = 0x33,
+  carrier_lost = 0x3c,
+  any_key_abort = 0x50,
+  dte_hangup = 0x51,
+  dte_reset = 0x52,
+};
+
+// Statistics of the last (or current) call, for AT#UD / ATI6 / ATI11 / AT&V1 (§6).
+struct call_stats {
+  bool valid = false;
+  bool originated = false;
+  unsigned rate = 0;
+  std::uint64_t chars_from_dte = 0;
+  std::uint64_t chars_to_dte = 0;
+  std::uint8_t setup_result = 0;  // AT#UD key 1
+  termination_cause cause = termination_cause::none;
+  sim_time connected_at{0};
+  sim_time ended_at{0};
+};
+
+class modem {
+ public:
+  using output_fn = std::function<void(std::string_view)>;
+
+  explicit modem(const personality& p);
+
+  void set_output(output_fn out) { out_ = std::move(out); }
+  void set_line(line_interface* line) { line_ = line; }
+
+  // Bytes from the DTE (the program on the serial port).
+  void feed(std::string_view bytes, sim_time now);
+  // DTR went low (client set B0, or closed the port). Acts per &D (§3.1).
+  void dtr_off(sim_time now);
+  // When on_timer() must be called next, if at all.
+  std::optional<sim_time> next_deadline() const { return deadline_; }
+  // Runs whatever is due at `now` (harmless if nothing is).
+  void on_timer(sim_time now);
+
+  // From the exchange.
+  void on_line_event(line_event ev, sim_time now, unsigned rate = 0);
+  void on_remote_data(std::string_view data, sim_time now);
+
+  // Faults. A silent modem reads and ignores every byte and sends nothing.
+  void set_silent(bool silent) { silent_ = silent; }
+  bool silent() const { return silent_; }
+
+  // Inspection.
+  modem_mode mode() const;
+  bool off_hook() const { return off_hook_; }
+  std::uint8_t s_register(unsigned n) const { return n < 256 ? cur_.regs[n] : 0; }
+  // The highest line rate this modem offers (personality, limited by +MS).
+  unsigned max_rate() const;
+  // DTR came back (a client opened the port / set a non-zero speed).
+  void dtr_on(sim_time now);
+  bool dtr() const { return dtr_; }
+  unsigned connect_rate() const { return rate_; }
+  const call_stats& last_call() const { return stats_; }
+  const personality& personality_data() const { return *p_; }
+
+  // Power-on reset: factory settings, NVRAM kept, on-hook.
+  void power_on(sim_time now);
+
+ private:
+  enum class state {
+    command,         // command state, on- or off-hook
+    dialing,         // D: dial tone wait, digits, waiting for carrier, training
+    answering,       // A / auto-answer until carrier
+    online_data,
+    online_command,
+  };
+  // What the single deadline means; every timer handler switches on it (STYLE.md).
+  enum class timer_kind {
+    none,
+    dial_tone_qualified,  // X2/X4: dial tone heard long enough, start dialing
+    no_dial_tone,         // X2/X4: waited in vain → NO DIALTONE
+    blind_wait_done,      // X0/X1/X3: S6 elapsed, dial blind
+    digits_done,          // all digits sent
+    wait_carrier,         // S7 running
+    busy_detected,        // busy cadence recognised (X3/X4)
+    reorder_detected,     // fast busy recognised (X3/X4)
+    escape_guard,         // +++ received, post-guard silence running
+    carrier_loss,         // S10 running after the carrier went away
+    ring_counter_reset,   // S1 clears 8 s after the last ring
+    voice_detected,       // a voice answered
+  };
+  enum class prefix_state { idle, got_a, in_line };
+  struct settings {
+    std::array<std::uint8_t, 256> regs{};
+    bool echo = true, verbose = true, quiet = false;
+    unsigned x = 4, w = 0, l = 1, m = 1, c = 1, d = 2, k = 3, y = 0;
+    bool pulse = false;
+    unsigned mr = 0, er = 0, dr = 0;
+    unsigned fclass = 0;
+    unsigned cmee = 0;
+    // Extended-syntax parameters (+MS, +ES, +IFC, +CREG, ...): name -> values.
+    std::vector<std::pair<std::string, std::vector<long>>> ext;
+    std::string cgdcont_apn = "internet";
+  };
+  enum class exec_result { ok, error, pending, silent_ok, cme_error };
+
+  // Output.
+  void emit(std::string_view bytes);
+  void emit_result(int code, const std::string& text);
+  void emit_ok() { emit_result(0, "OK"); }
+  void emit_error();
+  void emit_connect();
+  void emit_info(const std::vector<std::string>& lines);
+  void emit_info(const std::string& line) { emit_info(std::vector<std::string>{line}); }
+  std::string crlf() const;
+
+  // Command state input.
+  void command_byte(char c, sim_time now);
+  void execute_line(const std::string& body, sim_time now);
+  exec_result run_commands(const std::string& body, std::size_t& pos, sim_time now,
+                           bool& ended);
+  exec_result run_extended(const std::string& body, std::size_t& pos, sim_time now);
+  exec_result ext_param(const std::string& name, const std::string& form,
+                        const std::string& args);
+  exec_result cme(int code);
+  std::vector<long>* ext_values(const std::string& name);
+  std::vector<std::string> diagnostics_ud() const;
+  exec_result s_command(const std::string& body, std::size_t& pos);
+  exec_result dial(const std::string& dial_string, sim_time now);
+  exec_result answer(sim_time now);
+
+  // Online data input.
+  void data_byte(char c, sim_time now);
+  void online_bytes(std::string_view bytes, sim_time now);
+
+  // Call control.
+  void set_state(state s);
+  void arm(timer_kind k, sim_time at);
+  void disarm();
+  void go_off_hook();
+  void hang_up(termination_cause why, sim_time now);
+  void connected(unsigned rate, sim_time now);
+  void end_call_with(int code, const std::string& text, termination_cause why,
+                     sim_time now);
+  void factory_reset();
+  void load_profile(const settings& s);
+  std::uint8_t& reg(unsigned n) { return cur_.regs[n]; }
+  std::uint8_t reg(unsigned n) const { return cur_.regs[n]; }
+  sim_duration guard_time() const { return sim_duration(20 * reg(12)); }
+  std::vector<std::string> profile_lines(const settings& s) const;
+
+  const personality* p_;
+  output_fn out_;
+  line_interface* line_ = nullptr;
+  bool silent_ = false;
+  bool dtr_ = true;
+  int cme_code_ = 0;
+  sim_duration dial_duration_{0};
+  bool pdp_call_ = false;
+  std::uint8_t cid_mode_ = 0;
+
+  settings cur_;
+  std::array<settings, 2> nvram_;
+  unsigned power_on_profile_ = 0;
+  std::array<std::string, 4> stored_numbers_;
+  unsigned current_reg_ = 0;  // Hayes "current register" for AT? / AT=v (§1.3)
+
+  state state_ = state::command;
+  bool off_hook_ = false;
+  timer_kind timer_ = timer_kind::none;
+  std::optional<sim_time> deadline_;
+
+  // Command-line assembly (§1.1).
+  prefix_state prefix_ = prefix_state::idle;
+  bool prefix_upper_ = true;
+  std::string cmd_;
+  bool line_overflow_ = false;
+  std::string last_line_;
+  bool have_last_line_ = false;
+
+  // Dialing and calls.
+  std::string dial_number_;
+  std::string last_dialed_;
+  bool dial_then_command_ = false;  // dial string ended in ';'
+  sim_time abortable_from_{0};      // §1.2: 125 ms after the CR nothing aborts
+  bool ringback_heard_ = false;
+  bool incoming_ringing_ = false;
+  unsigned rate_ = 0;
+  bool carrier_lost_ = false;
+  std::string held_;  // remote data held while in online-command state
+
+  // +++ escape detection (§3.3).
+  sim_time last_dte_byte_{0};
+  sim_time last_plus_{0};
+  unsigned plus_count_ = 0;
+
+  call_stats stats_;
+};
+
+}  // namespace dialup::hwsim

@@ -1,0 +1,449 @@
+// The simulated telephone exchange (hayes-v250.md §7, §8, §11 "Exchange").
+//
+// A call:
+//
+//   setup ──post-dial delay──► ringing ──answer (service after n rings, modem S0/ATA)──►
+//     │ unknown → reorder          │ busy line → busy        training ──handshake──►
+//     ▼                            ▼                                       connected
+//   (caller waits, S7)        (caller: BUSY/X3-4 or S7)       any side on-hook → cleared
+//
+// Everything the exchange tells a modem goes through the event queue (notify()), never
+// synchronously from inside a modem's own call into the line, so a modem is never
+// re-entered. Events capture the call and check its phase first (state guard): a stale
+// event for a cleared call does nothing.
+
+#include <dialup/hwsim/exchange.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+namespace dialup::hwsim {
+
+struct exchange::service_state {
+  service_kind kind;
+  enum class login_step { user, password, online } step = login_step::user;
+  std::string input;
+  std::string user;
+};
+
+struct exchange::call {
+  enum class phase { setup, ringing, training, connected, cleared };
+  std::uint64_t id = 0;
+  std::size_t caller = 0;
+  int callee_modem = -1;
+  std::optional<number_entry> service;
+  phase ph = phase::setup;
+  unsigned rate = 0;
+  std::string number;
+  // Pacing: when each direction's line is free again (ms, fractional).
+  // dir 0: caller → callee, dir 1: callee → caller.
+  double free_at[2] = {0, 0};
+  std::unique_ptr<service_state> svc;
+};
+
+class exchange::line_adapter final : public line_interface {
+ public:
+  line_adapter(exchange* x, std::size_t i) : x_(x), i_(i) {}
+  void off_hook() override { x_->on_off_hook(i_); }
+  void on_hook() override { x_->on_on_hook(i_); }
+  bool dial_tone() const override { return x_->lines_[i_].dial_tone; }
+  void dial(const std::string& number) override { x_->on_dial(i_, number); }
+  void answer() override { x_->on_answer(i_); }
+  void send(std::string_view data) override { x_->on_send(i_, data); }
+
+ private:
+  exchange* x_;
+  std::size_t i_;
+};
+
+namespace {
+
+std::string digits_of(const std::string& s) {
+  std::string d;
+  for (char c : s)
+    if ((c >= '0' && c <= '9') || c == '*' || c == '#') d += c;
+  return d;
+}
+
+}  // namespace
+
+std::vector<number_entry> exchange::default_number_plan() {
+  std::vector<number_entry> v;
+  auto add = [&](std::string n, service_kind k, std::string d) {
+    number_entry e;
+    e.number = std::move(n);
+    e.kind = k;
+    e.description = std::move(d);
+    v.push_back(e);
+  };
+  add("5550100", service_kind::echo, "answers after one ring at 33600, echoes data");
+  add("5550101", service_kind::discard, "answers after one ring at 33600, discards data");
+  add("5550102", service_kind::login, "text login service (user demo, password demo)");
+  add("5550110", service_kind::busy, "busy");
+  add("5550120", service_kind::no_answer, "rings, never answers");
+  add("5550130", service_kind::voice, "a voice answers");
+  add("5550140", service_kind::carrier_drop, "answers at 33600, carrier drops after 10 s");
+  add("5550150", service_kind::noisy, "noisy line");
+  number_entry pdp;
+  pdp.number = "*99#";
+  pdp.kind = service_kind::pdp;
+  pdp.rings = 0;
+  pdp.rate = 115200;
+  pdp.description = "cellular packet data (ATD*99#, cellular personality)";
+  v.push_back(pdp);
+  return v;
+}
+
+exchange::exchange() : exchange(options{}) {}
+
+exchange::exchange(options opt) : opt_(std::move(opt)), rng_(opt_.seed ? opt_.seed : 1) {
+  if (opt_.builtin_scenario) plan_ = default_number_plan();
+}
+
+exchange::~exchange() = default;
+
+std::string exchange::own_number(std::size_t i) { return std::to_string(5551000 + i); }
+
+std::size_t exchange::add_modem() { return add_modem(find_personality(opt_.personality)); }
+
+std::size_t exchange::add_modem(const personality& p) {
+  line l;
+  const std::size_t i = lines_.size();
+  l.m = std::make_unique<modem>(p);
+  l.adapter = std::make_unique<line_adapter>(this, i);
+  l.m->set_line(l.adapter.get());
+  lines_.push_back(std::move(l));
+  return i;
+}
+
+void exchange::set_output(std::size_t i, modem::output_fn out) {
+  lines_.at(i).m->set_output(std::move(out));
+}
+
+void exchange::feed(std::size_t i, std::string_view bytes, sim_time now) {
+  advance(now);
+  lines_.at(i).m->feed(bytes, now);
+  advance(now);
+}
+
+void exchange::dtr_off(std::size_t i, sim_time now) {
+  advance(now);
+  lines_.at(i).m->dtr_off(now);
+  advance(now);
+}
+
+void exchange::dtr_on(std::size_t i, sim_time now) {
+  advance(now);
+  lines_.at(i).m->dtr_on(now);
+}
+
+void exchange::set_dial_tone(std::size_t i, bool present) { lines_.at(i).dial_tone = present; }
+
+void exchange::drop_carrier(std::size_t i, sim_time now) {
+  advance(now);
+  if (auto c = lines_.at(i).active) clear_call(c, -1);
+  advance(now);
+}
+
+void exchange::add_number(number_entry e) {
+  plan_.erase(std::remove_if(plan_.begin(), plan_.end(),
+                             [&](const number_entry& x) { return x.number == e.number; }),
+              plan_.end());
+  plan_.push_back(std::move(e));
+}
+
+std::optional<sim_time> exchange::next_deadline() const {
+  std::optional<sim_time> best;
+  if (!queue_.empty()) best = queue_.top().at;
+  for (const auto& l : lines_) {
+    auto d = l.m->next_deadline();
+    if (d && (!best || *d < *best)) best = d;
+  }
+  return best;
+}
+
+// Runs the queue and the modems' deadlines in time order up to `now`. Each event runs
+// at its own time (not at `now`), so a late call to advance() gives the same result as
+// a punctual one.
+void exchange::advance(sim_time now) {
+  for (int guard = 0; guard < 1000000; ++guard) {
+    std::optional<sim_time> best;
+    std::size_t best_modem = lines_.size();
+    if (!queue_.empty() && queue_.top().at <= now) best = queue_.top().at;
+    for (std::size_t i = 0; i < lines_.size(); ++i) {
+      auto d = lines_[i].m->next_deadline();
+      if (d && *d <= now && (!best || *d < *best)) {
+        best = d;
+        best_modem = i;
+      }
+    }
+    if (!best) break;
+    now_ = std::max(now_, *best);
+    if (best_modem < lines_.size()) {
+      lines_[best_modem].m->on_timer(*best);
+    } else {
+      auto fn = queue_.top().fn;
+      queue_.pop();
+      fn();
+    }
+  }
+  now_ = std::max(now_, now);
+}
+
+void exchange::schedule(sim_time at, std::function<void()> fn) {
+  queue_.push(event{std::max(at, now_), seq_++, std::move(fn)});
+}
+
+void exchange::notify(std::size_t i, line_event ev, unsigned rate) {
+  schedule(now_, [this, i, ev, rate] { lines_[i].m->on_line_event(ev, now_, rate); });
+}
+
+const number_entry* exchange::lookup(const std::string& number) const {
+  const std::string d = digits_of(number);
+  for (const auto& e : plan_)
+    if (digits_of(e.number) == d) return &e;
+  return nullptr;
+}
+
+// ---------------------------------------------------------------------------- lines
+
+void exchange::on_off_hook(std::size_t i) { lines_[i].off_hook = true; }
+
+void exchange::on_on_hook(std::size_t i) {
+  lines_[i].off_hook = false;
+  if (auto c = lines_[i].active) clear_call(c, static_cast<int>(i));
+}
+
+void exchange::on_dial(std::size_t i, const std::string& number) {
+  auto& l = lines_[i];
+  // A dead line (no dial tone) carries no digits: the caller hears nothing and its S7
+  // runs out (NO CARRIER), as with a blind dial on a real dead line.
+  if (!l.dial_tone || l.active) return;
+  auto c = std::make_shared<call>();
+  c->id = next_call_id_++;
+  c->caller = i;
+  c->number = number;
+  c->free_at[0] = c->free_at[1] = static_cast<double>(now_.count());
+  l.active = c;
+  const number_entry* e = lookup(number);
+  const bool pdp = e && e->kind == service_kind::pdp;
+  schedule(now_ + (pdp ? sim_duration(0) : opt_.timing.post_dial_delay), [this, c] { route(c); });
+}
+
+void exchange::route(const std::shared_ptr<call>& c) {
+  if (c->ph != call::phase::setup) return;
+  const std::string d = digits_of(c->number);
+  // Simulated modems: 5551000 + index.
+  for (std::size_t k = 0; k < lines_.size(); ++k) {
+    if (d != own_number(k)) continue;
+    auto& callee = lines_[k];
+    if (k == c->caller || callee.off_hook || callee.active) {
+      notify(c->caller, line_event::busy);
+      return;
+    }
+    c->callee_modem = static_cast<int>(k);
+    callee.active = c;
+    c->ph = call::phase::ringing;
+    ring_burst(c, 1);
+    return;
+  }
+  const number_entry* e = lookup(c->number);
+  if (!e) {
+    notify(c->caller, line_event::reorder);  // unknown number: fast busy [est]
+    return;
+  }
+  c->service = *e;
+  switch (e->kind) {
+    case service_kind::busy:
+      notify(c->caller, line_event::busy);
+      return;
+    case service_kind::pdp:
+      c->ph = call::phase::ringing;
+      start_training(c);
+      return;
+    default:
+      c->ph = call::phase::ringing;
+      ring_burst(c, 1);
+      return;
+  }
+}
+
+// §7/§8: one ring burst every 6 s (2 s on, 4 s off); the caller hears ringback, a
+// callee modem gets RING; a service answers at the end of its n-th burst.
+void exchange::ring_burst(const std::shared_ptr<call>& c, unsigned n) {
+  if (c->ph != call::phase::ringing) return;
+  notify(c->caller, line_event::ringback);
+  if (c->callee_modem >= 0) notify(static_cast<std::size_t>(c->callee_modem), line_event::ring);
+  const auto& t = opt_.timing;
+  if (c->service && c->service->kind != service_kind::no_answer && n >= c->service->rings) {
+    schedule(now_ + t.ring_on, [this, c] {
+      if (c->ph == call::phase::ringing) start_training(c);
+    });
+    return;
+  }
+  schedule(now_ + t.ring_on + t.ring_off, [this, c, n] { ring_burst(c, n + 1); });
+}
+
+void exchange::on_answer(std::size_t i) {
+  auto c = lines_[i].active;
+  if (!c || c->callee_modem != static_cast<int>(i) || c->ph != call::phase::ringing) return;
+  start_training(c);
+}
+
+void exchange::start_training(const std::shared_ptr<call>& c) {
+  const auto& t = opt_.timing;
+  if (c->service && c->service->kind == service_kind::voice) {
+    c->ph = call::phase::training;  // off-hook, but nobody will ever send a carrier
+    notify(c->caller, line_event::voice);
+    return;
+  }
+  c->ph = call::phase::training;
+  notify(c->caller, line_event::answered);
+  unsigned rate = lines_[c->caller].m->max_rate();
+  if (c->callee_modem >= 0)
+    rate = std::min(rate, lines_[static_cast<std::size_t>(c->callee_modem)].m->max_rate());
+  else if (c->service)
+    rate = std::min(rate, c->service->rate);
+  c->rate = rate;
+  sim_duration handshake;
+  if (c->service && c->service->kind == service_kind::pdp) {
+    handshake = t.pdp_connect;
+  } else {
+    const sim_duration train = rate > 14400 ? t.train_v34 : rate > 2400 ? t.train_v32 : t.train_v22;
+    handshake = t.billing_delay + t.answer_tone + train;
+  }
+  schedule(now_ + handshake, [this, c] {
+    if (c->ph != call::phase::training) return;
+    c->ph = call::phase::connected;
+    c->free_at[0] = c->free_at[1] = static_cast<double>(now_.count());
+    notify(c->caller, line_event::carrier, c->rate);
+    if (c->callee_modem >= 0)
+      notify(static_cast<std::size_t>(c->callee_modem), line_event::carrier, c->rate);
+    if (c->service) {
+      c->svc = std::make_unique<service_state>();
+      c->svc->kind = c->service->kind;
+      switch (c->service->kind) {
+        case service_kind::login:
+          transmit(c, 1, "\r\nWelcome to the dialup hw-sim login service.\r\n\r\nlogin: ");
+          break;
+        case service_kind::carrier_drop:
+          schedule(now_ + c->service->drop_after, [this, c] {
+            if (c->ph == call::phase::connected) clear_call(c, -1);
+          });
+          break;
+        default:
+          break;
+      }
+    }
+  });
+}
+
+void exchange::on_send(std::size_t i, std::string_view data) {
+  auto c = lines_[i].active;
+  if (!c || c->ph != call::phase::connected) return;
+  transmit(c, c->caller == i ? 0 : 1, data);
+}
+
+// Paces data at the connect rate: 10 bits per character, each direction a queue that
+// is busy until free_at. Delivered in small chunks so a long write trickles out.
+void exchange::transmit(const std::shared_ptr<call>& c, int dir, std::string_view data) {
+  if (c->ph != call::phase::connected || data.empty()) return;
+  const double char_ms = 10000.0 / std::max(1u, c->rate);
+  constexpr std::size_t k_chunk = 16;
+  for (std::size_t off = 0; off < data.size(); off += k_chunk) {
+    const std::string piece(data.substr(off, k_chunk));
+    const double start = std::max(c->free_at[dir], static_cast<double>(now_.count()));
+    c->free_at[dir] = start + char_ms * static_cast<double>(piece.size());
+    const sim_time at{static_cast<long long>(std::ceil(c->free_at[dir]))};
+    schedule(at, [this, c, dir, piece] { deliver(c, dir, piece); });
+  }
+}
+
+void exchange::deliver(const std::shared_ptr<call>& c, int dir, const std::string& data) {
+  if (c->ph != call::phase::connected) return;
+  if (dir == 1) {
+    std::string d = data;
+    if (c->service && c->service->kind == service_kind::noisy) {
+      // Line noise: flip a bit in a byte with probability error_rate (xorshift32).
+      for (auto& ch : d) {
+        rng_ ^= rng_ << 13;
+        rng_ ^= rng_ >> 17;
+        rng_ ^= rng_ << 5;
+        if (static_cast<double>(rng_ % 1000000) / 1e6 < c->service->error_rate)
+          ch = static_cast<char>(ch ^ (1 << (rng_ % 8)));
+      }
+    }
+    lines_[c->caller].m->on_remote_data(d, now_);
+    return;
+  }
+  if (c->callee_modem >= 0) {
+    lines_[static_cast<std::size_t>(c->callee_modem)].m->on_remote_data(data, now_);
+    return;
+  }
+  if (!c->svc) return;
+  auto& s = *c->svc;
+  switch (s.kind) {
+    case service_kind::echo:
+    case service_kind::carrier_drop:
+    case service_kind::noisy:
+      transmit(c, 1, data);
+      break;
+    case service_kind::login: {
+      using step = service_state::login_step;
+      if (s.step == step::online) {
+        transmit(c, 1, data);
+        break;
+      }
+      for (char ch : data) {
+        if (ch == '\r' || ch == '\n') {
+          if (s.input.empty() && s.step == step::user) continue;
+          if (s.step == step::user) {
+            s.user = s.input;
+            s.input.clear();
+            s.step = step::password;
+            transmit(c, 1, "\r\nPassword: ");
+          } else {
+            const bool ok = s.user == "demo" && s.input == "demo";
+            s.input.clear();
+            if (ok) {
+              s.step = step::online;
+              transmit(c, 1,
+                       "\r\n\r\nWelcome, demo. You are logged in to the dialup hw-sim.\r\n"
+                       "Everything you type is echoed back.\r\n");
+            } else {
+              s.step = step::user;
+              transmit(c, 1, "\r\nLogin incorrect\r\n\r\nlogin: ");
+            }
+          }
+        } else if (ch == '\b' || ch == 0x7f) {
+          if (!s.input.empty()) s.input.pop_back();
+        } else if (s.input.size() < 64) {
+          s.input += ch;
+          if (s.step == step::user) transmit(c, 1, std::string(1, ch));  // echo the login name
+        }
+      }
+      break;
+    }
+    default:
+      break;  // discard, pdp
+  }
+}
+
+// Clears a call. by_modem is the line that hung up (it needs no notice), or -1 when
+// the network/service cleared it (both modems are told).
+void exchange::clear_call(const std::shared_ptr<call>& c, int by_modem) {
+  if (c->ph == call::phase::cleared) return;
+  const auto prev = c->ph;
+  c->ph = call::phase::cleared;
+  const bool up = prev == call::phase::training || prev == call::phase::connected;
+  if (static_cast<int>(c->caller) != by_modem && up) notify(c->caller, line_event::carrier_lost);
+  if (c->callee_modem >= 0 && c->callee_modem != by_modem) {
+    const auto k = static_cast<std::size_t>(c->callee_modem);
+    notify(k, up ? line_event::carrier_lost : line_event::ring_stopped);
+  }
+  if (lines_[c->caller].active == c) lines_[c->caller].active.reset();
+  if (c->callee_modem >= 0 && lines_[static_cast<std::size_t>(c->callee_modem)].active == c)
+    lines_[static_cast<std::size_t>(c->callee_modem)].active.reset();
+}
+
+}  // namespace dialup::hwsim

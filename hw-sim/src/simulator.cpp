@@ -1,0 +1,402 @@
+// The pty attachment: drives the sans-I/O exchange (and its modems) from an Asio
+// executor, one pty per modem.
+//
+// Per port:
+//
+//   absent ──POLLHUP clears (a client opened the slave)──► present (reading)
+//     ▲                                                      │
+//     └──────── EIO/HUP on the master read (last slave fd closed) = DTR drop ──┘
+//
+// A Linux pty has no modem-control lines (interop.md): the only DTR signal is the
+// client closing the port (EIO on the master) — treated as DTR going low, so &D2
+// hangs up and a killed dialer never leaves the line off-hook — and the client opening
+// it (POLLHUP on the master clears), seen by polling every 20 ms while absent.
+//
+// One steady_timer serves the whole simulated world: it is always armed for the
+// exchange's next deadline. Simulated time = wall-clock time since start / time_scale;
+// with time_scale 0 the world runs in virtual time that jumps to each deadline.
+//
+// Locking: every touch of the exchange and of the Asio objects happens under mu_, from
+// handlers on the executor or from public calls on any thread; handlers check
+// stopped_ first. Writes use async_write_some (not the composed async_write, which
+// would touch the descriptor outside the lock).
+
+#include <dialup/hwsim/simulator.hpp>
+
+#include <dialup/hwsim/detail/asio.hpp>
+#include <dialup/hwsim/exchange.hpp>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+
+namespace dialup::hwsim {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::chrono::milliseconds k_presence_poll{20};
+constexpr std::size_t k_max_out = 1 << 20;
+
+[[noreturn]] void throw_errno(const char* what) {
+  throw std::system_error(errno, std::generic_category(), std::string("hwsim: ") + what);
+}
+
+// Raw 8N1 without echo or line editing, as a serial port is. Set through the master
+// (Linux applies it to the slave) so that programs that never call tcsetattr (pppd's
+// chat) see the modem's bytes unmodified.
+void make_raw(int master_fd) {
+  termios t{};
+  if (::tcgetattr(master_fd, &t) != 0) return;
+  ::cfmakeraw(&t);
+  t.c_cflag |= CLOCAL | CREAD;
+  ::cfsetispeed(&t, B115200);
+  ::cfsetospeed(&t, B115200);
+  ::tcsetattr(master_fd, TCSANOW, &t);
+}
+
+}  // namespace
+
+struct simulator::impl : std::enable_shared_from_this<impl> {
+  struct port {
+    std::size_t index = 0;
+    std::string pty;
+    std::string link;
+    std::unique_ptr<asio::posix::stream_descriptor> sd;
+    std::unique_ptr<asio::steady_timer> presence;
+    bool present = false;
+    bool reading = false;
+    bool writing = false;
+    std::string out;     // waiting to be written
+    std::string wbuf;    // being written
+    std::size_t woff = 0;
+    std::array<char, 4096> rbuf{};
+  };
+
+  impl(asio::any_io_executor e, simulator_options o)
+      : ex(std::move(e)),
+        opt(std::move(o)),
+        world(make_options(opt)),
+        timer(std::make_unique<asio::steady_timer>(ex)),
+        epoch(std::chrono::steady_clock::now()) {
+    if (!(opt.time_scale >= 0.0) || !std::isfinite(opt.time_scale))
+      throw std::invalid_argument("hwsim: time_scale must be finite and >= 0");
+  }
+
+  static exchange::options make_options(const simulator_options& o) {
+    exchange::options x;
+    x.builtin_scenario = o.builtin_scenario;
+    x.personality = o.personality;
+    find_personality(o.personality);  // throws for an unknown name
+    return x;
+  }
+
+  // ------------------------------------------------------------------------ time
+
+  sim_time sim_now() {
+    if (opt.time_scale <= 0.0) return virtual_now;
+    const std::chrono::duration<double, std::milli> real = std::chrono::steady_clock::now() - epoch;
+    return sim_time(static_cast<long long>(std::floor(real.count() / opt.time_scale)));
+  }
+
+  void rearm() {
+    if (stopped) return;
+    auto d = world.next_deadline();
+    if (!d) {
+      if (armed_for) timer->cancel();
+      armed_for.reset();
+      return;
+    }
+    if (armed_for && *armed_for == *d) return;
+    armed_for = d;
+    if (opt.time_scale > 0.0) {
+      const auto real = std::chrono::duration<double, std::milli>(
+          static_cast<double>(d->count()) * opt.time_scale);
+      timer->expires_at(epoch + std::chrono::duration_cast<std::chrono::steady_clock::duration>(real));
+    } else {
+      timer->expires_after(std::chrono::milliseconds(0));
+    }
+    timer->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec == asio::error::operation_aborted) return;
+      std::lock_guard lk(self->mu);
+      self->on_timer();
+    });
+  }
+
+  void on_timer() {
+    if (stopped) return;
+    armed_for.reset();
+    if (opt.time_scale <= 0.0) {
+      if (auto d = world.next_deadline()) virtual_now = std::max(virtual_now, *d);
+    }
+    world.advance(sim_now());
+    rearm();
+  }
+
+  // ------------------------------------------------------------------------ ports
+
+  std::size_t add_modem() {
+    const std::size_t i = ports.size();
+    auto p = std::make_unique<port>();
+    p->index = i;
+    int fd = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) throw_errno("posix_openpt");
+    if (::grantpt(fd) != 0 || ::unlockpt(fd) != 0) {
+      int e = errno;
+      ::close(fd);
+      errno = e;
+      throw_errno("grantpt/unlockpt");
+    }
+    char name[128];
+    if (::ptsname_r(fd, name, sizeof name) != 0) {
+      ::close(fd);
+      throw_errno("ptsname_r");
+    }
+    p->pty = name;
+    make_raw(fd);
+    // Open and close the slave once: until a slave has been opened the master shows
+    // neither POLLHUP nor EIO, so "no client" would look like "a client that is quiet".
+    // After this the port starts in the same state as after a client has gone.
+    int s = ::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (s >= 0) ::close(s);
+    p->sd = std::make_unique<asio::posix::stream_descriptor>(ex, fd);
+    p->presence = std::make_unique<asio::steady_timer>(ex);
+    if (!opt.link_prefix.empty()) {
+      p->link = opt.link_prefix + std::to_string(i);
+      struct stat st{};
+      if (::lstat(p->link.c_str(), &st) == 0) {
+        if (!S_ISLNK(st.st_mode))
+          throw std::runtime_error("hwsim: " + p->link + " exists and is not a symlink");
+        ::unlink(p->link.c_str());
+      }
+      if (::symlink(p->pty.c_str(), p->link.c_str()) != 0) throw_errno("symlink");
+    }
+    ports.push_back(std::move(p));
+    world.add_modem();
+    world.set_output(i, [this, i](std::string_view b) { on_output(i, b); });
+    // No client yet: DTR is low (auto-answer stays off until a program opens the port).
+    world.dtr_off(i, sim_now());
+    watch_presence(*ports.back());
+    rearm();
+    return i;
+  }
+
+  void on_output(std::size_t i, std::string_view b) {
+    port& p = *ports.at(i);
+    // Nobody has the port open: the bytes go nowhere (a real modem's TxD with no DTE).
+    if (!p.present || stopped) return;
+    if (p.out.size() + b.size() > k_max_out) return;
+    p.out.append(b);
+    start_write(p);
+  }
+
+  void start_write(port& p) {
+    if (stopped || p.writing || !p.present) return;
+    if (p.wbuf.size() == p.woff) {
+      if (p.out.empty()) return;
+      p.wbuf.clear();
+      p.wbuf.swap(p.out);
+      p.woff = 0;
+    }
+    p.writing = true;
+    p.sd->async_write_some(
+        asio::buffer(p.wbuf.data() + p.woff, p.wbuf.size() - p.woff),
+        [self = shared_from_this(), pp = &p](boost::system::error_code ec, std::size_t n) {
+          std::lock_guard lk(self->mu);
+          pp->writing = false;
+          if (self->stopped) return;
+          if (ec) {
+            // The client went away mid-write; the read side reports it as DTR drop.
+            pp->out.clear();
+            pp->wbuf.clear();
+            pp->woff = 0;
+            return;
+          }
+          pp->woff += n;
+          self->start_write(*pp);
+        });
+  }
+
+  void start_read(port& p) {
+    if (stopped || p.reading) return;
+    p.reading = true;
+    p.sd->async_read_some(
+        asio::buffer(p.rbuf),
+        [self = shared_from_this(), pp = &p](boost::system::error_code ec, std::size_t n) {
+          std::lock_guard lk(self->mu);
+          pp->reading = false;
+          if (self->stopped) return;
+          if (ec) {
+            self->client_gone(*pp);
+            return;
+          }
+          self->world.feed(pp->index, std::string_view(pp->rbuf.data(), n), self->sim_now());
+          self->rearm();
+          self->start_read(*pp);
+        });
+  }
+
+  // The last slave fd was closed: DTR drop (§0.5). Then watch for the next client.
+  void client_gone(port& p) {
+    p.present = false;
+    p.out.clear();
+    if (!p.writing) {
+      p.wbuf.clear();
+      p.woff = 0;
+    }
+    world.dtr_off(p.index, sim_now());
+    // The next program gets a clean raw port again (chat does not set termios).
+    make_raw(p.sd->native_handle());
+    rearm();
+    watch_presence(p);
+  }
+
+  void watch_presence(port& p) {
+    if (stopped) return;
+    pollfd pf{p.sd->native_handle(), POLLIN, 0};
+    const int r = ::poll(&pf, 1, 0);
+    if (r >= 0 && !(pf.revents & POLLHUP)) {
+      // A client has the slave open.
+      p.present = true;
+      world.dtr_on(p.index, sim_now());
+      start_read(p);
+      rearm();
+      return;
+    }
+    p.presence->expires_after(k_presence_poll);
+    p.presence->async_wait([self = shared_from_this(), pp = &p](boost::system::error_code ec) {
+      if (ec) return;
+      std::lock_guard lk(self->mu);
+      self->watch_presence(*pp);
+    });
+  }
+
+  void shutdown() {
+    std::lock_guard lk(mu);
+    if (stopped) return;
+    stopped = true;
+    // Destroying the Asio objects cancels their operations; the handlers find
+    // stopped == true and do nothing.
+    timer.reset();
+    for (auto& p : ports) {
+      p->presence.reset();
+      p->sd.reset();  // closes the master: the client's reads end with EOF
+      if (!p->link.empty()) {
+        char buf[256];
+        ssize_t n = ::readlink(p->link.c_str(), buf, sizeof buf - 1);
+        if (n > 0 && std::string(buf, static_cast<std::size_t>(n)) == p->pty)
+          ::unlink(p->link.c_str());
+      }
+    }
+  }
+
+  template <class F>
+  auto locked(std::size_t i, F f) const {
+    std::lock_guard lk(mu);
+    if (i >= ports.size()) throw std::out_of_range("hwsim: no modem " + std::to_string(i));
+    return f();
+  }
+
+  asio::any_io_executor ex;
+  simulator_options opt;
+  mutable std::mutex mu;
+  exchange world;
+  std::unique_ptr<asio::steady_timer> timer;
+  std::chrono::steady_clock::time_point epoch;
+  sim_time virtual_now{0};
+  std::optional<sim_time> armed_for;
+  bool stopped = false;
+  std::vector<std::unique_ptr<port>> ports;
+};
+
+simulator::simulator(boost::asio::any_io_executor ex, simulator_options options)
+    : impl_(std::make_shared<impl>(std::move(ex), std::move(options))) {}
+
+simulator::~simulator() { shutdown(); }
+
+std::size_t simulator::add_modem() {
+  std::lock_guard lk(impl_->mu);
+  if (impl_->stopped) throw std::logic_error("hwsim: simulator is shut down");
+  return impl_->add_modem();
+}
+
+std::size_t simulator::modem_count() const {
+  std::lock_guard lk(impl_->mu);
+  return impl_->ports.size();
+}
+
+std::string simulator::pty_path(std::size_t i) const {
+  return impl_->locked(i, [&] { return impl_->ports[i]->pty; });
+}
+
+std::string simulator::link_path(std::size_t i) const {
+  return impl_->locked(i, [&] { return impl_->ports[i]->link; });
+}
+
+std::string simulator::own_number(std::size_t i) const {
+  return impl_->locked(i, [&] { return exchange::own_number(i); });
+}
+
+bool simulator::off_hook(std::size_t i) const {
+  return impl_->locked(i, [&] { return impl_->world.modem_at(i).off_hook(); });
+}
+
+modem_mode simulator::mode(std::size_t i) const {
+  return impl_->locked(i, [&] { return impl_->world.modem_at(i).mode(); });
+}
+
+void simulator::set_dial_tone(std::size_t i, bool present) {
+  impl_->locked(i, [&] { impl_->world.set_dial_tone(i, present); });
+}
+
+void simulator::set_silent(std::size_t i, bool silent) {
+  impl_->locked(i, [&] { impl_->world.modem_at(i).set_silent(silent); });
+}
+
+void simulator::drop_carrier(std::size_t i) {
+  impl_->locked(i, [&] {
+    impl_->world.drop_carrier(i, impl_->sim_now());
+    impl_->rearm();
+  });
+}
+
+void simulator::shutdown() { impl_->shutdown(); }
+
+double simulator::time_scale() const { return impl_->opt.time_scale; }
+
+void simulator::add_number(number_entry e) {
+  std::lock_guard lk(impl_->mu);
+  impl_->world.add_number(std::move(e));
+}
+
+std::uint8_t simulator::s_register(std::size_t i, unsigned reg) const {
+  return impl_->locked(i, [&] { return impl_->world.modem_at(i).s_register(reg); });
+}
+
+unsigned simulator::connect_rate(std::size_t i) const {
+  return impl_->locked(i, [&] { return impl_->world.modem_at(i).connect_rate(); });
+}
+
+std::string default_scenario() {
+  std::ostringstream o;
+  for (const auto& e : exchange::default_number_plan())
+    o << e.number << (e.number.size() < 8 ? std::string(9 - e.number.size(), ' ') : " ")
+      << e.description << '\n';
+  o << "5551000+i simulated modem i (another dialup-sim modem; calls between modems carry data both ways)\n";
+  return o.str();
+}
+
+}  // namespace dialup::hwsim

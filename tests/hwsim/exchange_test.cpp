@@ -1,0 +1,529 @@
+// The modem on the simulated exchange, in virtual time: dialing outcomes, CONNECT,
+// data, the +++ guard rules, carrier loss, calls between two simulated modems.
+#include <dialup/hwsim/exchange.hpp>
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+using namespace dialup::hwsim;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A world in virtual time: t only moves when the test says so.
+struct world {
+  exchange x;
+  std::vector<std::string> out;
+  sim_time t{0};
+
+  explicit world(std::size_t modems = 1, const char* pers = "generic") {
+    for (std::size_t i = 0; i < modems; ++i) {
+      auto k = x.add_modem(find_personality(pers));
+      out.emplace_back();
+      x.set_output(k, [this, k](std::string_view b) { out[k].append(b); });
+    }
+  }
+  void send(const std::string& s, std::size_t i = 0) { x.feed(i, s, t); }
+  // Advances virtual time by d, running every deadline on the way at its own time.
+  void run_for(sim_duration d) {
+    const sim_time end = t + d;
+    while (auto n = x.next_deadline()) {
+      if (*n > end) break;
+      t = std::max(t, *n);
+      x.advance(t);
+    }
+    t = end;
+    x.advance(t);
+  }
+  // Runs until out[i] contains `what`, at most `limit`; returns whether it did.
+  bool run_until(const std::string& what, sim_duration limit, std::size_t i = 0) {
+    const sim_time end = t + limit;
+    while (out[i].find(what) == std::string::npos) {
+      auto n = x.next_deadline();
+      if (!n || *n > end) {
+        t = end;
+        x.advance(t);
+        return out[i].find(what) != std::string::npos;
+      }
+      t = std::max(t, *n);
+      x.advance(t);
+    }
+    return true;
+  }
+  std::string take(std::size_t i = 0) {
+    std::string s;
+    s.swap(out[i]);
+    return s;
+  }
+  modem& m(std::size_t i = 0) { return x.modem_at(i); }
+};
+
+void connect_echo(world& w) {
+  w.send("ATE0\r");
+  w.take();
+  w.send("ATDT5550100\r");
+  REQUIRE(w.run_until("CONNECT", 60s));
+  REQUIRE(w.take() == "\r\nCONNECT 33600\r\n");
+  REQUIRE(w.m().mode() == modem_mode::online_data);
+}
+
+}  // namespace
+
+TEST_CASE("ATDT to the echo number rings once and connects at 33600 after a realistic handshake") {
+  world w;
+  w.send("ATE0\r");
+  w.take();
+  w.send("ATDT5550100\r");
+  CHECK(w.m().off_hook());
+  CHECK(w.m().mode() == modem_mode::dialing);
+  // Dial tone 0.75 s + 7 digits × 190 ms + post-dial 1.5 s + one ring 2 s + 2 s billing
+  // delay + 3.3 s answer tone + 6 s training ≈ 16.9 s.
+  w.run_for(15s);
+  CHECK(w.out[0].empty());
+  REQUIRE(w.run_until("CONNECT", 5s));
+  CHECK(w.take() == "\r\nCONNECT 33600\r\n");
+  CHECK(w.m().connect_rate() == 33600);
+  CHECK(w.m().mode() == modem_mode::online_data);
+}
+
+TEST_CASE("data is echoed by the echo service, paced at the connect rate") {
+  world w;
+  connect_echo(w);
+  const std::string msg(336, 'x');  // 336 chars at 3360 cps = 100 ms each way
+  w.send(msg);
+  w.run_for(60ms);
+  // 60 ms at 3360 chars/s = ~201 chars on the way there, minus one 16-char chunk
+  // still on its way back.
+  CHECK(w.out[0].size() > 150);
+  CHECK(w.out[0].size() < 210);
+  w.run_for(60ms);
+  CHECK(w.take() == msg);
+  CHECK(w.m().last_call().chars_from_dte == 336);
+}
+
+TEST_CASE("X0 shows plain CONNECT, V0 shows the numeric code") {
+  SUBCASE("X0") {
+    world w;
+    w.send("ATE0X0\r");
+    w.take();
+    w.send("ATD5550100\r");
+    REQUIRE(w.run_until("CONNECT", 60s));
+    CHECK(w.take() == "\r\nCONNECT\r\n");
+  }
+  SUBCASE("V0 with a rate that has no code in the table gives 1") {
+    world w;
+    w.send("ATE0V0\r");
+    w.take();
+    w.send("ATD5550100\r");
+    w.run_for(60s);
+    CHECK(w.take() == "1\r");
+    CHECK(w.m().mode() == modem_mode::online_data);
+  }
+}
+
+TEST_CASE("+++ with correct guard times enters online-command state and answers OK") {
+  world w;
+  connect_echo(w);
+  w.run_for(1100ms);
+  w.send("+++");
+  w.run_for(900ms);
+  CHECK(w.m().mode() == modem_mode::online_data);
+  w.run_for(200ms);
+  CHECK(w.m().mode() == modem_mode::online_command);
+  // The +++ went to the remote and came back before the OK.
+  CHECK(w.take() == "+++\r\nOK\r\n");
+}
+
+TEST_CASE("+++ escape guard rules: too short a guard, too slow, or a byte after cancels") {
+  SUBCASE("no silence before the +++") {
+    world w;
+    connect_echo(w);
+    w.run_for(1100ms);
+    w.send("a");
+    w.run_for(500ms);
+    w.send("+++");
+    w.run_for(3s);
+    CHECK(w.m().mode() == modem_mode::online_data);
+    CHECK(w.out[0].find("OK") == std::string::npos);
+  }
+  SUBCASE("gap between + characters as long as the guard") {
+    world w;
+    connect_echo(w);
+    w.run_for(1100ms);
+    w.send("+");
+    w.run_for(1000ms);
+    w.send("+");
+    w.run_for(100ms);
+    w.send("+");
+    w.run_for(3s);
+    CHECK(w.m().mode() == modem_mode::online_data);
+  }
+  SUBCASE("a character inside the post-guard") {
+    world w;
+    connect_echo(w);
+    w.run_for(1100ms);
+    w.send("+++");
+    w.run_for(500ms);
+    w.send("a");
+    w.run_for(3s);
+    CHECK(w.m().mode() == modem_mode::online_data);
+  }
+  SUBCASE("a fourth +") {
+    world w;
+    connect_echo(w);
+    w.run_for(1100ms);
+    w.send("++++");
+    w.run_for(3s);
+    CHECK(w.m().mode() == modem_mode::online_data);
+  }
+  SUBCASE("+ characters typed slowly but within the guard still escape") {
+    world w;
+    connect_echo(w);
+    w.run_for(2s);
+    w.send("+");
+    w.run_for(900ms);
+    w.send("+");
+    w.run_for(900ms);
+    w.send("+");
+    w.run_for(1001ms);
+    CHECK(w.m().mode() == modem_mode::online_command);
+  }
+  SUBCASE("S12 changes the guard time") {
+    world w;
+    w.send("ATS12=10\r");  // 200 ms
+    connect_echo(w);
+    w.run_for(250ms);
+    w.send("+++");
+    w.run_for(250ms);
+    CHECK(w.m().mode() == modem_mode::online_command);
+  }
+  SUBCASE("S2 above 127 disables the escape") {
+    world w;
+    w.send("ATS2=200\r");
+    connect_echo(w);
+    w.run_for(1100ms);
+    w.send("+++");
+    w.run_for(3s);
+    CHECK(w.m().mode() == modem_mode::online_data);
+  }
+}
+
+TEST_CASE("ATH in online-command state answers OK, not NO CARRIER") {
+  world w;
+  connect_echo(w);
+  w.run_for(1100ms);
+  w.send("+++");
+  w.run_for(1100ms);
+  w.take();
+  w.send("ATH\r");
+  CHECK(w.take() == "\r\nOK\r\n");
+  CHECK_FALSE(w.m().off_hook());
+  CHECK(w.m().mode() == modem_mode::command);
+  w.run_for(10s);
+  CHECK(w.out[0].find("NO CARRIER") == std::string::npos);
+}
+
+TEST_CASE("ATO in online-command state returns to data with CONNECT again") {
+  world w;
+  connect_echo(w);
+  w.run_for(1100ms);
+  w.send("+++");
+  w.run_for(1100ms);
+  w.take();
+  SUBCASE("ATA and ATD are refused online") {
+    w.send("ATA\r");
+    CHECK(w.take() == "\r\nERROR\r\n");
+    w.send("ATDT5550100\r");
+    CHECK(w.take() == "\r\nERROR\r\n");
+    CHECK(w.m().mode() == modem_mode::online_command);
+  }
+  SUBCASE("ATO") {
+    w.send("ATO\r");
+    CHECK(w.take() == "\r\nCONNECT 33600\r\n");
+    CHECK(w.m().mode() == modem_mode::online_data);
+    w.send("ping");
+    w.run_for(100ms);
+    CHECK(w.take() == "ping");
+  }
+}
+
+TEST_CASE("the busy number gives BUSY with X4 and NO CARRIER after S7 with X0") {
+  SUBCASE("X4") {
+    world w;
+    w.send("ATE0\r");
+    w.take();
+    w.send("ATDT5550110\r");
+    REQUIRE(w.run_until("\r\n", 20s));
+    CHECK(w.take() == "\r\nBUSY\r\n");
+    CHECK_FALSE(w.m().off_hook());
+  }
+  SUBCASE("X0") {
+    world w;
+    w.send("ATE0X0S7=5\r");
+    w.take();
+    w.send("ATDT5550110\r");
+    w.run_for(4s);
+    CHECK(w.out[0].empty());
+    REQUIRE(w.run_until("\r\n", 20s));
+    CHECK(w.take() == "\r\nNO CARRIER\r\n");
+  }
+}
+
+TEST_CASE("a number that never answers gives NO ANSWER when S7 runs out (generic = Conexant)") {
+  world w;
+  w.send("ATE0S7=10\r");
+  w.take();
+  w.send("ATDT5550120\r");
+  w.run_for(10s);
+  CHECK(w.out[0].empty());
+  CHECK(w.m().mode() == modem_mode::dialing);
+  REQUIRE(w.run_until("\r\n", 10s));
+  CHECK(w.take() == "\r\nNO ANSWER\r\n");
+  CHECK_FALSE(w.m().off_hook());
+}
+
+TEST_CASE("the usr personality gives NO CARRIER for a number that never answers") {
+  world w(1, "usr");
+  w.send("ATE0S7=10\r");
+  w.take();
+  w.send("ATDT5550120\r");
+  REQUIRE(w.run_until("\r\n", 30s));
+  CHECK(w.take() == "\r\nNO CARRIER\r\n");
+}
+
+TEST_CASE("no dial tone gives NO DIALTONE with X4 and a blind-dial NO CARRIER with X3") {
+  SUBCASE("X4") {
+    world w;
+    w.x.set_dial_tone(0, false);
+    w.send("ATE0\r");
+    w.take();
+    w.send("ATDT5550100\r");
+    REQUIRE(w.run_until("\r\n", 20s));
+    CHECK(w.take() == "\r\nNO DIALTONE\r\n");
+    CHECK_FALSE(w.m().off_hook());
+  }
+  SUBCASE("conexant spells it NO DIAL TONE") {
+    world w(1, "conexant");
+    w.x.set_dial_tone(0, false);
+    w.send("ATE0\r");
+    w.take();
+    w.send("ATDT5550100\r");
+    REQUIRE(w.run_until("\r\n", 20s));
+    CHECK(w.take() == "\r\nNO DIAL TONE\r\n");
+  }
+  SUBCASE("X3") {
+    world w;
+    w.x.set_dial_tone(0, false);
+    w.send("ATE0X3S7=5\r");
+    w.take();
+    w.send("ATDT5550100\r");
+    REQUIRE(w.run_until("\r\n", 30s));
+    CHECK(w.take() == "\r\nNO CARRIER\r\n");
+  }
+}
+
+TEST_CASE("any character while dialing aborts with NO CARRIER, except in the first 125 ms") {
+  world w;
+  w.send("ATE0\r");
+  w.take();
+  w.send("ATDT5550100\r\n");  // the LF arrives with the CR: inside the window
+  w.run_for(100ms);
+  w.send("\n");
+  CHECK(w.m().mode() == modem_mode::dialing);
+  w.run_for(100ms);
+  w.send("x");
+  CHECK(w.take() == "\r\nNO CARRIER\r\n");
+  CHECK_FALSE(w.m().off_hook());
+  w.run_for(60s);
+  CHECK(w.out[0].empty());
+}
+
+TEST_CASE("the remote hanging up gives NO CARRIER after S10") {
+  world w;
+  connect_echo(w);
+  w.x.drop_carrier(0, w.t);
+  w.run_for(1300ms);
+  CHECK(w.out[0].empty());
+  CHECK(w.m().off_hook());
+  w.run_for(200ms);
+  CHECK(w.take() == "\r\nNO CARRIER\r\n");
+  CHECK_FALSE(w.m().off_hook());
+  CHECK(w.m().mode() == modem_mode::command);
+}
+
+TEST_CASE("5550140 drops the carrier 10 s after CONNECT") {
+  world w;
+  w.send("ATE0\r");
+  w.take();
+  w.send("ATDT5550140\r");
+  REQUIRE(w.run_until("CONNECT", 60s));
+  w.take();
+  w.run_for(11s);
+  CHECK(w.out[0].empty());
+  w.run_for(1s);
+  CHECK(w.take() == "\r\nNO CARRIER\r\n");
+}
+
+TEST_CASE("an unknown number gives NO CARRIER") {
+  world w;
+  w.send("ATE0\r");
+  w.take();
+  w.send("ATDT5559999\r");
+  REQUIRE(w.run_until("\r\n", 60s));
+  CHECK(w.take() == "\r\nNO CARRIER\r\n");
+}
+
+TEST_CASE("ATD...; dials and returns to command state off-hook with OK") {
+  world w;
+  w.send("ATE0\r");
+  w.take();
+  w.send("ATDT5550120;\r");
+  REQUIRE(w.run_until("\r\n", 10s));
+  CHECK(w.take() == "\r\nOK\r\n");
+  CHECK(w.m().off_hook());
+  CHECK(w.m().mode() == modem_mode::off_hook_idle);
+  w.send("ATH\r");
+  CHECK(w.take() == "\r\nOK\r\n");
+  CHECK_FALSE(w.m().off_hook());
+}
+
+TEST_CASE("a call between two simulated modems: RING, ATA, data both ways, hang-up") {
+  world w(2);
+  w.send("ATE0\r", 0);
+  w.send("ATE0\r", 1);
+  w.take(0);
+  w.take(1);
+  w.x.dtr_on(1, w.t);
+  w.send("ATDT5551001\r", 0);
+  REQUIRE(w.run_until("RING", 10s, 1));
+  CHECK(w.take(1) == "\r\nRING\r\n");
+  CHECK(w.m(1).mode() == modem_mode::ringing);
+  CHECK(w.m(1).s_register(1) == 1);
+  w.send("ATA\r", 1);
+  CHECK(w.m(1).mode() == modem_mode::answering);
+  REQUIRE(w.run_until("CONNECT", 30s, 1));
+  REQUIRE(w.run_until("CONNECT", 1s, 0));
+  CHECK(w.take(0) == "\r\nCONNECT 33600\r\n");
+  CHECK(w.take(1) == "\r\nCONNECT 33600\r\n");
+  w.send("hello", 0);
+  w.send("world", 1);
+  w.run_for(100ms);
+  CHECK(w.take(1) == "hello");
+  CHECK(w.take(0) == "world");
+  // Modem 1 escapes and hangs up: modem 0 gets NO CARRIER after its S10.
+  w.run_for(1100ms);
+  w.send("+++", 1);
+  w.run_for(1100ms);
+  w.send("ATH\r", 1);
+  CHECK(w.take(1) == "\r\nOK\r\n\r\nOK\r\n");
+  REQUIRE(w.run_until("NO CARRIER", 3s, 0));
+  CHECK(w.take(0).find("\r\nNO CARRIER\r\n") != std::string::npos);
+  CHECK_FALSE(w.m(0).off_hook());
+  CHECK_FALSE(w.m(1).off_hook());
+}
+
+TEST_CASE("S0=2 auto-answers on the second ring; a busy modem line gives BUSY") {
+  world w(3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    w.send("ATE0\r", i);
+    w.take(i);
+  }
+  w.send("ATS0=2\r", 1);
+  w.take(1);
+  w.send("ATDT5551001\r", 0);
+  REQUIRE(w.run_until("CONNECT", 60s, 1));
+  CHECK(w.take(1) == "\r\nRING\r\n\r\nRING\r\n\r\nCONNECT 33600\r\n");
+  REQUIRE(w.run_until("CONNECT", 1s, 0));
+  w.send("ATDT5551001\r", 2);
+  REQUIRE(w.run_until("\r\n", 20s, 2));
+  CHECK(w.take(2) == "\r\nBUSY\r\n");
+}
+
+TEST_CASE("the login service prompts, rejects a wrong password and accepts demo/demo") {
+  world w;
+  w.send("ATE0\r");
+  w.take();
+  w.send("ATDT5550102\r");
+  REQUIRE(w.run_until("login: ", 60s));
+  w.take();
+  w.send("demo\r");
+  REQUIRE(w.run_until("Password: ", 1s));
+  CHECK(w.take() == "demo\r\nPassword: ");
+  w.send("wrong\r");
+  REQUIRE(w.run_until("login: ", 1s));
+  CHECK(w.take() == "\r\nLogin incorrect\r\n\r\nlogin: ");
+  w.send("demo\r");
+  REQUIRE(w.run_until("Password: ", 1s));
+  w.send("demo\r");
+  REQUIRE(w.run_until("echoed back.\r\n", 1s));
+  w.take();
+  w.send("abc");
+  w.run_for(100ms);
+  CHECK(w.take() == "abc");
+}
+
+TEST_CASE("a voice answering gives VOICE on conexant and NO CARRIER on generic") {
+  SUBCASE("generic") {
+    world w;
+    w.send("ATE0\r");
+    w.take();
+    w.send("ATDT5550130\r");
+    REQUIRE(w.run_until("\r\n", 60s));
+    CHECK(w.take() == "\r\nNO CARRIER\r\n");
+  }
+  SUBCASE("conexant") {
+    world w(1, "conexant");
+    w.send("ATE0\r");
+    w.take();
+    w.send("ATDT5550130\r");
+    REQUIRE(w.run_until("\r\n", 60s));
+    CHECK(w.take() == "\r\nVOICE\r\n");
+  }
+}
+
+TEST_CASE("cellular ATD*99# connects quickly without dial tone or digits") {
+  world w(1, "cellular");
+  w.send("ATE0\r");
+  w.take();
+  w.send("ATD*99#\r");
+  w.run_for(500ms);
+  CHECK(w.out[0].empty());
+  REQUIRE(w.run_until("CONNECT", 2s));
+  CHECK(w.take() == "\r\nCONNECT 115200\r\n");
+}
+
+TEST_CASE("DTR drop with &D2 hangs up; with &D1 it goes to online-command state") {
+  SUBCASE("&D2") {
+    world w;
+    connect_echo(w);
+    w.x.dtr_off(0, w.t);
+    CHECK(w.take() == "\r\nOK\r\n");
+    CHECK_FALSE(w.m().off_hook());
+  }
+  SUBCASE("&D1") {
+    world w;
+    w.send("AT&D1\r");
+    connect_echo(w);
+    w.x.dtr_off(0, w.t);
+    CHECK(w.take() == "\r\nOK\r\n");
+    CHECK(w.m().off_hook());
+    CHECK(w.m().mode() == modem_mode::online_command);
+  }
+}
+
+TEST_CASE("AT#UD after a call reports the rate and the hang-up cause") {
+  world w;
+  connect_echo(w);
+  w.run_for(1100ms);
+  w.send("+++");
+  w.run_for(1100ms);
+  w.send("ATH\r");
+  w.take();
+  w.send("AT#UD\r");
+  const std::string o = w.take();
+  CHECK(o.find("DIAG <2A4D3263 1=7 2=0 3=0>") != std::string::npos);
+  CHECK(o.find("34=8340") != std::string::npos);  // 33600 = 0x8340
+  CHECK(o.find("60=51>") != std::string::npos);   // DTE hang-up (ATH)
+}

@@ -1,0 +1,269 @@
+// The simulator on real ptys: a test program opens the slave like a serial client.
+#include <dialup/hwsim/simulator.hpp>
+
+#include <doctest/doctest.h>
+
+#include <dialup/hwsim/detail/asio.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+using namespace dialup::hwsim;
+using namespace std::chrono_literals;
+
+namespace {
+
+// An io_context running on its own thread, with a simulator on it.
+struct running_sim {
+  boost::asio::io_context ioc;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{
+      ioc.get_executor()};
+  std::optional<simulator> sim;
+  std::thread thread;
+
+  explicit running_sim(simulator_options o = fast()) {
+    sim.emplace(ioc.get_executor(), o);
+    thread = std::thread([this] { ioc.run(); });
+  }
+  ~running_sim() {
+    sim->shutdown();
+    work.reset();
+    ioc.stop();
+    thread.join();
+  }
+  static simulator_options fast() {
+    simulator_options o;
+    o.time_scale = 0.01;
+    return o;
+  }
+};
+
+// A serial client on the slave end: raw termios, as tio/minicom/the engine set it.
+struct client {
+  int fd = -1;
+  std::string got;
+
+  explicit client(const std::string& path) {
+    fd = ::open(path.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    termios t{};
+    REQUIRE(::tcgetattr(fd, &t) == 0);
+    ::cfmakeraw(&t);
+    REQUIRE(::tcsetattr(fd, TCSANOW, &t) == 0);
+  }
+  ~client() { close(); }
+  void close() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+  void send(const std::string& s) {
+    std::size_t off = 0;
+    while (off < s.size()) {
+      auto n = ::write(fd, s.data() + off, s.size() - off);
+      if (n > 0) off += static_cast<std::size_t>(n);
+      else std::this_thread::sleep_for(1ms);
+    }
+  }
+  // Reads until `what` has been seen (returns the text up to and including it, and
+  // keeps the rest), or the timeout passes (returns "" and keeps everything).
+  std::string expect(const std::string& what, std::chrono::milliseconds timeout = 5s) {
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      auto k = got.find(what);
+      if (k != std::string::npos) {
+        std::string r = got.substr(0, k + what.size());
+        got.erase(0, k + what.size());
+        return r;
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          end - std::chrono::steady_clock::now());
+      if (left <= 0ms) return "";
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) > 0) {
+        char b[512];
+        auto n = ::read(fd, b, sizeof b);
+        if (n > 0) got.append(b, static_cast<std::size_t>(n));
+        else if (n == 0 || (errno != EAGAIN && errno != EINTR)) return "";
+      }
+    }
+  }
+  // Everything that arrives within `d`.
+  std::string drain(std::chrono::milliseconds d) {
+    expect(std::string(1, '\0') + "never", d);
+    std::string r;
+    r.swap(got);
+    return r;
+  }
+};
+
+template <class F>
+bool eventually(F f, std::chrono::milliseconds limit = 3s) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (f()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return f();
+}
+
+}  // namespace
+
+TEST_CASE("a client on the pty: ATZ, ATI, dial, echo, +++ with guard, ATH, on-hook") {
+  running_sim rs;
+  auto& sim = *rs.sim;
+  const auto i = sim.add_modem();
+  CHECK(i == 0);
+  CHECK(sim.modem_count() == 1);
+  CHECK(sim.own_number(0) == "5551000");
+  CHECK(sim.pty_path(0).rfind("/dev/pts/", 0) == 0);
+  client c(sim.pty_path(0));
+  c.send("ATZ\r");
+  CHECK(c.expect("OK\r\n") == "ATZ\r\r\nOK\r\n");
+  c.send("ATI\r");
+  CHECK(c.expect("OK\r\n") == "ATI\r\r\n33600\r\n\r\nOK\r\n");
+  c.send("ATDT5550100\r");
+  CHECK(c.expect("ATDT5550100\r", 1s) == "ATDT5550100\r");
+  CHECK(eventually([&] { return sim.off_hook(0); }));
+  CHECK(c.expect("CONNECT 33600\r\n") == "\r\nCONNECT 33600\r\n");
+  CHECK(sim.mode(0) == modem_mode::online_data);
+  CHECK(sim.connect_rate(0) == 33600);
+  c.send("hello, modem");
+  CHECK(c.expect("modem") == "hello, modem");
+  // Guard 1 s simulated = 10 ms real at time_scale 0.01; leave plenty of margin.
+  std::this_thread::sleep_for(60ms);
+  c.send("+++");
+  CHECK(c.expect("OK\r\n") == "+++\r\nOK\r\n");
+  CHECK(sim.mode(0) == modem_mode::online_command);
+  c.send("ATH\r");
+  CHECK(c.expect("OK\r\n") == "ATH\r\r\nOK\r\n");
+  CHECK_FALSE(sim.off_hook(0));
+  CHECK(c.drain(50ms).find("NO CARRIER") == std::string::npos);
+}
+
+TEST_CASE("closing the client fd while connected puts the modem on-hook; the next client works") {
+  running_sim rs;
+  auto& sim = *rs.sim;
+  sim.add_modem();
+  {
+    client c(sim.pty_path(0));
+    c.send("ATDT5550100\r");
+    REQUIRE(c.expect("CONNECT") != "");
+    REQUIRE(sim.off_hook(0));
+  }  // the dialer dies
+  CHECK(eventually([&] { return !sim.off_hook(0); }));
+  CHECK(sim.mode(0) == modem_mode::command);
+  client c2(sim.pty_path(0));
+  c2.send("AT\r");
+  CHECK(c2.expect("OK\r\n") == "AT\r\r\nOK\r\n");
+}
+
+TEST_CASE("the link symlink points at the pty and is removed at shutdown") {
+  const std::string prefix = "/tmp/hwsim-test-" + std::to_string(::getpid()) + "-";
+  simulator_options o = running_sim::fast();
+  o.link_prefix = prefix;
+  std::string link;
+  {
+    running_sim rs(o);
+    rs.sim->add_modem();
+    rs.sim->add_modem();
+    link = rs.sim->link_path(1);
+    CHECK(link == prefix + "1");
+    char buf[256];
+    auto n = ::readlink(link.c_str(), buf, sizeof buf);
+    REQUIRE(n > 0);
+    CHECK(std::string(buf, static_cast<std::size_t>(n)) == rs.sim->pty_path(1));
+    client c(link);
+    c.send("AT\r");
+    CHECK(c.expect("OK\r\n") != "");
+  }
+  struct stat st{};
+  CHECK(::lstat(link.c_str(), &st) != 0);
+}
+
+TEST_CASE("fault controls: silent modem, no dial tone, carrier drop") {
+  running_sim rs;
+  auto& sim = *rs.sim;
+  sim.add_modem();
+  client c(sim.pty_path(0));
+  c.send("ATE0\r");
+  REQUIRE(c.expect("OK\r\n") != "");
+  SUBCASE("silent") {
+    sim.set_silent(0, true);
+    c.send("AT\r");
+    CHECK(c.drain(100ms).empty());
+    sim.set_silent(0, false);
+    c.send("AT\r");
+    CHECK(c.expect("OK\r\n") == "\r\nOK\r\n");
+  }
+  SUBCASE("no dial tone") {
+    sim.set_dial_tone(0, false);
+    c.send("ATDT5550100\r");
+    CHECK(c.expect("\r\n", 3s) == "\r\n");
+    CHECK(c.expect("\r\n", 3s) == "NO DIALTONE\r\n");
+    CHECK_FALSE(sim.off_hook(0));
+  }
+  SUBCASE("drop carrier") {
+    c.send("ATDT5550100\r");
+    REQUIRE(c.expect("CONNECT 33600\r\n") != "");
+    sim.drop_carrier(0);
+    CHECK(c.expect("NO CARRIER\r\n") == "\r\nNO CARRIER\r\n");
+    CHECK_FALSE(sim.off_hook(0));
+  }
+}
+
+TEST_CASE("two simulated modems call each other over their ptys") {
+  running_sim rs;
+  auto& sim = *rs.sim;
+  sim.add_modem();
+  sim.add_modem();
+  client a(sim.pty_path(0));
+  client b(sim.pty_path(1));
+  b.send("ATE0S0=1\r");
+  REQUIRE(b.expect("OK\r\n") != "");
+  a.send("ATE0\r");
+  REQUIRE(a.expect("OK\r\n") != "");
+  a.send("ATDT" + sim.own_number(1) + "\r");
+  CHECK(b.expect("RING\r\n") == "\r\nRING\r\n");
+  CHECK(b.expect("CONNECT 33600\r\n") == "\r\nCONNECT 33600\r\n");
+  CHECK(a.expect("CONNECT 33600\r\n") == "\r\nCONNECT 33600\r\n");
+  a.send("from a");
+  b.send("from b");
+  CHECK(b.expect("from a") == "from a");
+  CHECK(a.expect("from b") == "from b");
+  b.close();  // b's program dies: b hangs up (&D2), a gets NO CARRIER
+  CHECK(a.expect("NO CARRIER\r\n") == "\r\nNO CARRIER\r\n");
+  CHECK(eventually([&] { return !sim.off_hook(0) && !sim.off_hook(1); }));
+}
+
+TEST_CASE("time_scale 0 runs in virtual time: a full dial completes at once") {
+  simulator_options o;
+  o.time_scale = 0;
+  running_sim rs(o);
+  rs.sim->add_modem();
+  client c(rs.sim->pty_path(0));
+  const auto t0 = std::chrono::steady_clock::now();
+  c.send("ATE0\r");
+  REQUIRE(c.expect("OK\r\n") != "");
+  c.send("ATDT5550120\r");
+  CHECK(c.expect("NO ANSWER\r\n", 2s) == "\r\nNO ANSWER\r\n");
+  CHECK(std::chrono::steady_clock::now() - t0 < 2s);
+}
+
+TEST_CASE("an unknown personality or a negative time_scale is refused") {
+  boost::asio::io_context ioc;
+  simulator_options o;
+  o.personality = "nokia";
+  CHECK_THROWS_AS(simulator(ioc.get_executor(), o), std::invalid_argument);
+  o.personality = "generic";
+  o.time_scale = -1;
+  CHECK_THROWS_AS(simulator(ioc.get_executor(), o), std::invalid_argument);
+}
