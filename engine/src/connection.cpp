@@ -97,7 +97,9 @@ connection_info connection::info() const {
 // The only place that changes the RAS state: logs old -> new, updates the status first,
 // then posts the notification (STYLE.md: update first, then notify).
 void connection::set_state(conn_state s) {
-  log(log_level::debug, std::string(to_string(state_)) + " -> " + std::string(to_string(s)));
+  log(log_level::debug, started_ ? std::string(to_string(state_)) + " -> " + std::string(to_string(s))
+                                  : "dial started: " + std::string(to_string(s)));
+  started_ = true;
   state_ = s;
   {
     std::lock_guard lock(status_mutex_);

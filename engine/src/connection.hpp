@@ -107,6 +107,7 @@ class connection : public std::enable_shared_from_this<connection> {
   boost::asio::steady_timer timer_;     // DTR drop
   boost::asio::steady_timer deadline_;  // hang-up must finish by then
   bool port_reserved_ = false;
+  bool started_ = false;  // set_state has run once
   bool hanging_up_ = false;
   std::vector<std::function<void(std::error_code)>> hang_up_done_;
 

@@ -1,0 +1,306 @@
+// The engine and the serial driver against hw-sim modems on real ptys: the whole path a
+// real modem takes, through a tty, with the simulator running on its own thread and at a
+// scaled clock (a 17 s call takes under a second).
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "dialup/drivers/serial_transport.hpp"
+#include "dialup/engine/connection_manager.hpp"
+#include "dialup/engine/data_stream.hpp"
+#include "dialup/engine/event_loop.hpp"
+#include "dialup/hwsim/simulator.hpp"
+
+using namespace dialup;
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr double time_scale = 0.05;
+
+// A simulator on a thread of its own, as a separate device would be.
+struct sim_world {
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+  std::unique_ptr<hwsim::simulator> sim;
+  std::thread thread;
+
+  explicit sim_world(std::size_t modems, const std::string& personality = "generic") {
+    hwsim::simulator_options o;
+    o.time_scale = time_scale;
+    o.personality = personality;
+    sim = std::make_unique<hwsim::simulator>(io.get_executor(), o);
+    for (std::size_t i = 0; i < modems; ++i) sim->add_modem();
+    thread = std::thread([this] { io.run(); });
+  }
+  ~sim_world() {
+    sim->shutdown();
+    work.reset();
+    io.stop();
+    thread.join();
+  }
+};
+
+struct engine_world {
+  std::unique_ptr<connection_manager> mgr;
+  engine_world() {
+    engine_options o;
+    o.transports = std::make_shared<drivers::serial_transport_factory>();
+    mgr = std::make_unique<connection_manager>(std::move(o));
+  }
+};
+
+dial_entry entry_for(const hwsim::simulator& sim, std::size_t modem, const std::string& number) {
+  dial_entry e;
+  e.port = sim.pty_path(modem);
+  e.phone_number = number;
+  auto& p = e.profile;
+  // The simulator's S12 guard (1 s) runs at time_scale: 50 ms. Ours must be longer.
+  p.escape_guard = 150ms;
+  p.command_timeout = 1s;
+  p.reset_timeout = 1s;
+  p.connect_timeout = 10s;
+  p.resync_quiet = 50ms;
+  return e;
+}
+
+struct caller {
+  asio::io_context io;
+  thread_loop_scope scope{io.get_executor()};
+  std::vector<dial_event> events;
+  std::vector<std::thread::id> threads;
+
+  notifier events_notifier() {
+    return notifier::on_event([this](const dial_event& e) {
+      events.push_back(e);
+      threads.push_back(std::this_thread::get_id());
+    });
+  }
+  void run(std::chrono::seconds limit = 20s) {
+    io.restart();
+    io.run_for(limit);
+  }
+  std::vector<conn_state> states() const {
+    std::vector<conn_state> s;
+    for (const auto& e : events) s.push_back(e.state);
+    return s;
+  }
+};
+
+void hang_up_and_wait(connection_manager& mgr, connection_handle h, caller& c) {
+  bool done = false;
+  mgr.async_hang_up(h, asio::bind_executor(c.io, [&](std::error_code) { done = true; }));
+  c.run();
+  REQUIRE(done);
+  connection_status st;
+  CHECK(mgr.status(h, st) == ras_error::invalid_handle);
+}
+
+const std::vector<conn_state> good_call = {
+    conn_state::open_port,        conn_state::port_opened,
+    conn_state::connect_device,   conn_state::device_connected,
+    conn_state::all_devices_connected, conn_state::connected};
+
+// Dials `number` on modem 0 and returns the caller with its notifications.
+void dial_failure(const std::string& number, ras_error expected,
+                  const std::function<void(hwsim::simulator&)>& setup = {},
+                  const std::function<void(dial_entry&)>& tweak = {},
+                  const std::string& personality = "generic") {
+  sim_world w(1, personality);
+  if (setup) setup(*w.sim);
+  engine_world e;
+  caller c;
+  auto entry = entry_for(*w.sim, 0, number);
+  if (tweak) tweak(entry);
+  std::error_code ec;
+  auto h = e.mgr->dial(entry, {}, {}, c.events_notifier(), ec);
+  REQUIRE_FALSE(ec);
+  c.run();
+  REQUIRE(c.events.size() >= 2);
+  CHECK(c.events.back().state == conn_state::connect_device);
+  CHECK(c.events.back().error == expected);
+  for (std::size_t i = 0; i + 1 < c.events.size(); ++i) CHECK_FALSE(c.events[i].error);
+  hang_up_and_wait(*e.mgr, h, c);
+  CHECK_FALSE(w.sim->off_hook(0));
+}
+
+}  // namespace
+
+TEST_CASE("a good call over a pty reports the exact RAS state sequence and carries data") {
+  sim_world w(1);
+  engine_world e;
+  caller c;
+  std::error_code ec;
+  auto h = e.mgr->dial(entry_for(*w.sim, 0, "5550100"), {}, {}, c.events_notifier(), ec);
+  REQUIRE_FALSE(ec);
+  c.run();
+  REQUIRE(c.states() == good_call);
+  for (const auto& ev : c.events) CHECK_FALSE(ev.error);
+  for (auto id : c.threads) CHECK(id == std::this_thread::get_id());
+  CHECK(w.sim->off_hook(0));
+  CHECK(w.sim->mode(0) == hwsim::modem_mode::online_data);
+
+  connection_status st;
+  REQUIRE_FALSE(e.mgr->status(h, st));
+  CHECK(st.connect_rate == 33600);
+  CHECK(st.device_name == w.sim->pty_path(0));
+
+  // 5550100 echoes what it receives.
+  data_stream stream(*e.mgr, h, c.io.get_executor());
+  std::string out = "ping over the line\r\n", in(out.size(), '\0');
+  asio::async_write(stream, asio::buffer(out), [](boost::system::error_code, std::size_t) {});
+  boost::system::error_code read_ec;
+  asio::async_read(stream, asio::buffer(in),
+                   [&](boost::system::error_code e2, std::size_t) { read_ec = e2; });
+  c.run(5s);
+  CHECK_FALSE(read_ec);
+  CHECK(in == out);
+
+  hang_up_and_wait(*e.mgr, h, c);
+  CHECK_FALSE(w.sim->off_hook(0));
+  CHECK(w.sim->mode(0) == hwsim::modem_mode::command);
+}
+
+TEST_CASE("BUSY fails the dial with 676 reported in state ConnectDevice") {
+  dial_failure("5550110", ras_error::line_busy);
+}
+
+TEST_CASE("a number that never answers fails with 678 when S7 runs out") {
+  dial_failure("5550120", ras_error::no_answer, {},
+               [](dial_entry& e) { e.profile.call_setup_fail_timer = 8; });
+}
+
+TEST_CASE("a dead line fails with 680") {
+  dial_failure("5550100", ras_error::no_dialtone,
+               [](hwsim::simulator& s) { s.set_dial_tone(0, false); });
+}
+
+TEST_CASE("a voice answer fails with 677 where the modem reports VOICE, else 679") {
+  dial_failure("5550130", ras_error::voice_answer, {}, {}, "conexant");
+  dial_failure("5550130", ras_error::no_carrier, {}, {}, "generic");
+}
+
+TEST_CASE("a modem that never answers OK fails with a timeout error, not a hang") {
+  auto t0 = std::chrono::steady_clock::now();
+  dial_failure("5550100", ras_error::request_timeout,
+               [](hwsim::simulator& s) { s.set_silent(0, true); });
+  CHECK(std::chrono::steady_clock::now() - t0 < 10s);
+}
+
+TEST_CASE("hang_up while dialing leaves the simulated modem on-hook") {
+  sim_world w(1);
+  engine_world e;
+  caller c;
+  std::error_code ec;
+  bool retired = false;
+  connection_handle h;
+  h = e.mgr->dial(entry_for(*w.sim, 0, "5550120"), {}, {},
+                  notifier::on_event([&](const dial_event& ev) {
+                    c.events.push_back(ev);
+                    if (ev.state == conn_state::connect_device && !ev.error) {
+                      // Hang up once the modem is really dialing.
+                      auto t = std::make_shared<asio::steady_timer>(c.io, 300ms);
+                      t->async_wait([&, t](boost::system::error_code) {
+                        CHECK(w.sim->off_hook(0));
+                        e.mgr->async_hang_up(h, [&](std::error_code) { retired = true; });
+                      });
+                    }
+                  }),
+                  ec);
+  c.run();
+  CHECK(retired);
+  REQUIRE_FALSE(c.events.empty());
+  CHECK(c.events.back().state == conn_state::disconnected);
+  CHECK(c.events.back().error == ras_error::user_disconnection);
+  CHECK_FALSE(w.sim->off_hook(0));
+}
+
+TEST_CASE("two threads dialling two modems at once each get only their own notifications") {
+  sim_world w(2);
+  engine_world e;
+  struct result {
+    std::vector<dial_event> events;
+    std::vector<std::thread::id> ids;
+    std::thread::id self;
+    connection_handle h;
+  } r[2];
+  auto run = [&](int i) {
+    caller c;
+    std::error_code ec;
+    r[i].self = std::this_thread::get_id();
+    r[i].h = e.mgr->dial(entry_for(*w.sim, i, i == 0 ? "5550100" : "5550110"), {}, {},
+                         c.events_notifier(), ec);
+    c.run();
+    r[i].events = c.events;
+    r[i].ids = c.threads;
+    hang_up_and_wait(*e.mgr, r[i].h, c);
+  };
+  std::thread a(run, 0), b(run, 1);
+  a.join();
+  b.join();
+  CHECK(r[0].events.size() == good_call.size());
+  CHECK(r[0].events.back().state == conn_state::connected);
+  REQUIRE_FALSE(r[1].events.empty());
+  CHECK(r[1].events.back().error == ras_error::line_busy);
+  for (auto& x : r) {
+    for (auto& ev : x.events) CHECK(ev.handle == x.h);
+    for (auto id : x.ids) CHECK(id == x.self);
+  }
+  CHECK_FALSE(w.sim->off_hook(0));
+  CHECK_FALSE(w.sim->off_hook(1));
+}
+
+TEST_CASE("a synchronous dial over a pty from a thread with no loop") {
+  sim_world w(1);
+  engine_world e;
+  std::error_code ec;
+  connection_handle h;
+  std::thread t([&] { h = e.mgr->dial(entry_for(*w.sim, 0, "5550100"), {}, ec); });
+  t.join();
+  CHECK_FALSE(ec);
+  REQUIRE(h);
+  CHECK(w.sim->mode(0) == hwsim::modem_mode::online_data);
+  CHECK_FALSE(e.mgr->hang_up(h));
+  CHECK(e.mgr->wait_retired(h, 10s));
+  CHECK_FALSE(w.sim->off_hook(0));
+}
+
+TEST_CASE("closing the engine hangs up every call it still holds") {
+  sim_world w(1);
+  {
+    engine_world e;
+    std::error_code ec;
+    auto h = e.mgr->dial(entry_for(*w.sim, 0, "5550100"), {}, ec);
+    REQUIRE_FALSE(ec);
+    REQUIRE(h);
+    CHECK(w.sim->off_hook(0));
+  }  // the manager's destructor hangs up
+  CHECK_FALSE(w.sim->off_hook(0));
+}
+
+TEST_CASE("a call whose carrier drops is reported disconnected by the remote") {
+  sim_world w(1);
+  engine_world e;
+  caller c;
+  std::error_code ec;
+  auto h = e.mgr->dial(entry_for(*w.sim, 0, "5550100"), {}, {}, c.events_notifier(), ec);
+  c.run();
+  REQUIRE(c.states() == good_call);
+  data_stream stream(*e.mgr, h, c.io.get_executor());
+  char buf[64];
+  boost::system::error_code read_ec;
+  stream.async_read_some(asio::buffer(buf), [&](boost::system::error_code e2, std::size_t) {
+    read_ec = e2;
+  });
+  w.sim->drop_carrier(0);
+  c.run(5s);
+  CHECK(read_ec == asio::error::eof);
+  connection_status st;
+  REQUIRE_FALSE(e.mgr->status(h, st));
+  CHECK(st.state == conn_state::disconnected);
+  CHECK(st.error == ras_error::remote_disconnection);
+  hang_up_and_wait(*e.mgr, h, c);
+  CHECK_FALSE(w.sim->off_hook(0));
+}
