@@ -28,6 +28,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -58,11 +59,16 @@ constexpr std::size_t k_max_out = 1 << 20;
 // Raw 8N1 without echo or line editing, as a serial port is. Set through the master
 // (Linux applies it to the slave) so that programs that never call tcsetattr (pppd's
 // chat) see the modem's bytes unmodified.
+//
+// EXTPROC in c_lflag together with TIOCPKT on the master makes every tcsetattr() by
+// the client arrive on the master as a TIOCPKT_IOCTL packet (interop.md), so a client
+// setting speed B0 — the only "DTR drop" a pty can carry (§0.5) — is seen at once.
 void make_raw(int master_fd) {
   termios t{};
   if (::tcgetattr(master_fd, &t) != 0) return;
   ::cfmakeraw(&t);
   t.c_cflag |= CLOCAL | CREAD;
+  t.c_lflag |= EXTPROC;
   ::cfsetispeed(&t, B115200);
   ::cfsetospeed(&t, B115200);
   ::tcsetattr(master_fd, TCSANOW, &t);
@@ -78,6 +84,7 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
     std::unique_ptr<asio::posix::stream_descriptor> sd;
     std::unique_ptr<asio::steady_timer> presence;
     bool present = false;
+    bool dtr_low = false;  // the client has set speed B0
     bool reading = false;
     bool writing = false;
     std::string out;     // waiting to be written
@@ -167,6 +174,11 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
     }
     p->pty = name;
     make_raw(fd);
+    int on = 1;
+    if (::ioctl(fd, TIOCPKT, &on) != 0) {
+      ::close(fd);
+      throw_errno("ioctl(TIOCPKT)");
+    }
     // Open and close the slave once: until a slave has been opened the master shows
     // neither POLLHUP nor EIO, so "no client" would look like "a client that is quiet".
     // After this the port starts in the same state as after a client has gone.
@@ -243,15 +255,36 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
             self->client_gone(*pp);
             return;
           }
-          self->world.feed(pp->index, std::string_view(pp->rbuf.data(), n), self->sim_now());
+          // Packet mode: the first byte says what this read is (tty_ioctl(4)).
+          if (n > 0 && pp->rbuf[0] == TIOCPKT_DATA) {
+            if (n > 1)
+              self->world.feed(pp->index, std::string_view(pp->rbuf.data() + 1, n - 1),
+                               self->sim_now());
+          } else if (n > 0 && (pp->rbuf[0] & TIOCPKT_IOCTL)) {
+            self->termios_changed(*pp);
+          }
           self->rearm();
           self->start_read(*pp);
         });
   }
 
+  // The client called tcsetattr(): B0 is DTR low, any other speed DTR high (§0.5).
+  void termios_changed(port& p) {
+    termios t{};
+    if (::tcgetattr(p.sd->native_handle(), &t) != 0) return;
+    const bool low = ::cfgetospeed(&t) == B0;
+    if (low == p.dtr_low) return;
+    p.dtr_low = low;
+    if (low)
+      world.dtr_off(p.index, sim_now());
+    else
+      world.dtr_on(p.index, sim_now());
+  }
+
   // The last slave fd was closed: DTR drop (§0.5). Then watch for the next client.
   void client_gone(port& p) {
     p.present = false;
+    p.dtr_low = false;
     p.out.clear();
     if (!p.writing) {
       p.wbuf.clear();
@@ -276,6 +309,10 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
       rearm();
       return;
     }
+    // Nobody has the slave open, so whatever is still queued was written by clients
+    // that are gone (a program that writes "ATDT...\r" and exits at once). Drop it, or
+    // the next program's first command would be glued to a dead one's.
+    ::tcflush(p.sd->native_handle(), TCIFLUSH);
     p.presence->expires_after(k_presence_poll);
     p.presence->async_wait([self = shared_from_this(), pp = &p](boost::system::error_code ec) {
       if (ec) return;

@@ -267,3 +267,82 @@ TEST_CASE("an unknown personality or a negative time_scale is refused") {
   o.time_scale = -1;
   CHECK_THROWS_AS(simulator(ioc.get_executor(), o), std::invalid_argument);
 }
+
+TEST_CASE("a client setting speed B0 drops DTR: &D2 hangs up with OK, speed back restores DTR") {
+  running_sim rs;
+  auto& sim = *rs.sim;
+  sim.add_modem();
+  client c(sim.pty_path(0));
+  c.send("ATE0\r");
+  REQUIRE(c.expect("OK\r\n") != "");
+  c.send("ATDT5550100\r");
+  REQUIRE(c.expect("CONNECT 33600\r\n") != "");
+  termios t{};
+  REQUIRE(::tcgetattr(c.fd, &t) == 0);
+  termios b0 = t;
+  ::cfsetospeed(&b0, B0);
+  ::cfsetispeed(&b0, B0);
+  REQUIRE(::tcsetattr(c.fd, TCSANOW, &b0) == 0);
+  CHECK(c.expect("OK\r\n") == "\r\nOK\r\n");
+  CHECK_FALSE(sim.off_hook(0));
+  REQUIRE(::tcsetattr(c.fd, TCSANOW, &t) == 0);
+  c.send("AT\r");
+  CHECK(c.expect("OK\r\n") == "\r\nOK\r\n");
+}
+
+TEST_CASE("with &D1 a B0 DTR drop goes to online-command state and keeps the call") {
+  running_sim rs;
+  auto& sim = *rs.sim;
+  sim.add_modem();
+  client c(sim.pty_path(0));
+  c.send("ATE0&D1\r");
+  REQUIRE(c.expect("OK\r\n") != "");
+  c.send("ATDT5550100\r");
+  REQUIRE(c.expect("CONNECT 33600\r\n") != "");
+  termios t{};
+  REQUIRE(::tcgetattr(c.fd, &t) == 0);
+  termios b0 = t;
+  ::cfsetospeed(&b0, B0);
+  REQUIRE(::tcsetattr(c.fd, TCSANOW, &b0) == 0);
+  CHECK(c.expect("OK\r\n") == "\r\nOK\r\n");
+  CHECK(sim.off_hook(0));
+  CHECK(sim.mode(0) == modem_mode::online_command);
+  REQUIRE(::tcsetattr(c.fd, TCSANOW, &t) == 0);
+  c.send("ATO\r");
+  CHECK(c.expect("CONNECT 33600\r\n") == "\r\nCONNECT 33600\r\n");
+}
+
+TEST_CASE("a client opening and closing the port in a tight loop leaves a working, on-hook modem") {
+  running_sim rs;
+  auto& sim = *rs.sim;
+  sim.add_modem();
+  for (int k = 0; k < 200; ++k) {
+    int fd = ::open(sim.pty_path(0).c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK);
+    REQUIRE(fd >= 0);
+    if (k % 3 == 0) (void)!::write(fd, "ATDT5550100\r", 12);
+    ::close(fd);
+  }
+  // A close followed by another open within microseconds cannot be seen on a pty (the
+  // master shows HUP only while no slave is open); the last dialer's close is seen
+  // within the simulator's wake-up time.
+  std::this_thread::sleep_for(50ms);
+  CHECK(eventually([&] { return !sim.off_hook(0); }));
+  client c(sim.pty_path(0));
+  c.send("AT\r");
+  auto got = c.expect("OK\r\n", 5s);
+  CAPTURE(c.got);
+  CHECK(got == "AT\r\r\nOK\r\n");
+  CHECK(eventually([&] { return !sim.off_hook(0); }));
+}
+
+TEST_CASE("bytes sent one at a time 10 ms apart are a normal command line") {
+  running_sim rs;
+  auto& sim = *rs.sim;
+  sim.add_modem();
+  client c(sim.pty_path(0));
+  for (char ch : std::string("ATI3\r")) {
+    c.send(std::string(1, ch));
+    std::this_thread::sleep_for(10ms);
+  }
+  CHECK(c.expect("OK\r\n") == "ATI3\r\r\ndialup hw-sim generic V.34 modem\r\n\r\nOK\r\n");
+}
