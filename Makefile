@@ -7,6 +7,7 @@
 
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+FUZZ_SECONDS ?= 60
 
 deps:
 	@./scripts/install-deps.sh
@@ -34,8 +35,10 @@ tsan: deps
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
 fuzz: deps
-	CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DDIALUP_BUILD_FUZZERS=ON -DDIALUP_BUILD_TESTS=OFF $(CMAKE_FLAGS)
-	cmake --build build-fuzz -j $(JOBS)
+	CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DDIALUP_BUILD_FUZZERS=ON $(CMAKE_FLAGS)
+	cmake --build build-fuzz -j $(JOBS) --target at_parser_fuzz hwsim_modem_fuzz
+	./build-fuzz/tests/fuzz/at_parser_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
+	./build-fuzz/tests/fuzz/hwsim_modem_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz

@@ -44,15 +44,32 @@ enum class link_kind {
   none,  // the line is a raw data stream handed to the caller (data_stream)
 };
 
+// When and how to dial again after a failed attempt (RASENTRY dwRedialCount/dwRedialPause;
+// wvdial's back-off and abort switches, peers.md §1.2).
+struct redial_policy {
+  std::uint32_t attempts = 0;               // further attempts after the first; 0 = none
+  std::chrono::seconds pause{3};            // before the first redial
+  double backoff = 1.0;                     // each later pause is the previous times this
+  std::chrono::seconds max_pause{600};      // the pause never grows past this
+  bool abort_on_busy = false;               // BUSY ends the dial at once
+  bool abort_on_no_dialtone = true;         // NO DIALTONE ends the dial at once
+  bool rotate_alternates = true;            // each attempt dials the next number
+};
+
 // A phone-book entry, or the same given inline.
 struct dial_entry {
   std::string name;          // entry name; "" for a plain modem call
   std::string port;          // device path ("/dev/ttyUSB0", a pty) or driver-specific name
   std::string phone_number;  // used when dial_params::phone_number is empty
+  std::vector<std::string> alternates;  // tried after phone_number, in order
   bool pulse_dialing = false;
   modem_profile profile = modem_profile::generic();
   port_settings settings;
   link_kind link = link_kind::none;
+  redial_policy redial;
+  std::string login_script;  // chat-style script run after CONNECT ("" = none)
+  std::chrono::seconds idle_disconnect{0};  // hang up after this long without data; 0 = never
+  bool reconnect_if_dropped = false;        // redial (with `redial`) when the carrier drops
 };
 
 // RASDIALPARAMS (ras-model.md §4.1).
