@@ -211,6 +211,7 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
     // Nobody has the port open: the bytes go nowhere (a real modem's TxD with no DTE).
     if (!p.present || stopped) return;
     if (p.out.size() + b.size() > k_max_out) return;
+    if (opt.trace) opt.trace(i, false, b);
     p.out.append(b);
     start_write(p);
   }
@@ -257,9 +258,11 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
           }
           // Packet mode: the first byte says what this read is (tty_ioctl(4)).
           if (n > 0 && pp->rbuf[0] == TIOCPKT_DATA) {
-            if (n > 1)
-              self->world.feed(pp->index, std::string_view(pp->rbuf.data() + 1, n - 1),
-                               self->sim_now());
+            if (n > 1) {
+              const std::string_view in(pp->rbuf.data() + 1, n - 1);
+              if (self->opt.trace) self->opt.trace(pp->index, true, in);
+              self->world.feed(pp->index, in, self->sim_now());
+            }
           } else if (n > 0 && (pp->rbuf[0] & TIOCPKT_IOCTL)) {
             self->termios_changed(*pp);
           }
@@ -291,8 +294,15 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
       p.woff = 0;
     }
     world.dtr_off(p.index, sim_now());
-    // The next program gets a clean raw port again (chat does not set termios).
+    // The next program gets a clean raw port again (chat does not set termios), and
+    // does not read what the modem sent to the program that left: the slave keeps its
+    // unread input across a close, and only a flush on the slave side discards it.
     make_raw(p.sd->native_handle());
+    const int s = ::open(p.pty.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (s >= 0) {
+      ::tcflush(s, TCIFLUSH);
+      ::close(s);
+    }
     rearm();
     watch_presence(p);
   }

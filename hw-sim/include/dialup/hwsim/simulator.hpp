@@ -19,9 +19,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <utility>  // must precede Asio in C++20 with Boost 1.74
@@ -44,6 +46,14 @@ struct simulator_options {
   std::string personality = "generic";
   // Load the built-in number plan (see default_scenario()).
   bool builtin_scenario = true;
+
+  // --- Additions beyond the original contract (hw-sim owner) ---
+
+  // If set, called with every chunk of bytes between a DTE and a modem: from_dte true
+  // for bytes the client wrote, false for bytes the modem sent. Called on the
+  // simulator's executor with the simulator's lock held: it must not call back into
+  // the simulator. Used by `dialup-sim --trace FILE`.
+  std::function<void(std::size_t index, bool from_dte, std::string_view bytes)> trace;
 };
 
 // modem_mode (what a modem is doing right now) is defined in modem_mode.hpp.

@@ -1,0 +1,165 @@
+// Real third-party programs against a simulated modem on a pty: pppd's chat, and tio
+// driven through tmux. Each test skips (with a message, and passes) when the program
+// is not installed.
+#include <dialup/hwsim/simulator.hpp>
+
+#include <doctest/doctest.h>
+
+#include <dialup/hwsim/detail/asio.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <thread>
+
+using namespace dialup::hwsim;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct running_sim {
+  boost::asio::io_context ioc;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{
+      ioc.get_executor()};
+  std::optional<simulator> sim;
+  std::thread thread;
+
+  running_sim() {
+    simulator_options o;
+    o.time_scale = 0.02;
+    sim.emplace(ioc.get_executor(), o);
+    sim->add_modem();
+    thread = std::thread([this] { ioc.run(); });
+  }
+  ~running_sim() {
+    sim->shutdown();
+    work.reset();
+    ioc.stop();
+    thread.join();
+  }
+};
+
+std::string find_program(const char* name) {
+  for (const char* dir : {"/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/", "/usr/local/bin/"}) {
+    std::string p = std::string(dir) + name;
+    if (::access(p.c_str(), X_OK) == 0) return p;
+  }
+  return "";
+}
+
+std::string temp_name(const char* what) {
+  return "/tmp/hwsim-" + std::string(what) + "-" + std::to_string(::getpid());
+}
+
+// Runs chat with `script` on `tty`; returns its exit status.
+int run_chat(const std::string& chat, const std::string& tty, const std::string& script) {
+  const std::string file = temp_name("chat");
+  {
+    std::ofstream f(file);
+    f << script;
+  }
+  // chat reads fd 0 and writes fd 1 (interop.md).
+  const std::string cmd = "timeout 30 " + chat + " -s -f " + file + " <>" + tty + " >&0 2>/dev/null";
+  const int st = std::system(cmd.c_str());
+  std::remove(file.c_str());
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+const char* const k_aborts =
+    "ABORT BUSY\nABORT 'NO ANSWER'\nABORT 'NO CARRIER'\nABORT 'NO DIALTONE'\nABORT ERROR\n";
+
+}  // namespace
+
+TEST_CASE("pppd chat: CONNECT exits 0, BUSY exits 4, NO ANSWER exits 5, a silent modem times out with 3" *
+          doctest::test_suite("interop")) {
+  const std::string chat = find_program("chat");
+  if (chat.empty()) {
+    MESSAGE("chat (package ppp) is not installed: skipped");
+    return;
+  }
+  running_sim rs;
+  const std::string tty = rs.sim->pty_path(0);
+  SUBCASE("CONNECT") {
+    CHECK(run_chat(chat, tty, std::string(k_aborts) + "TIMEOUT 10\n'' ATZ\nOK ATDT5550100\nCONNECT ''\n") == 0);
+  }
+  SUBCASE("BUSY") {
+    CHECK(run_chat(chat, tty, std::string(k_aborts) + "TIMEOUT 10\n'' ATZ\nOK ATDT5550110\nCONNECT ''\n") == 4);
+    CHECK_FALSE(rs.sim->off_hook(0));
+  }
+  SUBCASE("NO ANSWER") {
+    CHECK(run_chat(chat, tty,
+                   std::string(k_aborts) + "TIMEOUT 10\n'' ATZ\nOK ATS7=5DT5550120\nCONNECT ''\n") == 5);
+  }
+  SUBCASE("timeout") {
+    rs.sim->set_silent(0, true);
+    CHECK(run_chat(chat, tty, std::string(k_aborts) + "TIMEOUT 1\n'' ATZ\nOK ''\n") == 3);
+  }
+  SUBCASE("a killed chat leaves the line on-hook") {
+    CHECK(run_chat(chat, tty, std::string(k_aborts) + "TIMEOUT 10\n'' ATZ\nOK ATDT5550100\nCONNECT ''\n") == 0);
+    // chat has exited while the call was up: the close is a DTR drop (&D2).
+    const auto end = std::chrono::steady_clock::now() + 3s;
+    while (rs.sim->off_hook(0) && std::chrono::steady_clock::now() < end)
+      std::this_thread::sleep_for(10ms);
+    CHECK_FALSE(rs.sim->off_hook(0));
+  }
+}
+
+TEST_CASE("tio under tmux: ATZ, ATI, a dial, +++ and ATH" * doctest::test_suite("interop")) {
+  const std::string tio = find_program("tio");
+  const std::string tmux = find_program("tmux");
+  if (tio.empty() || tmux.empty()) {
+    MESSAGE("tio or tmux is not installed: skipped");
+    return;
+  }
+  running_sim rs;
+  const std::string sock = "hwsim-" + std::to_string(::getpid());
+  const std::string t = tmux + " -L " + sock + " ";
+  auto sh = [](const std::string& c) { return std::system(c.c_str()); };
+  REQUIRE(sh(t + "new-session -d -s t -x 100 -y 30 'timeout --foreground 40 " + tio +
+             " -b 115200 " + rs.sim->pty_path(0) + "'") == 0);
+  auto screen = [&] {
+    std::string out;
+    if (FILE* f = ::popen((t + "capture-pane -t t -p").c_str(), "r")) {
+      char buf[256];
+      while (std::fgets(buf, sizeof buf, f)) out += buf;
+      ::pclose(f);
+    }
+    return out;
+  };
+  auto wait_for = [&](const std::string& what, int count = 1) {
+    const auto end = std::chrono::steady_clock::now() + 10s;
+    for (;;) {
+      const std::string s = screen();
+      int n = 0;
+      for (auto k = s.find(what); k != std::string::npos; k = s.find(what, k + 1)) ++n;
+      if (n >= count || std::chrono::steady_clock::now() > end) return n >= count;
+      std::this_thread::sleep_for(50ms);
+    }
+  };
+  REQUIRE(wait_for("Connected"));
+  sh(t + "send-keys -t t ATZ Enter");
+  CHECK(wait_for("OK", 1));
+  sh(t + "send-keys -t t ATI Enter");
+  CHECK(wait_for("33600"));
+  CHECK(wait_for("OK", 2));
+  sh(t + "send-keys -t t ATDT5550100 Enter");
+  CHECK(wait_for("CONNECT 33600"));
+  sh(t + "send-keys -t t hello");
+  CHECK(wait_for("hello"));
+  std::this_thread::sleep_for(100ms);  // guard: 1 s simulated = 20 ms here
+  sh(t + "send-keys -t t +++");
+  CHECK(wait_for("OK", 3));
+  sh(t + "send-keys -t t ATH Enter");
+  CHECK(wait_for("OK", 4));
+  CHECK_FALSE(rs.sim->off_hook(0));
+  CHECK(screen().find("NO CARRIER") == std::string::npos);
+  sh(t + "kill-server");
+}
