@@ -117,7 +117,38 @@ std::size_t exchange::add_modem(const personality& p) {
 }
 
 void exchange::set_output(std::size_t i, modem::output_fn out) {
-  lines_.at(i).m->set_output(std::move(out));
+  lines_.at(i).out = std::move(out);
+  lines_.at(i).m->set_output([this, i](std::string_view b) { modem_output(i, b); });
+}
+
+void exchange::set_faults(std::size_t i, const modem_faults& f) {
+  auto& l = lines_.at(i);
+  l.faults = f;
+  l.m->set_reset_garbage(f.garbage_after_reset);
+  l.m->set_stuck_in_data(f.stuck_in_data);
+}
+
+// The modem's bytes towards its DTE, through the output faults (delay, split writes).
+// Order is kept: a piece is never scheduled before the previous one.
+void exchange::modem_output(std::size_t i, std::string_view b) {
+  auto& l = lines_[i];
+  if (!l.out) return;
+  const auto& f = l.faults;
+  if (f.response_delay.count() == 0 && f.split_writes == 0 && l.out_queued == 0) {
+    l.out(b);
+    return;
+  }
+  sim_time at = std::max(now_ + f.response_delay, l.out_busy_until);
+  const std::size_t piece = f.split_writes ? f.split_writes : b.size();
+  for (std::size_t off = 0; off < b.size(); off += piece) {
+    ++l.out_queued;
+    schedule(at, [this, i, s = std::string(b.substr(off, piece))] {
+      --lines_[i].out_queued;
+      if (lines_[i].out) lines_[i].out(s);
+    });
+    if (f.split_writes) at += f.split_gap;
+  }
+  l.out_busy_until = at;
 }
 
 void exchange::feed(std::size_t i, std::string_view bytes, sim_time now) {
@@ -194,8 +225,10 @@ void exchange::schedule(sim_time at, std::function<void()> fn) {
   queue_.push(event{std::max(at, now_), seq_++, std::move(fn)});
 }
 
-void exchange::notify(std::size_t i, line_event ev, unsigned rate) {
-  schedule(now_, [this, i, ev, rate] { lines_[i].m->on_line_event(ev, now_, rate); });
+void exchange::notify(std::size_t i, line_event ev, unsigned rate, std::string info) {
+  schedule(now_, [this, i, ev, rate, info = std::move(info)] {
+    lines_[i].m->on_line_event(ev, now_, rate, info);
+  });
 }
 
 const number_entry* exchange::lookup(const std::string& number) const {
@@ -273,7 +306,8 @@ void exchange::route(const std::shared_ptr<call>& c) {
 void exchange::ring_burst(const std::shared_ptr<call>& c, unsigned n) {
   if (c->ph != call::phase::ringing) return;
   notify(c->caller, line_event::ringback);
-  if (c->callee_modem >= 0) notify(static_cast<std::size_t>(c->callee_modem), line_event::ring);
+  if (c->callee_modem >= 0)
+    notify(static_cast<std::size_t>(c->callee_modem), line_event::ring, 0, own_number(c->caller));
   const auto& t = opt_.timing;
   if (c->service && c->service->kind != service_kind::no_answer && n >= c->service->rings) {
     schedule(now_ + t.ring_on, [this, c] {

@@ -352,7 +352,7 @@ void modem::feed(std::string_view bytes, sim_time now) {
 // to the remote (the modem cannot know yet that they are an escape).
 void modem::data_byte(char c, sim_time now) {
   const sim_duration guard = guard_time();
-  const bool enabled = reg(2) <= 127 && !carrier_lost_;
+  const bool enabled = reg(2) <= 127 && !carrier_lost_ && !stuck_in_data_;
   const sim_duration since_last = now - last_dte_byte_;
   last_dte_byte_ = now;
   if (!enabled) return;
@@ -538,6 +538,14 @@ modem::exec_result modem::run_commands(const std::string& b, std::size_t& pos, s
       }
       case 'I': {
         auto n = parse_number(b, pos);
+        if (p_->name == "usr" && n == 6) {
+          emit_info(usr_ati6());
+          break;
+        }
+        if (p_->name == "usr" && n == 11) {
+          emit_info(usr_ati11());
+          break;
+        }
         if (n >= p_->ati.size() || p_->ati[n].empty()) return exec_result::error;
         emit_info(split_lines(p_->ati[n]));
         break;
@@ -617,7 +625,9 @@ modem::exec_result modem::run_commands(const std::string& b, std::size_t& pos, s
         stats_ = {};
         ended = true;
         pos = b.size();
-        return exec_result::ok;
+        emit_ok();
+        emit(reset_garbage_);
+        return exec_result::silent_ok;
       }
       case 'S': {
         auto r = s_command(b, pos);
@@ -645,6 +655,11 @@ modem::exec_result modem::run_commands(const std::string& b, std::size_t& pos, s
           case 'F':
             if (n != 0) return exec_result::error;
             factory_reset();
+            if (!reset_garbage_.empty()) {
+              emit_ok();
+              emit(reset_garbage_);
+              return exec_result::silent_ok;
+            }
             break;
           case 'K':
             if (n != 0 && n != 3 && n != 4 && n != 5 && n != 6) return exec_result::error;
@@ -844,6 +859,16 @@ modem::exec_result modem::ext_param(const std::string& name, const std::string& 
   if (name == "+GMR" || (cel && name == "+CGMR")) return ident(p_->gmr);
   if (name == "+GSN" || (cel && name == "+CGSN")) return ident(p_->gsn);
   if (cel && name == "+CIMI") return ident("001010123456789");
+  if (name == "+VCID") {
+    // V.253 / 27.007 Annex C caller ID: same as #CID (§8.2).
+    if (form == "?") { emit_info("+VCID: " + std::to_string(cid_mode_)); return exec_result::ok; }
+    if (form == "=?") { emit_info("+VCID: (0-2)"); return exec_result::ok; }
+    if (form == "=" && (args == "0" || args == "1" || args == "2")) {
+      cid_mode_ = static_cast<std::uint8_t>(args[0] - '0');
+      return exec_result::ok;
+    }
+    return exec_result::error;
+  }
   if (name == "+GCAP")
     return ident(cel ? "+GCAP: +CGSM, +FCLASS, +DS" : "+GCAP: +FCLASS, +MS, +ES, +DS");
   if (cel) {
@@ -1110,6 +1135,7 @@ void modem::connected(unsigned rate, sim_time now) {
 
 void modem::dtr_off(sim_time now) {
   dtr_ = false;
+  if (stuck_in_data_ && state_ == state::online_data) return;  // fault: ignores DTR
   prefix_ = prefix_state::idle;
   cmd_.clear();
   const bool in_call = off_hook_ || state_ != state::command;
@@ -1209,7 +1235,8 @@ void modem::on_timer(sim_time now) {
   }
 }
 
-void modem::on_line_event(line_event ev, sim_time now, unsigned rate) {
+void modem::on_line_event(line_event ev, sim_time now, unsigned rate,
+                          const std::string& info) {
   const bool waiting = state_ == state::dialing && timer_ == timer_kind::wait_carrier;
   switch (ev) {
     case line_event::ring:
@@ -1219,6 +1246,8 @@ void modem::on_line_event(line_event ev, sim_time now, unsigned rate) {
       incoming_ringing_ = true;
       if (reg(1) < 255) ++reg(1);
       emit_result(2, "RING");
+      // §8.2: the caller ID report comes after the first RING, before the second.
+      if (reg(1) == 1 && cid_mode_ != 0) caller_id(info, now);
       if (reg(0) > 0 && reg(1) >= reg(0) && (dtr_ || cur_.d < 2)) {
         answer(now);
       } else {
@@ -1340,6 +1369,116 @@ std::vector<std::string> modem::profile_lines(const settings& s) const {
     t += std::to_string(i) + "=" + stored_numbers_[i];
   }
   v.push_back(t);
+  return v;
+}
+
+// §8.2 caller ID. #CID=1 / +VCID=1: formatted tags, each framed like a result code,
+// with spaces around '='. #CID=2: the packet as hex (what the modem received, minus the
+// leading U's). Date and time come from simulated time (day 1, 00:00 at start).
+void modem::caller_id(const std::string& number, sim_time now) {
+  if (cur_.quiet) return;
+  const long long minutes = now.count() / 60000;
+  char date[8], tim[8];
+  std::snprintf(date, sizeof date, "%02d%02d", 1, static_cast<int>(1 + minutes / 1440 % 28));
+  std::snprintf(tim, sizeof tim, "%02d%02d", static_cast<int>(minutes / 60 % 24),
+                static_cast<int>(minutes % 60));
+  const std::string nmbr = number.empty() ? "O" : number;
+  if (cid_mode_ == 1) {
+    emit_result(0, std::string("DATE = ") + date);
+    emit_result(0, std::string("TIME = ") + tim);
+    emit_result(0, "NMBR = " + nmbr);
+    emit_result(0, "NAME = DIALUP SIM");
+    return;
+  }
+  // SDMF-like packet: type 0x04, length, MMDDHHMM + number, checksum.
+  std::string payload = std::string(date) + tim + nmbr;
+  std::string pkt;
+  pkt += '\x04';
+  pkt += static_cast<char>(payload.size());
+  pkt += payload;
+  unsigned sum = 0;
+  for (unsigned char c : pkt) sum += c;
+  pkt += static_cast<char>((0x100 - (sum & 0xff)) & 0xff);
+  std::string hex;
+  for (unsigned char c : pkt) {
+    char b[4];
+    std::snprintf(b, sizeof b, "%02X", c);
+    hex += b;
+  }
+  emit_result(0, hex);
+}
+
+// §6.2 USR ATI6: link diagnostics of the last call, two columns.
+std::vector<std::string> modem::usr_ati6() const {
+  auto row = [](const std::string& l, unsigned long a, const std::string& r, unsigned long b) {
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "%-20s%10lu   %-20s%10lu", l.c_str(), a, r.c_str(), b);
+    return std::string(buf);
+  };
+  const char* why = "No previous call";
+  switch (stats_.cause) {
+    case termination_cause::dte_hangup: why = "Escape code"; break;
+    case termination_cause::dtr_dropped: why = "DTR dropped"; break;
+    case termination_cause::carrier_lost: why = "Loss of carrier"; break;
+    case termination_cause::any_key_abort: why = "Keypress Abort"; break;
+    case termination_cause::in_progress: why = "Call in progress"; break;
+    case termination_cause::none: break;
+    default: why = "No carrier"; break;
+  }
+  const long long secs = stats_.rate && stats_.valid
+                             ? ((stats_.cause == termination_cause::in_progress ? stats_.connected_at
+                                                                                 : stats_.ended_at) -
+                                stats_.connected_at).count() / 1000
+                             : 0;
+  char last[32];
+  std::snprintf(last, sizeof last, "%02lld:%02lld:%02lld", secs / 3600, secs / 60 % 60, secs % 60);
+  std::vector<std::string> v;
+  v.push_back("USRobotics Courier V.Everything Link Diagnostics...");
+  v.push_back("");
+  v.push_back(row("Chars sent", stats_.chars_from_dte, "Chars Received", stats_.chars_to_dte));
+  v.push_back(row("Chars lost", 0, "", 0).substr(0, 33));
+  v.push_back(row("Octets sent", stats_.chars_from_dte, "Octets Received", stats_.chars_to_dte));
+  v.push_back(row("Blocks sent", 0, "Blocks Received", 0));
+  v.push_back(row("Blocks resent", 0, "", 0).substr(0, 33));
+  v.push_back("");
+  v.push_back(row("Retrains Requested", 0, "Retrains Granted", 0));
+  v.push_back(row("Line Reversals", 0, "Blers", 0));
+  v.push_back(row("Link Timeouts", 0, "Link Naks", 0));
+  v.push_back("");
+  v.push_back("Data Compression    NONE");
+  v.push_back("Equalization        Long");
+  v.push_back("Fallback            Enabled");
+  v.push_back("Protocol            NONE");
+  v.push_back("Speed               " + std::to_string(stats_.rate) + "/" + std::to_string(stats_.rate));
+  v.push_back("Last Call           " + std::string(last));
+  v.push_back("");
+  v.push_back(std::string("Disconnect Reason is ") + why);
+  return v;
+}
+
+// §6.2 USR ATI11: V.34 connection diagnostics of the last call.
+std::vector<std::string> modem::usr_ati11() const {
+  const unsigned r = stats_.rate;
+  std::vector<std::string> v;
+  v.push_back("USRobotics Courier V.Everything Link Diagnostics...");
+  v.push_back("");
+  v.push_back(std::string("Modulation                 ") + (r > 14400 ? "V.34" : r ? "V.32bis" : "None"));
+  v.push_back("Carrier Freq     (Hz)      1829/1829");
+  v.push_back("Symbol Rate                3200/3200");
+  v.push_back("Trellis Code               64S-4D/64S-4D");
+  v.push_back("Nonlinear Encoding         ON/ON");
+  v.push_back("Precoding                  ON/ON");
+  v.push_back("Shaping                    ON/ON");
+  v.push_back("Preemphasis      (-dB)     6/2");
+  v.push_back("Recv/Xmit Level  (-dBm)    20.4/10.3");
+  v.push_back("Near Echo Loss   (dB)      14.2");
+  v.push_back("Far Echo Loss    (dB)      0.0");
+  v.push_back("Carrier Offset   (Hz)      NONE");
+  v.push_back("Round Trip Delay (msec)    4");
+  v.push_back("Timing Offset    (ppm)     -2.3");
+  v.push_back("SNR              (dB)      38.5");
+  v.push_back("Speed Shifts Up/Down       0/0");
+  v.push_back(std::string("Status :                   ") + (r ? "uu,5,12K,11.6,-12,1N,0,82.4,7.1" : "-"));
   return v;
 }
 

@@ -85,6 +85,8 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
     std::unique_ptr<asio::steady_timer> presence;
     bool present = false;
     bool dtr_low = false;  // the client has set speed B0
+    bool vanished = false;
+    unsigned gen = 0;  // bumped per pty; handlers of an older pty do nothing
     bool reading = false;
     bool writing = false;
     std::string out;     // waiting to be written
@@ -155,10 +157,8 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
 
   // ------------------------------------------------------------------------ ports
 
-  std::size_t add_modem() {
-    const std::size_t i = ports.size();
-    auto p = std::make_unique<port>();
-    p->index = i;
+  // Creates the pty (and link) of port p: a fresh /dev/pts/N each time.
+  void open_pty(port& p) {
     int fd = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) throw_errno("posix_openpt");
     if (::grantpt(fd) != 0 || ::unlockpt(fd) != 0) {
@@ -172,11 +172,12 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
       ::close(fd);
       throw_errno("ptsname_r");
     }
-    p->pty = name;
     make_raw(fd);
     int on = 1;
     if (::ioctl(fd, TIOCPKT, &on) != 0) {
+      int e = errno;
       ::close(fd);
+      errno = e;
       throw_errno("ioctl(TIOCPKT)");
     }
     // Open and close the slave once: until a slave has been opened the master shows
@@ -184,18 +185,40 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
     // After this the port starts in the same state as after a client has gone.
     int s = ::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (s >= 0) ::close(s);
-    p->sd = std::make_unique<asio::posix::stream_descriptor>(ex, fd);
-    p->presence = std::make_unique<asio::steady_timer>(ex);
-    if (!opt.link_prefix.empty()) {
-      p->link = opt.link_prefix + std::to_string(i);
+    p.pty = name;
+    ++p.gen;
+    p.reading = p.writing = false;
+    p.wbuf.clear();
+    p.woff = 0;
+    p.sd = std::make_unique<asio::posix::stream_descriptor>(ex, fd);
+    p.presence = std::make_unique<asio::steady_timer>(ex);
+    p.present = false;
+    p.dtr_low = false;
+    p.out.clear();
+    if (!p.link.empty()) {
       struct stat st{};
-      if (::lstat(p->link.c_str(), &st) == 0) {
+      if (::lstat(p.link.c_str(), &st) == 0) {
         if (!S_ISLNK(st.st_mode))
-          throw std::runtime_error("hwsim: " + p->link + " exists and is not a symlink");
-        ::unlink(p->link.c_str());
+          throw std::runtime_error("hwsim: " + p.link + " exists and is not a symlink");
+        ::unlink(p.link.c_str());
       }
-      if (::symlink(p->pty.c_str(), p->link.c_str()) != 0) throw_errno("symlink");
+      if (::symlink(p.pty.c_str(), p.link.c_str()) != 0) throw_errno("symlink");
     }
+  }
+
+  void remove_link(const port& p) {
+    if (p.link.empty()) return;
+    char buf[256];
+    ssize_t n = ::readlink(p.link.c_str(), buf, sizeof buf - 1);
+    if (n > 0 && std::string(buf, static_cast<std::size_t>(n)) == p.pty) ::unlink(p.link.c_str());
+  }
+
+  std::size_t add_modem() {
+    const std::size_t i = ports.size();
+    auto p = std::make_unique<port>();
+    p->index = i;
+    if (!opt.link_prefix.empty()) p->link = opt.link_prefix + std::to_string(i);
+    open_pty(*p);
     ports.push_back(std::move(p));
     world.add_modem();
     world.set_output(i, [this, i](std::string_view b) { on_output(i, b); });
@@ -206,10 +229,32 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
     return i;
   }
 
+  // USB unplug: the pty and its link disappear, the modem loses power.
+  void vanish(port& p) {
+    if (p.vanished) return;
+    p.vanished = true;
+    p.present = false;
+    p.presence.reset();
+    p.sd.reset();  // the client's reads end, its writes fail with EIO
+    remove_link(p);
+    world.modem_at(p.index).power_on(sim_now());
+    rearm();
+  }
+
+  // Plugged back in: a new pty (new /dev/pts/N), the same link name.
+  void reappear(port& p) {
+    if (!p.vanished) return;
+    open_pty(p);
+    p.vanished = false;
+    world.dtr_off(p.index, sim_now());
+    watch_presence(p);
+    rearm();
+  }
+
   void on_output(std::size_t i, std::string_view b) {
     port& p = *ports.at(i);
     // Nobody has the port open: the bytes go nowhere (a real modem's TxD with no DTE).
-    if (!p.present || stopped) return;
+    if (!p.present || p.vanished || stopped) return;
     if (p.out.size() + b.size() > k_max_out) return;
     if (opt.trace) opt.trace(i, false, b);
     p.out.append(b);
@@ -217,7 +262,7 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
   }
 
   void start_write(port& p) {
-    if (stopped || p.writing || !p.present) return;
+    if (stopped || p.writing || !p.present || !p.sd) return;
     if (p.wbuf.size() == p.woff) {
       if (p.out.empty()) return;
       p.wbuf.clear();
@@ -227,10 +272,12 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
     p.writing = true;
     p.sd->async_write_some(
         asio::buffer(p.wbuf.data() + p.woff, p.wbuf.size() - p.woff),
-        [self = shared_from_this(), pp = &p](boost::system::error_code ec, std::size_t n) {
+        [self = shared_from_this(), pp = &p, gen = p.gen](boost::system::error_code ec,
+                                                          std::size_t n) {
           std::lock_guard lk(self->mu);
+          if (gen != pp->gen) return;
           pp->writing = false;
-          if (self->stopped) return;
+          if (self->stopped || !pp->sd) return;
           if (ec) {
             // The client went away mid-write; the read side reports it as DTR drop.
             pp->out.clear();
@@ -244,14 +291,16 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
   }
 
   void start_read(port& p) {
-    if (stopped || p.reading) return;
+    if (stopped || p.reading || !p.sd) return;
     p.reading = true;
     p.sd->async_read_some(
         asio::buffer(p.rbuf),
-        [self = shared_from_this(), pp = &p](boost::system::error_code ec, std::size_t n) {
+        [self = shared_from_this(), pp = &p, gen = p.gen](boost::system::error_code ec,
+                                                          std::size_t n) {
           std::lock_guard lk(self->mu);
+          if (gen != pp->gen) return;
           pp->reading = false;
-          if (self->stopped) return;
+          if (self->stopped || !pp->sd) return;
           if (ec) {
             self->client_gone(*pp);
             return;
@@ -308,7 +357,7 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
   }
 
   void watch_presence(port& p) {
-    if (stopped) return;
+    if (stopped || !p.sd) return;
     pollfd pf{p.sd->native_handle(), POLLIN, 0};
     const int r = ::poll(&pf, 1, 0);
     if (r >= 0 && !(pf.revents & POLLHUP)) {
@@ -324,9 +373,11 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
     // the next program's first command would be glued to a dead one's.
     ::tcflush(p.sd->native_handle(), TCIFLUSH);
     p.presence->expires_after(k_presence_poll);
-    p.presence->async_wait([self = shared_from_this(), pp = &p](boost::system::error_code ec) {
+    p.presence->async_wait([self = shared_from_this(), pp = &p,
+                            gen = p.gen](boost::system::error_code ec) {
       if (ec) return;
       std::lock_guard lk(self->mu);
+      if (gen != pp->gen) return;
       self->watch_presence(*pp);
     });
   }
@@ -341,12 +392,7 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
     for (auto& p : ports) {
       p->presence.reset();
       p->sd.reset();  // closes the master: the client's reads end with EOF
-      if (!p->link.empty()) {
-        char buf[256];
-        ssize_t n = ::readlink(p->link.c_str(), buf, sizeof buf - 1);
-        if (n > 0 && std::string(buf, static_cast<std::size_t>(n)) == p->pty)
-          ::unlink(p->link.c_str());
-      }
+      if (!p->vanished) remove_link(*p);
     }
   }
 
@@ -421,6 +467,22 @@ void simulator::drop_carrier(std::size_t i) {
 }
 
 void simulator::shutdown() { impl_->shutdown(); }
+
+void simulator::set_faults(std::size_t i, const modem_faults& f) {
+  impl_->locked(i, [&] { impl_->world.set_faults(i, f); });
+}
+
+void simulator::vanish(std::size_t i) {
+  impl_->locked(i, [&] {
+    if (!impl_->stopped) impl_->vanish(*impl_->ports[i]);
+  });
+}
+
+void simulator::reappear(std::size_t i) {
+  impl_->locked(i, [&] {
+    if (!impl_->stopped) impl_->reappear(*impl_->ports[i]);
+  });
+}
 
 double simulator::time_scale() const { return impl_->opt.time_scale; }
 

@@ -527,3 +527,134 @@ TEST_CASE("AT#UD after a call reports the rate and the hang-up cause") {
   CHECK(o.find("34=8340") != std::string::npos);  // 33600 = 0x8340
   CHECK(o.find("60=51>") != std::string::npos);   // DTE hang-up (ATH)
 }
+
+TEST_CASE("caller ID (#CID=1) reports formatted tags between the first and second RING") {
+  world w(2);
+  w.send("ATE0#CID=1\r", 1);
+  w.take(1);
+  w.send("ATDT5551001\r", 0);
+  REQUIRE(w.run_until("RING\r\n\r\nDATE", 10s, 1));
+  REQUIRE(w.run_until("RING", 7s, 1));
+  w.run_for(7s);
+  const std::string o = w.take(1);
+  CHECK(o.rfind("\r\nRING\r\n\r\nDATE = 0101\r\n\r\nTIME = 0000\r\n\r\nNMBR = 5551000\r\n"
+                "\r\nNAME = DIALUP SIM\r\n\r\nRING\r\n", 0) == 0);
+}
+
+TEST_CASE("+VCID=2 reports the caller ID packet as hex") {
+  world w(2);
+  w.send("ATE0+VCID=2\r", 1);
+  w.take(1);
+  w.send("ATDT5551001\r", 0);
+  REQUIRE(w.run_until("RING", 10s, 1));
+  w.run_for(1s);
+  const std::string o = w.take(1);
+  // 04 len "0101" "0000" "5551000" checksum
+  CHECK(o.find("\r\n040F") != std::string::npos);
+  CHECK(o.find("35353531303030") != std::string::npos);  // "5551000"
+}
+
+TEST_CASE("fault: responses delayed past the client's timeout arrive late, in order") {
+  world w;
+  modem_faults f;
+  f.response_delay = 3s;
+  w.x.set_faults(0, f);
+  w.send("ATE0\r");
+  w.run_for(2900ms);
+  CHECK(w.out[0].empty());
+  w.send("ATI\r");
+  w.run_for(200ms);
+  CHECK(w.take() == "ATE0\r\r\nOK\r\n");
+  w.run_for(3s);
+  CHECK(w.take() == "\r\n33600\r\n\r\nOK\r\n");
+}
+
+TEST_CASE("fault: responses split across writes") {
+  world w;
+  modem_faults f;
+  f.split_writes = 2;
+  f.split_gap = 10ms;
+  w.x.set_faults(0, f);
+  std::vector<std::string> writes;
+  w.x.set_output(0, [&](std::string_view b) { writes.emplace_back(b); });
+  w.send("AT\r");
+  w.run_for(100ms);
+  std::string all;
+  for (const auto& s : writes) {
+    CHECK(s.size() <= 2);
+    all += s;
+  }
+  CHECK(all == "AT\r\r\nOK\r\n");
+  CHECK(writes.size() == 6);  // A, T, CR echoed one by one, then "\r\n" "OK" "\r\n"
+}
+
+TEST_CASE("fault: garbage after ATZ follows the OK") {
+  world w;
+  modem_faults f;
+  f.garbage_after_reset = std::string("\xff\x00RDY\r\n", 7);
+  w.x.set_faults(0, f);
+  w.send("ATE0\r");
+  w.take();
+  w.send("ATZ\r");
+  CHECK(w.take() == std::string("\r\nOK\r\n\xff\x00RDY\r\n", 13));
+}
+
+TEST_CASE("fault: a modem stuck in data mode ignores +++ and DTR drops") {
+  world w;
+  connect_echo(w);
+  modem_faults f;
+  f.stuck_in_data = true;
+  w.x.set_faults(0, f);
+  w.run_for(1100ms);
+  w.send("+++");
+  w.run_for(1100ms);
+  CHECK(w.m().mode() == modem_mode::online_data);
+  w.x.dtr_off(0, w.t);
+  CHECK(w.m().mode() == modem_mode::online_data);
+  CHECK(w.m().off_hook());
+  w.x.set_faults(0, modem_faults{});
+  w.x.dtr_on(0, w.t);
+  w.x.dtr_off(0, w.t);
+  CHECK_FALSE(w.m().off_hook());
+}
+
+TEST_CASE("the noisy line corrupts some echoed bytes") {
+  world w;
+  w.send("ATE0\r");
+  w.take();
+  w.send("ATDT5550150\r");
+  REQUIRE(w.run_until("CONNECT", 60s));
+  w.take();
+  const std::string msg(2000, 'a');
+  w.send(msg);
+  w.run_for(2s);
+  const std::string got = w.take();
+  REQUIRE(got.size() == msg.size());
+  std::size_t bad = 0;
+  for (char c : got) bad += c != 'a';
+  CHECK(bad > 5);     // 2 % of 2000 ≈ 40
+  CHECK(bad < 200);
+}
+
+TEST_CASE("USR ATI6 and ATI11 report the last call") {
+  world w(1, "usr");
+  w.send("ATE0\r");
+  w.take();
+  w.send("ATDT5550100\r");
+  REQUIRE(w.run_until("CONNECT", 60s));
+  w.send("0123456789");
+  w.run_for(1100ms);
+  w.send("+++");
+  w.run_for(1100ms);
+  w.send("ATH\r");
+  w.take();
+  w.send("ATI6\r");
+  const std::string i6 = w.take();
+  CHECK(i6.find("Link Diagnostics") != std::string::npos);
+  CHECK(i6.find("Chars sent                  13") != std::string::npos);
+  CHECK(i6.find("Speed               33600/33600") != std::string::npos);
+  CHECK(i6.find("Disconnect Reason is Escape code") != std::string::npos);
+  CHECK(i6.rfind("\r\nOK\r\n") == i6.size() - 6);
+  w.send("ATI11\r");
+  CHECK(w.take().find("Modulation                 V.34") != std::string::npos);
+}

@@ -346,3 +346,50 @@ TEST_CASE("bytes sent one at a time 10 ms apart are a normal command line") {
   }
   CHECK(c.expect("OK\r\n") == "ATI3\r\r\ndialup hw-sim generic V.34 modem\r\n\r\nOK\r\n");
 }
+
+TEST_CASE("vanish removes the pty and link (the client sees the port die); reappear brings a new pty behind the link") {
+  const std::string prefix = "/tmp/hwsim-vanish-" + std::to_string(::getpid()) + "-";
+  simulator_options o = running_sim::fast();
+  o.link_prefix = prefix;
+  running_sim rs(o);
+  auto& sim = *rs.sim;
+  sim.add_modem();
+  const std::string link = sim.link_path(0);
+  const std::string old_pty = sim.pty_path(0);
+  {
+    client c(link);
+    c.send("ATDT5550100\r");
+    REQUIRE(c.expect("CONNECT") != "");
+    sim.vanish(0);
+    CHECK_FALSE(sim.off_hook(0));
+    struct stat st{};
+    CHECK(::lstat(link.c_str(), &st) != 0);
+    // The client's port is dead: reads end (EOF or EIO), writes fail.
+    pollfd p{c.fd, POLLIN, 0};
+    CHECK(::poll(&p, 1, 1000) == 1);
+    char b[64];
+    CHECK(::read(c.fd, b, sizeof b) <= 0);
+  }
+  sim.reappear(0);
+  struct stat st{};
+  REQUIRE(::lstat(link.c_str(), &st) == 0);
+  client c2(link);
+  c2.send("AT\r");
+  CHECK(c2.expect("OK\r\n") == "AT\r\r\nOK\r\n");
+  (void)old_pty;
+}
+
+TEST_CASE("settings (V0) persist when the port is closed and reopened, as in NVRAM") {
+  running_sim rs;
+  auto& sim = *rs.sim;
+  sim.add_modem();
+  {
+    client c(sim.pty_path(0));
+    c.send("ATE0V0\r");
+    REQUIRE(c.expect("0\r") != "");
+  }
+  std::this_thread::sleep_for(50ms);
+  client c(sim.pty_path(0));
+  c.send("AT\r");
+  CHECK(c.expect("0\r") == "0\r");
+}

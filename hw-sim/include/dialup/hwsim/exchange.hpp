@@ -54,6 +54,22 @@ struct number_entry {
   std::string description;
 };
 
+// Faults of one modem, applied on demand (ARCHITECTURE.md "Faults").
+struct modem_faults {
+  // Every byte the modem sends reaches the DTE this much (simulated) time late: a
+  // delayed response, or with a delay longer than the client's timeout, a late reply
+  // to a command the client has given up on.
+  sim_duration response_delay{0};
+  // > 0: the modem's output is cut into pieces of at most this many bytes, written
+  // separately split_gap apart ("OK" split across reads, §9).
+  std::size_t split_writes = 0;
+  sim_duration split_gap{0};
+  // Sent after the OK of every ATZ / AT&F (junk or a banner after a reset, §9).
+  std::string garbage_after_reset;
+  // Online, the modem ignores +++ and DTR drops.
+  bool stuck_in_data = false;
+};
+
 struct exchange_timing {
   sim_duration post_dial_delay{1500};  // §7 network post-dial delay (1-3 s)
   sim_duration ring_on{2000};          // §7 US cadence 2 s on
@@ -101,6 +117,8 @@ class exchange {
   // Line conditions and faults.
   void set_dial_tone(std::size_t i, bool present);
   bool dial_tone(std::size_t i) const { return lines_.at(i).dial_tone; }
+  // Faults (see modem_faults); replaces the previous set.
+  void set_faults(std::size_t i, const modem_faults& f);
   // The far end of modem i's call hangs up / the line drops, now.
   void drop_carrier(std::size_t i, sim_time now);
 
@@ -121,6 +139,10 @@ class exchange {
     bool dial_tone = true;
     bool off_hook = false;
     std::shared_ptr<call> active;
+    modem::output_fn out;
+    modem_faults faults;
+    sim_time out_busy_until{0};
+    std::size_t out_queued = 0;  // pieces scheduled, not yet delivered
   };
   struct event {
     sim_time at;
@@ -130,7 +152,8 @@ class exchange {
   };
 
   void schedule(sim_time at, std::function<void()> fn);
-  void notify(std::size_t modem_index, line_event ev, unsigned rate = 0);
+  void modem_output(std::size_t i, std::string_view bytes);
+  void notify(std::size_t modem_index, line_event ev, unsigned rate = 0, std::string info = {});
 
   // line_interface, per line
   void on_off_hook(std::size_t i);

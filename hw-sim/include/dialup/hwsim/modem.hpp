@@ -103,12 +103,20 @@ class modem {
   void on_timer(sim_time now);
 
   // From the exchange.
-  void on_line_event(line_event ev, sim_time now, unsigned rate = 0);
+  // `info` carries the caller's number with line_event::ring (for caller ID, §8.2).
+  void on_line_event(line_event ev, sim_time now, unsigned rate = 0,
+                     const std::string& info = {});
   void on_remote_data(std::string_view data, sim_time now);
 
   // Faults. A silent modem reads and ignores every byte and sends nothing.
   void set_silent(bool silent) { silent_ = silent; }
   bool silent() const { return silent_; }
+  // Bytes sent after the OK of every reset (ATZ, AT&F) — a modem that prints junk or a
+  // banner after a reset (§9 "Garbage or banners at power-up").
+  void set_reset_garbage(std::string bytes) { reset_garbage_ = std::move(bytes); }
+  // Stuck in data mode: online, the modem ignores +++ and DTR drops (the only way out
+  // is the remote hanging up).
+  void set_stuck_in_data(bool stuck) { stuck_in_data_ = stuck; }
 
   // Inspection.
   modem_mode mode() const;
@@ -185,6 +193,9 @@ class modem {
   exec_result cme(int code);
   std::vector<long>* ext_values(const std::string& name);
   std::vector<std::string> diagnostics_ud() const;
+  std::vector<std::string> usr_ati6() const;
+  std::vector<std::string> usr_ati11() const;
+  void caller_id(const std::string& number, sim_time now);
   exec_result s_command(const std::string& body, std::size_t& pos);
   exec_result dial(const std::string& dial_string, sim_time now);
   exec_result answer(sim_time now);
@@ -213,6 +224,8 @@ class modem {
   output_fn out_;
   line_interface* line_ = nullptr;
   bool silent_ = false;
+  bool stuck_in_data_ = false;
+  std::string reset_garbage_;
   bool dtr_ = true;
   int cme_code_ = 0;
   sim_duration dial_duration_{0};

@@ -97,6 +97,17 @@ class simulator {
   // Line rate of the current call (0 when not connected).
   unsigned connect_rate(std::size_t index) const;
 
+  // Faults on demand (see modem_faults in exchange.hpp): delayed / late replies, replies
+  // split across writes, garbage after ATZ/AT&F, stuck in data mode. Replaces the
+  // previous set; modem_faults{} clears them. (set_silent and set_dial_tone above are
+  // independent of this.)
+  void set_faults(std::size_t index, const modem_faults& faults);
+  // USB unplug: the pty master is closed (the client's reads end, writes fail), the
+  // symlink is removed, and the modem loses power (on-hook, stored profile reloaded).
+  void vanish(std::size_t index);
+  // Plugged back in: a NEW pty (pty_path() changes) behind the same symlink.
+  void reappear(std::size_t index);
+
  private:
   struct impl;
   std::shared_ptr<impl> impl_;
