@@ -1,6 +1,7 @@
 #include "dialup/engine/connection_manager.hpp"
 
 #include <future>
+#include <typeinfo>
 #include <thread>
 
 #include "connection.hpp"
@@ -12,11 +13,15 @@ namespace dialup {
 namespace asio = boost::asio;
 
 namespace {
+// Whether the calling thread is inside the engine's strand. (Boost 1.74's
+// any_executor::target<T>() does not check T, so the type is compared first.)
 bool running_on(const asio::any_io_executor& strand) {
-  if (auto* s = strand.target<asio::strand<asio::any_io_executor>>())
-    return s->running_in_this_thread();
-  if (auto* s = strand.target<asio::strand<asio::io_context::executor_type>>())
-    return s->running_in_this_thread();
+  using any_strand = asio::strand<asio::any_io_executor>;
+  using ctx_strand = asio::strand<asio::io_context::executor_type>;
+  if (strand.target_type() == typeid(any_strand))
+    return strand.target<any_strand>()->running_in_this_thread();
+  if (strand.target_type() == typeid(ctx_strand))
+    return strand.target<ctx_strand>()->running_in_this_thread();
   return false;
 }
 }  // namespace
@@ -27,6 +32,26 @@ struct connection_manager::impl {
   std::unique_ptr<asio::io_context> own_context;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> own_work;
   std::thread own_thread;
+
+  ~impl() {
+    if (!own_context) return;
+    stop_thread();
+    // Everything that refers to the engine's strand must go before the io_context that
+    // owns the strand service: the connections (their timers and channels), then the
+    // strand itself. Handlers still queued are destroyed by the io_context's shutdown.
+    {
+      std::lock_guard lock(core->mutex);
+      core->connections.clear();
+    }
+    core->strand = asio::any_io_executor();
+    own_context.reset();
+  }
+
+  void stop_thread() {
+    own_work.reset();
+    own_context->stop();
+    if (own_thread.joinable()) own_thread.join();
+  }
 };
 
 connection_manager::connection_manager(engine_options options) : impl_(std::make_shared<impl>()) {
@@ -53,11 +78,7 @@ connection_manager::~connection_manager() {
   if (!on_engine_thread) {
     for (auto h : open) wait_retired(h, std::chrono::seconds(15));
   }
-  if (impl_->own_context) {
-    impl_->own_work.reset();
-    impl_->own_context->stop();
-    if (impl_->own_thread.joinable()) impl_->own_thread.join();
-  }
+  if (impl_->own_context) impl_->stop_thread();
 }
 
 asio::any_io_executor connection_manager::engine_executor() const { return impl_->core->strand; }

@@ -470,8 +470,8 @@ TEST_CASE("two threads dialling at once each get only their own notifications") 
 }
 
 TEST_CASE("a caller whose loop never runs does not block the engine") {
+  asio::io_context stalled;  // never run; it must outlive the engine's hold on it
   fixture f;
-  asio::io_context stalled;  // never run
   std::error_code ec;
   f.mgr->dial(entry_on("/fake/0"), {}, {},
               notifier::on_event(asio::bind_executor(stalled, [](const dial_event&) {})), ec);

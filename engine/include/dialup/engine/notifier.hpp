@@ -14,6 +14,9 @@
 // - A notifier that throws is caught; the exception is logged and the dial goes on.
 // - If the caller's loop stops running, notifications wait in its queue; the engine is
 //   never blocked by it.
+// - Until its terminal notification has run, a dial holds outstanding work on the
+//   caller's executor (so io_context::run() does not return early): the caller's
+//   io_context must outlive the dial, or the connection_manager.
 #pragma once
 
 #include <sys/types.h>

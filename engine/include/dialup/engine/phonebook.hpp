@@ -1,0 +1,390 @@
+// dialup::phonebook — Windows rasphone.pbk phone books (read, edit, write) and wvdial.conf
+// import. Sans-I/O: text in, values out; the caller reads and writes the files.
+//
+// rasphone.pbk (ras-model.md §7; MS-RRASM §2.2.2)
+// - INI-like 8-bit text: `[Entry name]` sections of `key=value` lines. Inside an entry,
+//   the lines `NETCOMPONENTS=`, `MEDIA=<media>` and `DEVICE=<type>` start subsections.
+//   These three keys are matched case-sensitively (upper case), because `Device=<TAPI
+//   name>` inside a MEDIA subsection is an ordinary key that differs only in case. Every
+//   other key is matched case-insensitively, spaces around it ignored.
+// - Each MEDIA subsection starts a link (multilink: the second MEDIA is sub-entry 2). The
+//   link's devices follow it: an optional `DEVICE=switch` before the main device (terminal
+//   or script before dialling), the main device (`DEVICE=modem`, `isdn`, `vpn`, ...),
+//   optional further switches after it (terminal / script after dialling).
+// - In the main device, each `PhoneNumber=` line starts a group that takes the following
+//   `AreaCode`, `CountryCode`, `CountryID`, `UseDialingRules`, `Comment`, `FriendlyName`
+//   lines; the first group is the primary number, the rest are alternates in order.
+// - Sections whose name starts with '.' (`[.]`, `[.Prefix]`, NT 3.x/4 global settings) are
+//   kept verbatim and are not entries.
+//
+// Lossless by construction: every line of an entry (known keys, unknown keys, blank lines,
+// `;` comments, repeated keys such as multi-line `TapiBlob=` hex dumps) is kept, in order,
+// in phonebook_entry::layout. The typed fields of phonebook_entry are read from the layout
+// when parsing; when writing, a typed field that no longer matches the layout is written
+// back into it (in place, or appended to its section/subsection), and nothing else changes.
+// So parse -> serialize reproduces a file byte for byte except that lines end in CRLF (and
+// a missing final line break is added); a UTF-8 BOM is kept.
+//
+// Lenient (accepted, kept, never an error): unknown keys anywhere, repeated keys (the
+// first one is interpreted), blank lines, lines whose first non-blank character is ';',
+// values that do not parse as the number a known key expects (read as the key's default,
+// kept as written), subsections of any name after the first MEDIA.
+// Errors (ras_error::corrupt_phonebook, 625, with file, line and reason): a key=value
+// line before any section ("key outside any entry"); a line that is neither a section,
+// key=value, blank nor comment ("line has no '='"); '[' without ']' ("unterminated '['");
+// text after ']' ("text after ']'"); an empty or too long (> 256) entry name; a key with
+// no name ("empty key"); a duplicate entry name (case-insensitive, as Windows); a DEVICE
+// before any MEDIA; an entry without MEDIA or without DEVICE (reported at its header);
+// a line longer than 65536 bytes. On error the output phone book is left untouched.
+//
+// wvdial.conf (peers.md §1.2, §1.5; wvdial 1.61 wvdialer.cc load_options()):
+// see wvdial_config below.
+//
+// Thread safety: none of these types has shared state; distinct objects may be used from
+// distinct threads, one object from one thread at a time. No function here logs. The
+// describe() functions never print a password.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "dialup/engine/connection_manager.hpp"
+
+namespace dialup {
+
+inline constexpr std::size_t max_entry_name = 256;  // RAS_MaxEntryName
+inline constexpr std::size_t max_pbk_line = 65536;  // longer lines are refused
+
+// Why a phone book (or wvdial.conf) could not be loaded, or an import failed.
+struct phonebook_error {
+  std::error_code code;  // ras_error::corrupt_phonebook (625) for bad text;
+                         // cannot_find_phonebook_entry (623) for a missing dialer
+  std::string file;      // the name given to the parser
+  std::size_t line = 0;  // 1-based; 0 when no line is to blame
+  std::string reason;    // "key outside any entry"
+
+  explicit operator bool() const noexcept { return static_cast<bool>(code); }
+  // "phonebook.pbk:17: key outside any entry" (":line" left out when line is 0).
+  std::string message() const;
+};
+
+// One line of an entry as written (without its line break).
+struct pbk_line {
+  enum class kind : std::uint8_t { pair, blank, comment };
+  kind what = kind::pair;
+  std::string key;    // pair: the text before the first '=', as written (spaces kept);
+                      // blank/comment: the whole line
+  std::string value;  // pair: the text after the first '=', as written
+
+  bool operator==(const pbk_line&) const = default;
+};
+
+// A NETCOMPONENTS=, MEDIA= or DEVICE= subsection: its header line and the lines up to the
+// next subsection or entry.
+struct pbk_subsection {
+  std::string kind;   // "NETCOMPONENTS", "MEDIA" or "DEVICE"
+  std::string value;  // "rastapi", "modem", ... as written
+  std::vector<pbk_line> lines;
+
+  bool operator==(const pbk_subsection&) const = default;
+};
+
+// The text of one entry.
+struct pbk_layout {
+  std::string header;                       // the "[name]" line as written ("" = new entry)
+  std::vector<pbk_line> lines;              // entry-level lines before the first subsection
+  std::vector<pbk_subsection> subsections;  // in file order
+
+  bool operator==(const pbk_layout&) const = default;
+};
+
+// One PhoneNumber group (RASENTRY szLocalPhoneNumber, szAreaCode, dwCountryCode,
+// dwCountryID, RASEO_UseCountryAndAreaCodes).
+struct pbk_phone_number {
+  std::string number;
+  std::string area_code;
+  std::uint32_t country_code = 0;
+  std::uint32_t country_id = 0;
+  bool use_dialing_rules = false;
+  std::string comment;
+
+  bool operator==(const pbk_phone_number&) const = default;
+};
+
+// A phone-book entry. Typed fields describe link 1 (the first MEDIA subsection); every
+// line, interpreted or not, is in `layout`. Key by key (E = entry level, M = link 1's MEDIA,
+// D = link 1's main DEVICE, S = a DEVICE=switch of link 1), with the value used when absent:
+struct phonebook_entry {
+  std::string name;
+  std::uint32_t type = 1;                    // E Type: RASET_* (1 phone, 2 VPN, 5 broadband)
+  std::string media = "rastapi";             // M the MEDIA= value
+  std::string port;                          // M Port (COM3, VPN2-0, ...; kept as given)
+  std::string device;                        // M Device: the TAPI device name
+  std::uint32_t connect_bps = 0;             // M ConnectBPS (0 = not set)
+  std::string device_type = "modem";         // D the DEVICE= value (szDeviceType)
+  std::vector<pbk_phone_number> numbers;     // D PhoneNumber groups; [0] = primary
+  bool try_next_alternate_on_fail = true;    // D TryNextAlternateOnFail
+  bool promote_alternates = false;           // D PromoteAlternates (RASEO_PromoteAlternates)
+  std::optional<bool> hw_flow_control;       // D HwFlowControl, else E PreferredHwFlow
+  std::optional<bool> error_control;         // D Protocol, else E PreferredProtocol (V.42/MNP)
+  std::optional<bool> compression;           // D Compression, else E PreferredCompression
+  std::optional<bool> speaker;               // D Speaker, else E PreferredSpeaker
+  std::uint32_t redial_attempts = 0;         // E RedialAttempts (dwRedialCount)
+  std::uint32_t redial_seconds = 0;          // E RedialSeconds (dwRedialPause)
+  std::int64_t idle_disconnect_seconds = 0;  // E IdleDisconnectSeconds: 0 = global value,
+                                             //   -1 (or 4294967295) = disabled, else seconds
+  bool redial_on_link_failure = false;       // E RedialOnLinkFailure (RASEO2_ReconnectIfDropped)
+  bool preview_phone_number = false;         // E PreviewPhoneNumber (RASEO_PreviewPhoneNumber)
+  bool terminal_before_dial = false;         // S before the main device with Terminal=1
+  bool terminal_after_dial = false;          // S after the main device with Terminal=1
+  std::string script;                        // S after the main device: Name= (a path)
+
+  pbk_layout layout;
+
+  // The number of links (MEDIA subsections).
+  std::size_t link_count() const;
+
+  // Writes every typed field that differs from what `layout` says back into `layout`
+  // (creating MEDIA / DEVICE subsections when there are none). Idempotent. serialize()
+  // works on a synced copy, so calling this is only needed to inspect the layout.
+  void sync_layout();
+
+  // A new modem entry laid out as Windows XP writes one (Encoding=1, Type=1, NETCOMPONENTS,
+  // MEDIA=rastapi, DEVICE=modem with one PhoneNumber group per number).
+  static phonebook_entry make_modem(std::string name, std::string port, std::string device,
+                                    std::vector<pbk_phone_number> numbers);
+
+  bool operator==(const phonebook_entry&) const = default;
+};
+
+// A section whose name starts with '.', kept verbatim.
+struct pbk_global_section {
+  std::size_t before_entry = 0;  // how many entries precede it
+  std::string header;
+  std::vector<pbk_line> lines;
+
+  bool operator==(const pbk_global_section&) const = default;
+};
+
+class phonebook;
+
+// Incremental parser: feed() text in pieces of any size, then finish(). State: the partial
+// line, the entry being read. feed() after an error does nothing; finish() reports it.
+class pbk_parser {
+ public:
+  explicit pbk_parser(std::string file_name = "rasphone.pbk");
+
+  void feed(std::string_view text);
+  // Ends the input. On success replaces `out` and returns an empty error; on error leaves
+  // `out` untouched.
+  phonebook_error finish(phonebook& out);
+
+ private:
+  enum class state { start, preamble, entry, global_section, failed };
+
+  void take_line(std::string_view line);
+  void fail(std::string reason, std::size_t line = 0);
+  bool close_entry();
+
+  state state_ = state::start;
+  std::string file_;
+  std::string partial_;
+  std::size_t line_no_ = 0;
+  std::size_t entry_line_ = 0;  // header line of the entry being read
+  bool bom_ = false;
+  bool seen_media_ = false;
+  bool seen_device_ = false;
+  std::vector<pbk_line> preamble_;
+  std::vector<pbk_global_section> globals_;
+  std::vector<phonebook_entry> entries_;
+  std::vector<std::size_t> entry_lines_;
+  phonebook_error error_;
+};
+
+class phonebook {
+ public:
+  // Parses a whole file at once. On error `out` is untouched.
+  static phonebook_error parse(std::string_view text, std::string_view file_name,
+                               phonebook& out);
+
+  // The file text: CRLF line ends, the BOM if the source had one.
+  std::string serialize() const;
+
+  // Entries in file order.
+  const std::vector<phonebook_entry>& entries() const noexcept { return entries_; }
+  std::vector<std::string> names() const;
+
+  // Case-insensitive lookup (ASCII letters), as Windows. nullptr when absent.
+  const phonebook_entry* find(std::string_view name) const;
+  phonebook_entry* find(std::string_view name);
+
+  // Appends an entry. std::errc::file_exists if the name is taken (ERROR_ALREADY_EXISTS on
+  // Windows); ras_error::invalid_parameter if the name is not valid (valid_entry_name).
+  std::error_code add(phonebook_entry entry);
+  // ras_error::cannot_find_phonebook_entry (623) when absent.
+  std::error_code remove(std::string_view name);
+  // 623 when `from` is absent; file_exists / invalid_parameter as add(). Renaming to the
+  // same name with different case is allowed.
+  std::error_code rename(std::string_view from, std::string to);
+
+  // Not empty, at most 256 bytes, no CR/LF/NUL, not starting with '.' (global sections).
+  static bool valid_entry_name(std::string_view name);
+
+  bool operator==(const phonebook&) const = default;
+
+ private:
+  friend class pbk_parser;
+  bool bom_ = false;
+  std::vector<pbk_line> preamble_;  // blank/comment lines before the first section
+  std::vector<pbk_global_section> globals_;
+  std::vector<phonebook_entry> entries_;
+};
+
+// Where the caller is dialling from, for numbers with UseDialingRules=1 (TAPI's dialling
+// rules, simplified). country_code 0 = unknown.
+struct dialing_location {
+  std::uint32_t country_code = 0;
+  std::string area_code;
+  std::string long_distance_prefix = "1";   // "0" in most of Europe
+  std::string international_prefix = "011"; // "00" in most of the world
+};
+
+// The number to dial for one PhoneNumber group. Without dialling rules: the number as
+// written. With them: same country and area (or no area code) -> the number; same country,
+// other area -> long_distance_prefix + area + number; other country -> international_prefix
+// + country + area + number; location unknown -> "+<country> <area> <number>" (the engine
+// drops the '+', which is the right long-distance form in NANP only).
+std::string dialable_number(const pbk_phone_number& n, const dialing_location& where = {});
+
+// Maps an entry onto the engine's dial_entry, key by key:
+//   name -> name; Port -> port (kept as given: the caller maps COM3 to a device);
+//   numbers[0] -> phone_number, numbers[1..] -> alternates (none when
+//   TryNextAlternateOnFail=0), each through dialable_number(where);
+//   a primary number whose first dial character is 'P' -> pulse_dialing (the letter stays);
+//   RedialAttempts -> redial.attempts, RedialSeconds -> redial.pause (backoff 1, BUSY and
+//   NO DIALTONE are retried as RAS does: abort_on_busy false, abort_on_no_dialtone false),
+//   redial.rotate_alternates = TryNextAlternateOnFail;
+//   IdleDisconnectSeconds > 0 -> idle_disconnect (0 "use the global value" and -1
+//   "disabled" both -> 0, never);
+//   RedialOnLinkFailure -> reconnect_if_dropped;
+//   ConnectBPS > 0 -> settings.baud_rate; HwFlowControl -> settings.hardware_flow_control;
+//   Speaker -> an init command ATM1 / ATM0; Protocol=0 -> AT\N0 (no error control);
+//   Compression=0 -> AT%C0 (ras-model.md §8.2 Settings fragments), appended to
+//   profile.init; Protocol=1 / Compression=1 leave the modem's default (on).
+// Not mapped: the script (a path to a Windows .scp file: the caller reads it; its language
+// is not chat's), terminal before/after dialling, multilink links 2.., credentials (not in
+// the file).
+dial_entry to_dial_entry(const phonebook_entry& e, const dialing_location& where = {});
+
+// A few lines for a user: name, port, device, numbers, redial. No secrets are stored in a
+// phone-book entry; nothing else is printed.
+std::string describe(const phonebook_entry& e);
+
+// ---------------------------------------------------------------------------------------
+// wvdial.conf
+//
+// INI text: `[section]` lines and `key = value` lines; lines whose first non-blank
+// character is ';' or '#' and blank lines are ignored. Keys are matched as wvdial matches
+// them: case-insensitively with spaces ignored ("dialprefix" = "Dial Prefix"). Within one
+// section a repeated key replaces the earlier one. A dialer is `[Dialer <name>]`; its
+// settings are looked up in that section, then along its `Inherits = <name>` chain (the
+// value names "Dialer <name>", or a section by its full name), then in
+// `[Dialer Defaults]`. An Inherits loop or an Inherits naming a missing section is an
+// error at the Inherits line.
+// Errors: a key=value line before any section, a line without '=', an unterminated '['
+// (625 with file/line/reason); a missing dialer (623); an Init string with a CR/LF or an
+// ATD (the classic mistake, peers.md §1.6), a number that is not a number, a yes/no that
+// is neither (625 naming the line of the offending key).
+class wvdial_config {
+ public:
+  struct key {
+    std::string name;   // as written, trimmed
+    std::string value;  // trimmed
+    std::size_t line = 0;
+  };
+  struct section {
+    std::string name;  // as written between the brackets, trimmed
+    std::size_t line = 0;
+    std::vector<key> keys;
+  };
+
+  static phonebook_error parse(std::string_view text, std::string_view file_name,
+                               wvdial_config& out);
+
+  const std::vector<section>& sections() const noexcept { return sections_; }
+  const std::string& file() const noexcept { return file_; }
+  // Names of the [Dialer <name>] sections in file order ("Defaults" included).
+  std::vector<std::string> dialers() const;
+  // The section "Dialer <name>" (case-insensitive, spaces ignored), or nullptr.
+  const section* find_dialer(std::string_view name) const;
+
+ private:
+  std::string file_;
+  std::vector<section> sections_;
+};
+
+// Credentials from wvdial.conf, kept apart from everything printable. No function in this
+// module prints, logs or describes the password.
+struct wvdial_credentials {
+  std::string username;  // Username (the man page's "Login" is accepted too)
+  std::string password;  // Password: never printed
+  bool ask_password = false;
+};
+
+// A key that the import did not turn into a setting.
+struct wvdial_unused_key {
+  std::string section;
+  std::string key;    // as written
+  std::string value;
+  std::size_t line = 0;
+  bool known_to_wvdial = false;  // a wvdial/pppd option we have no use for (PPPD Path...),
+                                 // or false: wvdial does not know it either (a typo?)
+};
+
+struct wvdial_import {
+  dial_entry entry;
+  wvdial_credentials credentials;
+  bool carrier_check = true;    // Carrier Check
+  bool stupid_mode = false;     // Stupid Mode: start the link at CONNECT, no login prompts
+  bool auto_reconnect = true;   // Auto Reconnect (off when Idle Seconds > 0, as wvdial)
+  std::vector<std::string> sections;  // the lookup chain, most specific first
+  std::vector<wvdial_unused_key> unused;
+  std::vector<std::string> notes;     // approximations made (never hold a secret)
+};
+
+// "Dial Attempts = 0" (wvdial: forever) becomes this many further attempts.
+inline constexpr std::uint32_t wvdial_forever_attempts = 1000;
+
+// Turns the dialer `name` ("Defaults" for [Dialer Defaults]) into a dial entry. Key by key:
+//   Modem -> entry.port (default /dev/modem); Baud -> settings.baud_rate (default 57600);
+//   Init1..Init9 in order (Init replaces Init1, as wvdial; default Init1 = ATZ) ->
+//   profile.init, each checked: no CR/LF, no ATD; a first string equal to profile.reset
+//   (ATZ) is dropped, the engine sends the reset itself;
+//   Phone, Phone1..Phone4 (non-empty, in that order) -> phone_number + alternates, each
+//   prefixed as wvdial does: Dial Prefix + "," (when set) + Area Code + number;
+//   Dial Command: ATDT -> tone, ATDP -> pulse, other "...D[T|P]" -> profile.dial_prefix up
+//   to the D plus tone/pulse, anything else -> profile.dial_prefix as written (the engine
+//   then adds T);
+//   Dial Attempts = n -> redial.attempts = n (wvdial gives up when failures exceed n),
+//   0 -> wvdial_forever_attempts; Abort on Busy, Abort on No Dialtone -> redial flags;
+//   redial.rotate_alternates = true (wvdial rotates numbers on BUSY);
+//   Auto Reconnect -> reconnect_if_dropped, with wvdial's back-off: pause 5 s doubling up
+//   to 600 s (without it: 2 s fixed, wvdial's pause after NO CARRIER / BUSY);
+//   Idle Seconds -> idle_disconnect (and > 0 turns Auto Reconnect off);
+//   Dial Timeout -> profile.connect_timeout (default 60 s);
+//   Username / Password / Ask Password -> credentials; Carrier Check, Stupid Mode -> flags.
+//   Every other key of the chain -> unused (with known_to_wvdial).
+phonebook_error import_wvdial(const wvdial_config& config, std::string_view dialer,
+                              wvdial_import& out);
+
+// A few lines for a user (the CLI's import report). Prints "Password = (set, not shown)"
+// at most; never the password.
+std::string describe(const wvdial_import& imp);
+
+}  // namespace dialup
