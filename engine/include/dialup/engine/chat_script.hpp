@@ -372,7 +372,7 @@ class chat_runner {
   std::string take_unread();
 
  private:
-  enum class state { not_started, expecting, finishing_report, finished, done };
+  enum class state { not_started, running, expecting, finishing_report, finished, done };
 
   void run();
   void begin_attempt();
@@ -383,7 +383,7 @@ class chat_runner {
   void finish_report_at(chat_clock::time_point t);
   bool schedule_send(const chat_send_string& s);
   void schedule(chat_action a);
-  void emit_echo(unsigned char c);
+  void emit_echo(unsigned char c, chat_clock::time_point t);
   void flush_echo();
   void release(chat_clock::time_point now);
   std::string scrub(std::string text) const;
@@ -416,6 +416,9 @@ class chat_runner {
   std::optional<chat_outcome> pending_outcome_;
 
   std::string echo_line_;
+  chat_clock::time_point echo_time_{};
+  bool echo_need_lf_ = false;
+  chat_outcome final_outcome_;
   std::deque<chat_action> scheduled_;
   std::vector<chat_action> ready_;
   std::optional<chat_outcome> outcome_;
