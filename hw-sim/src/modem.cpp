@@ -257,6 +257,13 @@ void modem::emit_result(int code, const std::string& text) {
 
 void modem::emit_error() { emit_result(4, "ERROR"); }
 
+// Unsolicited or extended lines that have no numeric code (+MCR:, caller ID): framed
+// like a V1 result code, or like information text in V0; Q1 suppresses them (§1.4).
+void modem::emit_text_result(const std::string& text) {
+  if (cur_.quiet) return;
+  emit(cur_.verbose ? crlf() + text + crlf() : text + crlf());
+}
+
 // §2.1: information text is V1 `\r\ntext\r\n`, V0 `text\r\n`; Q1 does not suppress it.
 void modem::emit_info(const std::vector<std::string>& lines) {
   std::string s;
@@ -296,11 +303,11 @@ void modem::emit_connect() {
       emit_result(69, "COMPRESSION: NONE");
     }
     if (ext("+MR") >= 1) {
-      emit_result(0, std::string("+MCR: ") + mcr);
-      emit_result(0, "+MRR: " + std::to_string(line_rate) + "," + std::to_string(line_rate));
+      emit_text_result(std::string("+MCR: ") + mcr);
+      emit_text_result("+MRR: " + std::to_string(line_rate) + "," + std::to_string(line_rate));
     }
-    if (ext("+ER") >= 1) emit_result(0, "+ER: NONE");
-    if (ext("+DR") >= 1) emit_result(0, "+DR: NONE");
+    if (ext("+ER") >= 1) emit_text_result("+ER: NONE");
+    if (ext("+DR") >= 1) emit_text_result("+DR: NONE");
   }
   if (cur_.x == 0) {
     emit_result(1, "CONNECT");
@@ -1384,10 +1391,10 @@ void modem::caller_id(const std::string& number, sim_time now) {
                 static_cast<int>(minutes % 60));
   const std::string nmbr = number.empty() ? "O" : number;
   if (cid_mode_ == 1) {
-    emit_result(0, std::string("DATE = ") + date);
-    emit_result(0, std::string("TIME = ") + tim);
-    emit_result(0, "NMBR = " + nmbr);
-    emit_result(0, "NAME = DIALUP SIM");
+    emit_text_result(std::string("DATE = ") + date);
+    emit_text_result(std::string("TIME = ") + tim);
+    emit_text_result("NMBR = " + nmbr);
+    emit_text_result("NAME = DIALUP SIM");
     return;
   }
   // SDMF-like packet: type 0x04, length, MMDDHHMM + number, checksum.
@@ -1405,7 +1412,7 @@ void modem::caller_id(const std::string& number, sim_time now) {
     std::snprintf(b, sizeof b, "%02X", c);
     hex += b;
   }
-  emit_result(0, hex);
+  emit_text_result(hex);
 }
 
 // §6.2 USR ATI6: link diagnostics of the last call, two columns.

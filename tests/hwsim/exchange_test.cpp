@@ -658,3 +658,41 @@ TEST_CASE("USR ATI6 and ATI11 report the last call") {
   w.send("ATI11\r");
   CHECK(w.take().find("Modulation                 V.34") != std::string::npos);
 }
+
+TEST_CASE("W1 and +MR/+ER/+DR add the negotiation reports before CONNECT") {
+  SUBCASE("W1") {
+    world w;
+    w.send("ATE0W1\r");
+    w.take();
+    w.send("ATDT5550100\r");
+    REQUIRE(w.run_until("CONNECT", 60s));
+    CHECK(w.take() ==
+          "\r\nCARRIER 33600\r\n\r\nPROTOCOL: NONE\r\n\r\nCOMPRESSION: NONE\r\n\r\nCONNECT 33600\r\n");
+  }
+  SUBCASE("+MR=1;+ER=1;+DR=1") {
+    world w;
+    w.send("ATE0+MR=1;+ER=1;+DR=1\r");
+    CHECK(w.take() == "ATE0+MR=1;+ER=1;+DR=1\r\r\nOK\r\n");
+    w.send("ATDT5550100\r");
+    REQUIRE(w.run_until("CONNECT", 60s));
+    CHECK(w.take() ==
+          "\r\n+MCR: V34\r\n\r\n+MRR: 33600,33600\r\n\r\n+ER: NONE\r\n\r\n+DR: NONE\r\n\r\nCONNECT 33600\r\n");
+  }
+  SUBCASE("+MS limits the rate") {
+    world w;
+    w.send("ATE0+MS=10,1,300,14400\r");
+    CHECK(w.take() == "ATE0+MS=10,1,300,14400\r\r\nOK\r\n");
+    w.send("ATDT5550100\r");
+    REQUIRE(w.run_until("CONNECT", 60s));
+    CHECK(w.take() == "\r\nCONNECT 14400\r\n");
+  }
+}
+
+TEST_CASE("in V0 the caller ID lines are text, not numeric codes") {
+  world w(2);
+  w.send("ATE0V0#CID=1\r", 1);
+  w.take(1);
+  w.send("ATDT5551001\r", 0);
+  REQUIRE(w.run_until("NAME", 10s, 1));
+  CHECK(w.take(1) == "2\rDATE = 0101\r\nTIME = 0000\r\nNMBR = 5551000\r\nNAME = DIALUP SIM\r\n");
+}

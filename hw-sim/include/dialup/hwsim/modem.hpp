@@ -177,6 +177,7 @@ class modem {
   void emit_result(int code, const std::string& text);
   void emit_ok() { emit_result(0, "OK"); }
   void emit_error();
+  void emit_text_result(const std::string& text);
   void emit_connect();
   void emit_info(const std::vector<std::string>& lines);
   void emit_info(const std::string& line) { emit_info(std::vector<std::string>{line}); }
