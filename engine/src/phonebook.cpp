@@ -341,6 +341,9 @@ std::size_t phonebook_entry::link_count() const {
 }
 
 void phonebook_entry::sync_layout() {
+  if (layout.header.empty() || header_name(layout.header) != name) {
+    layout.header = "[" + name + "]";
+  }
   auto& subs = layout.subsections;
   auto& top = layout.lines;
   // Subsections every entry must have.
@@ -497,7 +500,6 @@ phonebook_entry phonebook_entry::make_modem(std::string name, std::string port,
   e.device = std::move(device);
   e.numbers = std::move(numbers);
   e.sync_layout();
-  e.layout.header = "[" + e.name + "]";
   return e;
 }
 
@@ -724,11 +726,7 @@ std::string phonebook::serialize() const {
     write_globals(i);
     phonebook_entry e = entries_[i];
     e.sync_layout();
-    if (e.layout.header.empty() || header_name(e.layout.header) != e.name) {
-      out += "[" + e.name + "]";
-    } else {
-      out += e.layout.header;
-    }
+    out += e.layout.header;
     out += "\r\n";
     write_lines(out, e.layout.lines);
     for (const auto& s : e.layout.subsections) {
@@ -772,6 +770,7 @@ bool phonebook::valid_entry_name(std::string_view name) {
 std::error_code phonebook::add(phonebook_entry entry) {
   if (!valid_entry_name(entry.name)) return make_error_code(ras_error::invalid_parameter);
   if (find(entry.name)) return std::make_error_code(std::errc::file_exists);
+  entry.sync_layout();  // so that what is stored is what parse(serialize()) gives back
   entries_.push_back(std::move(entry));
   return {};
 }
@@ -796,6 +795,7 @@ std::error_code phonebook::rename(std::string_view from, std::string to) {
     return std::make_error_code(std::errc::file_exists);
   }
   e->name = std::move(to);
+  e->layout.header = "[" + e->name + "]";
   return {};
 }
 

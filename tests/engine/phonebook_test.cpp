@@ -1,0 +1,624 @@
+#include "dialup/engine/phonebook.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "dialup/engine/ras_error.hpp"
+
+using namespace dialup;
+
+namespace {
+
+std::string read_data(const char* name) {
+  auto path = std::filesystem::path(__FILE__).parent_path() / "data/phonebook" / name;
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE_MESSAGE(in.good(), "cannot open " << path.string());
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::string crlf(std::string_view lf) {
+  std::string out;
+  for (char c : lf) {
+    if (c == '\n') out += '\r';
+    out += c;
+  }
+  return out;
+}
+
+std::string lf_only(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c != '\r') out += c;
+  }
+  return out;
+}
+
+phonebook parse_ok(std::string_view text, const char* file = "test.pbk") {
+  phonebook pb;
+  auto err = phonebook::parse(text, file, pb);
+  INFO(err.message());
+  REQUIRE_FALSE(err);
+  return pb;
+}
+
+// The smallest valid entry.
+constexpr const char* minimal =
+    "[ISP]\n"
+    "MEDIA=rastapi\n"
+    "Port=COM3\n"
+    "DEVICE=modem\n"
+    "PhoneNumber=5550100\n";
+
+}  // namespace
+
+TEST_CASE("valid phone-book texts parse into the expected entries (vector table)") {
+  struct vec {
+    const char* what;
+    std::string text;
+    std::vector<std::string> names;
+    std::string first_port;
+    std::vector<std::string> first_numbers;
+  };
+  const std::vector<vec> table = {
+      {"minimal entry", minimal, {"ISP"}, "COM3", {"5550100"}},
+      {"CRLF line ends", crlf(minimal), {"ISP"}, "COM3", {"5550100"}},
+      {"UTF-8 BOM", "\xEF\xBB\xBF" + std::string(minimal), {"ISP"}, "COM3", {"5550100"}},
+      {"no final line break", "[A]\nMEDIA=serial\nPort=COM1\nDEVICE=modem\nPhoneNumber=1",
+       {"A"}, "COM1", {"1"}},
+      {"blank lines and ; comments anywhere",
+       "; written by hand\n\n[A]\n; entry comment\nType=1\n\nMEDIA=rastapi\n  ; indented\n"
+       "Port=COM2\n\nDEVICE=modem\nPhoneNumber=1\n\n",
+       {"A"}, "COM2", {"1"}},
+      {"unknown keys everywhere", "[A]\nFrobnicate=7\nMEDIA=rastapi\nX=y\nPort=COM1\n"
+       "DEVICE=modem\nPhoneNumber=1\nWhatever=\n",
+       {"A"}, "COM1", {"1"}},
+      {"two entries, file order kept", std::string(minimal) + "[Another]\nMEDIA=rastapi\n"
+       "Port=COM4\nDEVICE=modem\nPhoneNumber=2\n",
+       {"ISP", "Another"}, "COM3", {"5550100"}},
+      {"global NT sections are not entries",
+       "[.]\nVersion=2\n[.Prefix]\nItem=9,\n" + std::string(minimal), {"ISP"}, "COM3",
+       {"5550100"}},
+      {"three PhoneNumber groups", "[A]\nMEDIA=rastapi\nPort=COM1\nDEVICE=modem\n"
+       "PhoneNumber=1\nAreaCode=206\nPhoneNumber=2\nComment=x\nPhoneNumber=3\n",
+       {"A"}, "COM1", {"1", "2", "3"}},
+      {"spaces around keys", "[A]\nMEDIA=rastapi\n Port =COM9\nDEVICE=modem\n", {"A"},
+       "COM9", {}},
+      {"entry name with spaces and ']'", "[My ISP [old]]\nMEDIA=rastapi\nPort=COM1\n"
+       "DEVICE=modem\n",
+       {"My ISP [old]"}, "COM1", {}},
+      {"name of exactly 256 characters",
+       "[" + std::string(256, 'n') + "]\nMEDIA=rastapi\nDEVICE=modem\n",
+       {std::string(256, 'n')}, "", {}},
+      {"empty file", "", {}, "", {}},
+  };
+  for (const auto& v : table) {
+    INFO(v.what);
+    auto pb = parse_ok(v.text);
+    CHECK(pb.names() == v.names);
+    if (!v.names.empty()) {
+      const auto& e = pb.entries().front();
+      CHECK(e.port == v.first_port);
+      std::vector<std::string> nums;
+      for (const auto& n : e.numbers) nums.push_back(n.number);
+      CHECK(nums == v.first_numbers);
+    }
+    // Fed in two pieces split at every byte, the parser gives the same phone book.
+    for (std::size_t cut = 0; cut <= v.text.size(); ++cut) {
+      pbk_parser p("test.pbk");
+      p.feed(std::string_view(v.text).substr(0, cut));
+      p.feed(std::string_view(v.text).substr(cut));
+      phonebook split;
+      REQUIRE_FALSE(p.finish(split));
+      CHECK(split == pb);
+    }
+  }
+}
+
+TEST_CASE("a malformed phone book names file, line and reason, and loads nothing") {
+  struct vec {
+    std::string text;
+    std::size_t line;
+    std::string reason;
+  };
+  const std::vector<vec> table = {
+      {"Port=COM3\n[A]\nMEDIA=rastapi\nDEVICE=modem\n", 1, "key outside any entry"},
+      {"; c\n\nType=1\n", 3, "key outside any entry"},
+      {"[A]\nMEDIA=rastapi\nDEVICE=modem\nthis is not a key\n", 4,
+       "line has no '=' and is not a [section]"},
+      {"[A\nMEDIA=rastapi\nDEVICE=modem\n", 1, "unterminated '[' in section header"},
+      {"[A] x\nMEDIA=rastapi\nDEVICE=modem\n", 1, "text after ']' in section header"},
+      {"[]\nMEDIA=rastapi\nDEVICE=modem\n", 1, "empty entry name"},
+      {"[" + std::string(257, 'n') + "]\nMEDIA=rastapi\nDEVICE=modem\n", 1,
+       "entry name longer than 256 characters"},
+      {std::string(minimal) + "\n[isp]\nMEDIA=rastapi\nDEVICE=modem\n", 7,
+       "duplicate entry 'isp' (first at line 1)"},
+      {"[A]\nType=1\nNETCOMPONENTS=\nms_server=0\n\n[B]\nMEDIA=rastapi\nDEVICE=modem\n", 1,
+       "entry 'A' has no MEDIA subsection"},
+      {std::string(minimal) + "[B]\nType=1\nMEDIA=rastapi\nPort=COM1\n", 6,
+       "entry 'B' has no DEVICE subsection"},
+      {"[A]\nDEVICE=modem\nMEDIA=rastapi\n", 2, "DEVICE subsection before any MEDIA"},
+      {"[A]\nMEDIA=rastapi\n=value\nDEVICE=modem\n", 3, "empty key before '='"},
+      {"[A]\nMEDIA=rastapi\nDEVICE=modem\nTapiBlob=" + std::string(70000, '0') + "\n", 4,
+       "line longer than 65536 bytes"},
+  };
+  for (const auto& v : table) {
+    INFO(v.reason);
+    phonebook pb = parse_ok(minimal);
+    const phonebook before = pb;
+    auto err = phonebook::parse(v.text, "phonebook.pbk", pb);
+    CHECK(err.code == ras_error::corrupt_phonebook);
+    CHECK(err.file == "phonebook.pbk");
+    CHECK(err.line == v.line);
+    CHECK(err.reason == v.reason);
+    CHECK(err.message() == "phonebook.pbk:" + std::to_string(v.line) + ": " + v.reason);
+    CHECK(pb == before);  // nothing half-loaded
+    // CRLF and byte-by-byte feeding give the same error at the same line.
+    pbk_parser p("phonebook.pbk");
+    for (char c : crlf(v.text)) p.feed(std::string_view(&c, 1));
+    auto err2 = p.finish(pb);
+    CHECK(err2.line == v.line);
+    CHECK(err2.reason == v.reason);
+    CHECK(pb == before);
+  }
+}
+
+TEST_CASE("parse then serialize of real XP and Vista+ files changes nothing") {
+  for (const char* file : {"xp_modem.pbk", "vista_modem.pbk"}) {
+    INFO(file);
+    const std::string text = read_data(file);
+    REQUIRE(text.find("\r\n") != std::string::npos);
+    auto pb = parse_ok(text, file);
+    CHECK(pb.serialize() == text);
+    // The same file with LF line ends is written back with CRLF.
+    auto from_lf = parse_ok(lf_only(text), file);
+    CHECK(from_lf == pb);
+    CHECK(from_lf.serialize() == text);
+  }
+}
+
+TEST_CASE("a rasphone.pbk round trip preserves keys it does not know") {
+  const std::string text =
+      "\xEF\xBB\xBF; my phone book\r\n"
+      "[.]\r\nVersion=3\r\n"
+      "[A]\r\nZebra=1\r\nType=1\r\nTapiBlob=00ff\r\nTapiBlob=ee11\r\n"
+      "NETCOMPONENTS=\r\nms_server=0\r\nvendor_thing=5\r\n\r\n"
+      "MEDIA=rastapi\r\nPort=COM3\r\nInvented=yes\r\n"
+      "DEVICE=modem\r\nPhoneNumber=1\r\nOddKey=3\r\nAreaCode=9\r\nLastSelectedPhone=0\r\n"
+      "[.Suffix]\r\nItem=1234\r\n";
+  auto pb = parse_ok(text);
+  auto out = pb.serialize();
+  CHECK(out == text);
+  auto again = parse_ok(out);
+  CHECK(again == pb);
+  const auto& lay = again.entries().front().layout;
+  REQUIRE(lay.lines.size() == 4);
+  CHECK(lay.lines[0].key == "Zebra");
+  CHECK(lay.lines[2].value == "00ff");
+  CHECK(lay.lines[3].value == "ee11");
+  // A key inside a PhoneNumber group that is not a group key ends the group.
+  CHECK(again.entries().front().numbers.front().area_code == "");
+}
+
+TEST_CASE("the XP modem entry maps onto the engine's dial_entry key by key") {
+  auto pb = parse_ok(read_data("xp_modem.pbk"), "xp_modem.pbk");
+  REQUIRE(pb.names() == std::vector<std::string>{"Dial-up ISP", "Campus BBS"});
+  const auto& e = *pb.find("Dial-up ISP");
+  CHECK(e.type == 1);
+  CHECK(e.media == "rastapi");
+  CHECK(e.port == "COM3");
+  CHECK(e.device == "U.S. Robotics 56K FAX EXT PnP");
+  CHECK(e.connect_bps == 115200);
+  CHECK(e.device_type == "modem");
+  REQUIRE(e.numbers.size() == 3);
+  CHECK(e.numbers[0] == pbk_phone_number{"5550100", "555", 1, 1, false, "main POP"});
+  CHECK(e.numbers[1].comment == "backup POP");
+  CHECK(e.numbers[2].number == "18005550142");
+  CHECK(e.redial_attempts == 10);
+  CHECK(e.redial_seconds == 60);
+  CHECK(e.idle_disconnect_seconds == 1200);
+  CHECK(e.hw_flow_control == true);
+  CHECK(e.error_control == true);
+  CHECK(e.compression == true);
+  CHECK(e.speaker == false);
+  CHECK(e.link_count() == 1);
+
+  auto d = to_dial_entry(e);
+  CHECK(d.name == "Dial-up ISP");
+  CHECK(d.port == "COM3");
+  CHECK(d.phone_number == "5550100");
+  CHECK(d.alternates == std::vector<std::string>{"5550199", "18005550142"});
+  CHECK_FALSE(d.pulse_dialing);
+  CHECK(d.redial.attempts == 10);
+  CHECK(d.redial.pause == std::chrono::seconds(60));
+  CHECK(d.redial.rotate_alternates);
+  CHECK(d.idle_disconnect == std::chrono::seconds(1200));
+  CHECK_FALSE(d.reconnect_if_dropped);
+  CHECK(d.settings.baud_rate == 115200);
+  CHECK(d.settings.hardware_flow_control);
+  auto generic = modem_profile::generic().init;
+  generic.push_back("ATM0");
+  CHECK(d.profile.init == generic);
+
+  const auto& bbs = *pb.find("campus bbs");
+  CHECK(bbs.terminal_before_dial);
+  CHECK_FALSE(bbs.terminal_after_dial);
+  CHECK(bbs.script == "C:\\WINDOWS\\system32\\pppmenu.scp");
+  CHECK(bbs.preview_phone_number);
+  CHECK(bbs.redial_on_link_failure);
+  CHECK_FALSE(bbs.try_next_alternate_on_fail);
+  auto b = to_dial_entry(bbs);
+  CHECK(b.pulse_dialing);
+  CHECK(b.phone_number == "P 555-0142");
+  CHECK(b.alternates.empty());
+  CHECK(b.reconnect_if_dropped);
+  CHECK(b.idle_disconnect == std::chrono::seconds(0));
+  CHECK(b.settings.baud_rate == 19200);
+  CHECK_FALSE(b.settings.hardware_flow_control);
+  auto bbs_init = modem_profile::generic().init;
+  for (const char* s : {"ATM1", "AT\\N0", "AT%C0"}) bbs_init.push_back(s);
+  CHECK(b.profile.init == bbs_init);
+  CHECK(b.login_script.empty());  // a path to a .scp file is not a chat script
+}
+
+TEST_CASE("a Vista+ entry keeps PBVersion and its multilink links; to_dial_entry uses link 1") {
+  auto text = read_data("vista_modem.pbk");
+  auto pb = parse_ok(text, "vista_modem.pbk");
+  const auto& office = *pb.find("OFFICE DIAL-IN");
+  CHECK(office.idle_disconnect_seconds == -1);
+  CHECK(to_dial_entry(office).idle_disconnect == std::chrono::seconds(0));
+  CHECK(office.promote_alternates);
+  CHECK(office.compression == false);
+  REQUIRE(office.numbers.size() == 2);
+  CHECK(office.numbers[1].use_dialing_rules);
+  CHECK(office.numbers[1].area_code == "425");
+  const auto* pbv = &office.layout.lines[1];
+  CHECK(pbv->key == "PBVersion");
+  CHECK(pbv->value == "8");
+  dialing_location seattle{1, "206", "1", "011"};
+  auto d = to_dial_entry(office, seattle);
+  CHECK(d.phone_number == "5550100");
+  CHECK(d.alternates == std::vector<std::string>{"14255550177"});
+
+  const auto& bonded = *pb.find("Bonded 2x56k");
+  CHECK(bonded.link_count() == 2);
+  CHECK(bonded.port == "COM3");
+  auto b = to_dial_entry(bonded);
+  CHECK(b.port == "COM3");
+  CHECK(b.phone_number == "5550110");
+  // Editing link 1 leaves link 2 alone.
+  phonebook copy = pb;
+  copy.find("Bonded 2x56k")->port = "COM7";
+  auto out = copy.serialize();
+  CHECK(out.find("Port=COM7\r\n") != std::string::npos);
+  CHECK(out.find("Port=COM5\r\n") != std::string::npos);
+  CHECK(out.find("Port=COM3\r\n") == std::string::npos);
+}
+
+TEST_CASE("dialling rules turn a PhoneNumber group into a dialable number (vector table)") {
+  struct vec {
+    pbk_phone_number n;
+    dialing_location at;
+    std::string want;
+  };
+  const dialing_location seattle{1, "206", "1", "011"};
+  const dialing_location london{44, "20", "0", "00"};
+  const std::vector<vec> table = {
+      {{"5550100", "206", 1, 1, false, ""}, seattle, "5550100"},
+      {{"5550100", "425", 1, 1, false, ""}, seattle, "5550100"},  // rules off: as written
+      {{"5550100", "206", 1, 1, true, ""}, seattle, "5550100"},
+      {{"5550100", "425", 1, 1, true, ""}, seattle, "14255550100"},
+      {{"5550100", "", 1, 1, true, ""}, seattle, "5550100"},
+      {{"79460000", "20", 44, 44, true, ""}, seattle, "011442079460000"},
+      {{"5550100", "425", 1, 1, true, ""}, london, "0014255550100"},
+      {{"79460000", "161", 44, 44, true, ""}, london, "016179460000"},
+      {{"5550100", "425", 1, 1, true, ""}, {}, "+1 425 5550100"},
+  };
+  for (const auto& v : table) {
+    INFO(v.want);
+    CHECK(dialable_number(v.n, v.at) == v.want);
+  }
+}
+
+TEST_CASE("lookup by entry name is case-insensitive, as on Windows") {
+  auto pb = parse_ok(std::string(minimal) + "[Office]\nMEDIA=rastapi\nDEVICE=modem\n");
+  CHECK(pb.find("isp") == &pb.entries()[0]);
+  CHECK(pb.find("ISP") == &pb.entries()[0]);
+  CHECK(pb.find("oFFICE") == &pb.entries()[1]);
+  CHECK(pb.find("Offic") == nullptr);
+  CHECK(pb.find("") == nullptr);
+}
+
+TEST_CASE("alternates keep file order, and TryNextAlternateOnFail=0 drops them") {
+  std::string text =
+      "[A]\nMEDIA=rastapi\nPort=COM1\nDEVICE=modem\nPhoneNumber=3\nPhoneNumber=1\n"
+      "PhoneNumber=2\nTryNextAlternateOnFail=1\n";
+  auto pb = parse_ok(text);
+  auto d = to_dial_entry(pb.entries()[0]);
+  CHECK(d.phone_number == "3");
+  CHECK(d.alternates == std::vector<std::string>{"1", "2"});
+  auto off = parse_ok(text.replace(text.find("OnFail=1"), 8, "OnFail=0"));
+  CHECK(to_dial_entry(off.entries()[0]).alternates.empty());
+  CHECK_FALSE(to_dial_entry(off.entries()[0]).redial.rotate_alternates);
+}
+
+TEST_CASE("editing a typed field rewrites only its own line") {
+  const std::string text = read_data("xp_modem.pbk");
+  auto pb = parse_ok(text);
+  auto* e = pb.find("Dial-up ISP");
+  e->redial_attempts = 99;
+  e->speaker = true;
+  auto out = pb.serialize();
+  std::string want = text;
+  auto replace = [&](std::string_view from, std::string_view to) {
+    auto at = want.find(from);
+    REQUIRE(at != std::string::npos);
+    want.replace(at, from.size(), to);
+  };
+  replace("RedialAttempts=10\r\n", "RedialAttempts=99\r\n");
+  replace("PreferredSpeaker=0\r\n", "PreferredSpeaker=1\r\n");
+  replace("Speaker=0\r\nMdmProtocol", "Speaker=1\r\nMdmProtocol");
+  CHECK(out == want);
+  CHECK(parse_ok(out).find("Dial-up ISP")->redial_attempts == 99);
+}
+
+TEST_CASE("new numbers, scripts and terminals are written where Windows keeps them") {
+  auto pb = parse_ok(minimal);
+  auto* e = pb.find("ISP");
+  e->numbers = {{"5550101", "206", 1, 1, true, "new"}, {"5550102", "", 1, 1, false, ""}};
+  e->script = "/etc/dialup/isp.scp";
+  e->terminal_before_dial = true;
+  auto out = pb.serialize();
+  CHECK(out ==
+        "[ISP]\r\nMEDIA=rastapi\r\nPort=COM3\r\n"
+        "DEVICE=switch\r\nName=\r\nTerminal=1\r\n"
+        "DEVICE=modem\r\n"
+        "PhoneNumber=5550101\r\nAreaCode=206\r\nCountryCode=1\r\nCountryID=1\r\n"
+        "UseDialingRules=1\r\nComment=new\r\n"
+        "PhoneNumber=5550102\r\nAreaCode=\r\nCountryCode=1\r\nCountryID=1\r\n"
+        "UseDialingRules=0\r\nComment=\r\n"
+        "DEVICE=switch\r\nName=/etc/dialup/isp.scp\r\nTerminal=0\r\n");
+  auto back = parse_ok(out);
+  CHECK(back.entries()[0].numbers == e->numbers);
+  CHECK(back.entries()[0].script == e->script);
+  CHECK(back.entries()[0].terminal_before_dial);
+  CHECK_FALSE(back.entries()[0].terminal_after_dial);
+  CHECK(back.serialize() == out);  // sync is idempotent
+}
+
+TEST_CASE("entries can be added, removed and renamed, with RAS-like errors") {
+  auto pb = parse_ok(std::string("[.]\nVersion=1\n") + minimal);
+  auto fresh = phonebook_entry::make_modem("Backup", "COM4", "Generic 56k",
+                                           {{"5550199", "", 1, 1, false, ""}});
+  CHECK_FALSE(pb.add(fresh));
+  CHECK(pb.add(fresh) == std::errc::file_exists);
+  auto upper = fresh;
+  upper.name = "BACKUP";
+  CHECK(pb.add(upper) == std::errc::file_exists);
+  for (std::string bad : {std::string(), std::string(257, 'x'), std::string(".hidden"),
+                          std::string("two\nlines")}) {
+    auto b = fresh;
+    b.name = bad;
+    CHECK(pb.add(b) == ras_error::invalid_parameter);
+  }
+  CHECK(pb.names() == std::vector<std::string>{"ISP", "Backup"});
+  CHECK(pb.rename("nope", "x") == ras_error::cannot_find_phonebook_entry);
+  CHECK(pb.rename("isp", "backup") == std::errc::file_exists);
+  CHECK(pb.rename("isp", "") == ras_error::invalid_parameter);
+  CHECK_FALSE(pb.rename("backup", "BACKUP"));  // case change of itself
+  CHECK_FALSE(pb.rename("isp", "Main ISP"));
+  CHECK(pb.names() == std::vector<std::string>{"Main ISP", "BACKUP"});
+  auto out = pb.serialize();
+  CHECK(out.rfind("[.]\r\nVersion=1\r\n[Main ISP]\r\n", 0) == 0);
+  auto back = parse_ok(out);
+  CHECK(back == pb);
+  const auto& b = *back.find("backup");
+  CHECK(b.port == "COM4");
+  CHECK(b.device == "Generic 56k");
+  CHECK(b.numbers.size() == 1);
+  CHECK(b.layout.lines.front().key == "Encoding");
+  CHECK(out.find("PreferredPort=COM4\r\n") != std::string::npos);
+  CHECK(pb.remove("nope") == ras_error::cannot_find_phonebook_entry);
+  CHECK_FALSE(pb.remove("main isp"));
+  CHECK(pb.names() == std::vector<std::string>{"BACKUP"});
+  CHECK(pb.serialize().rfind("[.]\r\nVersion=1\r\n[BACKUP]\r\n", 0) == 0);
+}
+
+TEST_CASE("an entry built from scratch gets MEDIA and DEVICE subsections on write") {
+  phonebook pb;
+  phonebook_entry e;
+  e.name = "Bare";
+  e.port = "/dev/ttyUSB0";
+  e.numbers = {{"5550100", "", 0, 0, false, ""}};
+  e.hw_flow_control = false;
+  REQUIRE_FALSE(pb.add(e));
+  auto out = pb.serialize();
+  CHECK(out ==
+        "[Bare]\r\nMEDIA=rastapi\r\nPort=/dev/ttyUSB0\r\nDEVICE=modem\r\n"
+        "PhoneNumber=5550100\r\nAreaCode=\r\nCountryCode=0\r\nCountryID=0\r\n"
+        "UseDialingRules=0\r\nComment=\r\nHwFlowControl=0\r\n");
+  auto back = parse_ok(out);
+  CHECK(back == pb);  // add() stored the entry as it will be read back
+  CHECK(back.entries()[0].hw_flow_control == false);
+  CHECK(back.entries()[0].numbers == e.numbers);
+}
+
+TEST_CASE("describe() of an entry names its numbers and port") {
+  auto pb = parse_ok(read_data("xp_modem.pbk"));
+  auto s = describe(*pb.find("Dial-up ISP"));
+  CHECK(s.find("COM3") != std::string::npos);
+  CHECK(s.find("alternate: 5550199") != std::string::npos);
+}
+
+// ---- wvdial.conf ------------------------------------------------------------------------
+
+namespace {
+wvdial_config wv_ok(std::string_view text) {
+  wvdial_config cfg;
+  auto err = wvdial_config::parse(text, "wvdial.conf", cfg);
+  INFO(err.message());
+  REQUIRE_FALSE(err);
+  return cfg;
+}
+
+wvdial_import import_ok(const wvdial_config& cfg, std::string_view dialer) {
+  wvdial_import imp;
+  auto err = import_wvdial(cfg, dialer, imp);
+  INFO(err.message());
+  REQUIRE_FALSE(err);
+  return imp;
+}
+}  // namespace
+
+TEST_CASE("what wvdialconf writes imports as [Dialer Defaults]") {
+  auto cfg = wv_ok(read_data("wvdialconf_output.conf"));
+  CHECK(cfg.dialers() == std::vector<std::string>{"Defaults"});
+  auto imp = import_ok(cfg, "Defaults");
+  const auto& d = imp.entry;
+  CHECK(d.port == "/dev/ttyS1");
+  CHECK(d.settings.baud_rate == 115200);
+  // Init1 = ATZ is the engine's own reset; Init2 follows.
+  CHECK(d.profile.init == std::vector<std::string>{"ATQ0 V1 E1 S0=0 &C1 &D2 +FCLASS=0"});
+  CHECK(d.phone_number.empty());
+  CHECK(d.profile.dial_prefix == "ATD");
+  CHECK_FALSE(d.pulse_dialing);
+  CHECK(d.profile.connect_timeout == std::chrono::seconds(60));
+  CHECK(d.redial.attempts == wvdial_forever_attempts);
+  CHECK(d.reconnect_if_dropped);
+  CHECK(d.redial.pause == std::chrono::seconds(5));
+  CHECK(d.redial.backoff == 2.0);
+  CHECK(d.redial.max_pause == std::chrono::seconds(600));
+  CHECK_FALSE(d.redial.abort_on_busy);
+  CHECK(d.redial.abort_on_no_dialtone);
+  REQUIRE(imp.unused.size() == 2);
+  CHECK(imp.unused[0].key == "Modem Type");
+  CHECK(imp.unused[0].known_to_wvdial);
+  CHECK(imp.unused[0].line == 3);
+  CHECK(imp.unused[1].key == "ISDN");
+}
+
+TEST_CASE("wvdial Inherits chains resolve most specific first, then Dialer Defaults") {
+  auto cfg = wv_ok(read_data("wvdial.conf"));
+  auto imp = import_ok(cfg, "night");
+  CHECK(imp.sections ==
+        std::vector<std::string>{"Dialer night", "Dialer shh", "Dialer Defaults"});
+  const auto& d = imp.entry;
+  CHECK(d.name == "night");
+  CHECK(d.port == "/dev/ttyUSB0");
+  CHECK(d.profile.init ==
+        std::vector<std::string>{"ATQ0 V1 E1 S0=0 &C1 &D2 +FCLASS=0", "ATM0"});
+  // Phone (from Defaults), Phone1, Phone2, each with Dial Prefix "," Area Code.
+  CHECK(d.phone_number == "*70,206555-0100");
+  CHECK(d.alternates == std::vector<std::string>{"*70,206555-0102", "*70,206555-0103"});
+  CHECK(d.redial.attempts == 4);
+  CHECK(d.redial.abort_on_busy);
+  CHECK_FALSE(d.reconnect_if_dropped);
+  CHECK(d.redial.pause == std::chrono::seconds(2));
+  CHECK(d.redial.backoff == 1.0);
+  CHECK(d.idle_disconnect == std::chrono::seconds(300));
+  CHECK(d.profile.connect_timeout == std::chrono::seconds(45));
+  CHECK(imp.credentials.username == "jdoe");
+  CHECK(imp.credentials.password == "s3cr3t-Pa55");
+  CHECK(imp.stupid_mode);
+  std::vector<std::string> unused;
+  for (const auto& u : imp.unused) unused.push_back(u.key + (u.known_to_wvdial ? "" : "?"));
+  CHECK(unused == std::vector<std::string>{"PPPD Option", "Modem Speed?", "Modem Type",
+                                           "ISDN", "New PPPD"});
+
+  auto pulse = import_ok(cfg, "pulse");
+  CHECK(pulse.entry.pulse_dialing);
+  CHECK(pulse.entry.profile.dial_prefix == "ATD");
+  CHECK(pulse.entry.phone_number == "555-0100");
+  auto phone2 = import_ok(cfg, "PHONE 2");  // fuzzy: case and spaces ignored
+  CHECK(phone2.entry.phone_number == "555-0101");
+}
+
+TEST_CASE("an Inherits loop is an error at the Inherits line that closes it") {
+  auto cfg = wv_ok(read_data("wvdial.conf"));
+  wvdial_import imp;
+  imp.entry.name = "untouched";
+  auto err = import_wvdial(cfg, "loop-a", imp);
+  CHECK(err.code == ras_error::corrupt_phonebook);
+  CHECK(err.line == 42);
+  CHECK(err.reason == "Inherits loop: Dialer loop-a -> Dialer loop-b -> Dialer loop-a");
+  CHECK(imp.entry.name == "untouched");
+  auto missing = import_wvdial(cfg, "nosuch", imp);
+  CHECK(missing.code == ras_error::cannot_find_phonebook_entry);
+  CHECK(missing.reason == "no [Dialer nosuch] section");
+}
+
+TEST_CASE("wvdial.conf mistakes are errors naming the line (vector table)") {
+  struct vec {
+    std::string text;
+    std::size_t line;
+    std::string reason;
+  };
+  const std::vector<vec> table = {
+      {"[Dialer Defaults]\nInit1 = ATZ\nInit2 = ATDT5550100\n", 3,
+       "Init2 dials (ATD): put the number in Phone and the dial command in Dial Command"},
+      {"[Dialer Defaults]\nInit = at d t 555\n", 2,
+       "Init1 dials (ATD): put the number in Phone and the dial command in Dial Command"},
+      {"[Dialer Defaults]\nInit3 = ATZ\rATDT5550100\n", 2, "Init3 contains a line break"},
+      {"[Dialer Defaults]\nBaud = fast\n", 2, "Baud is not a number: 'fast'"},
+      {"[Dialer Defaults]\nAbort on Busy = maybe\n", 2,
+       "Abort on Busy is neither yes nor no: 'maybe'"},
+      {"[Dialer Defaults]\n[Dialer x]\nInherits = y\n", 3,
+       "Inherits names a missing section 'y'"},
+  };
+  for (const auto& v : table) {
+    INFO(v.reason);
+    auto cfg = wv_ok(v.text);
+    wvdial_import imp;
+    auto err = import_wvdial(cfg, cfg.find_dialer("x") ? "x" : "Defaults", imp);
+    CHECK(err.code == ras_error::corrupt_phonebook);
+    CHECK(err.line == v.line);
+    CHECK(err.reason == v.reason);
+    CHECK(err.message() == "wvdial.conf:" + std::to_string(v.line) + ": " + v.reason);
+  }
+  struct syntax {
+    std::string text;
+    std::size_t line;
+    std::string reason;
+  };
+  for (const auto& v : std::vector<syntax>{
+           {"Modem = /dev/ttyS0\n", 1, "key outside any section"},
+           {"[Dialer Defaults\n", 1, "unterminated '[' in section header"},
+           {"[Dialer Defaults]\n# ok\n; ok\nModem /dev/ttyS0\n", 4,
+            "line has no '=' and is not a [section]"},
+           {"[Dialer Defaults]\n = x\n", 2, "empty key before '='"},
+       }) {
+    wvdial_config cfg;
+    auto err = wvdial_config::parse(v.text, "wvdial.conf", cfg);
+    CHECK(err.code == ras_error::corrupt_phonebook);
+    CHECK(err.line == v.line);
+    CHECK(err.reason == v.reason);
+  }
+}
+
+TEST_CASE("wvdial keys match ignoring case and spaces, and a repeated key replaces the first") {
+  auto cfg = wv_ok(
+      "[dialer DEFAULTS]\nMODEM=/dev/ttyACM0\ndialcommand = atdp\nDIAL prefix= 9\n"
+      "phone = 123\nPhone = 456\nidleseconds=0\nAUTORECONNECT = No\n");
+  auto imp = import_ok(cfg, "defaults");
+  CHECK(imp.entry.port == "/dev/ttyACM0");
+  CHECK(imp.entry.pulse_dialing);
+  CHECK(imp.entry.phone_number == "9,456");
+  CHECK_FALSE(imp.auto_reconnect);
+  CHECK(imp.unused.empty());
+}
+
+TEST_CASE("the wvdial password never appears in describe() output") {
+  auto cfg = wv_ok(read_data("wvdial.conf"));
+  auto imp = import_ok(cfg, "night");
+  auto text = describe(imp);
+  CHECK(text.find("s3cr3t-Pa55") == std::string::npos);
+  CHECK(text.find("Password = (set, not shown)") != std::string::npos);
+  CHECK(text.find("jdoe") != std::string::npos);
+  CHECK(text.find("unknown: Modem Speed (line 36)") != std::string::npos);
+  for (const auto& n : imp.notes) CHECK(n.find("s3cr3t") == std::string::npos);
+}
