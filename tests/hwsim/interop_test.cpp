@@ -112,19 +112,22 @@ TEST_CASE("pppd chat: CONNECT exits 0, BUSY exits 4, NO ANSWER exits 5, a silent
   }
 }
 
-TEST_CASE("tio under tmux: ATZ, ATI, a dial, +++ and ATH" * doctest::test_suite("interop")) {
-  const std::string tio = find_program("tio");
+namespace {
+
+// Drives a terminal program under a private tmux server: ATZ, ATI, a dial, typing,
+// +++ after a guard, ATH — and checks what the screen shows.
+void terminal_session(const std::string& program_cmd, running_sim& rs, const char* ready) {
   const std::string tmux = find_program("tmux");
-  if (tio.empty() || tmux.empty()) {
-    MESSAGE("tio or tmux is not installed: skipped");
-    return;
-  }
-  running_sim rs;
   const std::string sock = "hwsim-" + std::to_string(::getpid());
   const std::string t = tmux + " -L " + sock + " ";
   auto sh = [](const std::string& c) { return std::system(c.c_str()); };
-  REQUIRE(sh(t + "new-session -d -s t -x 100 -y 30 'timeout --foreground 40 " + tio +
-             " -b 115200 " + rs.sim->pty_path(0) + "'") == 0);
+  // The private tmux server goes away however the test ends.
+  struct kill_server {
+    std::string cmd;
+    ~kill_server() { (void)!std::system(cmd.c_str()); }
+  } cleanup{t + "kill-server 2>/dev/null"};
+  REQUIRE(sh(t + "new-session -d -s t -x 100 -y 30 'timeout --foreground 40 " + program_cmd +
+             "'") == 0);
   auto screen = [&] {
     std::string out;
     if (FILE* f = ::popen((t + "capture-pane -t t -p").c_str(), "r")) {
@@ -144,7 +147,7 @@ TEST_CASE("tio under tmux: ATZ, ATI, a dial, +++ and ATH" * doctest::test_suite(
       std::this_thread::sleep_for(50ms);
     }
   };
-  REQUIRE(wait_for("Connected"));
+  REQUIRE(wait_for(ready));
   sh(t + "send-keys -t t ATZ Enter");
   CHECK(wait_for("OK", 1));
   sh(t + "send-keys -t t ATI Enter");
@@ -161,5 +164,28 @@ TEST_CASE("tio under tmux: ATZ, ATI, a dial, +++ and ATH" * doctest::test_suite(
   CHECK(wait_for("OK", 4));
   CHECK_FALSE(rs.sim->off_hook(0));
   CHECK(screen().find("NO CARRIER") == std::string::npos);
-  sh(t + "kill-server");
+}
+
+}  // namespace
+
+TEST_CASE("tio under tmux: ATZ, ATI, a dial, +++ and ATH" * doctest::test_suite("interop")) {
+  const std::string tio = find_program("tio");
+  if (tio.empty() || find_program("tmux").empty()) {
+    MESSAGE("tio or tmux is not installed: skipped");
+    return;
+  }
+  running_sim rs;
+  terminal_session(tio + " -b 115200 " + rs.sim->pty_path(0), rs, "Connected");
+}
+
+TEST_CASE("minicom under tmux: ATZ, ATI, a dial, +++ and ATH" * doctest::test_suite("interop")) {
+  const std::string minicom = find_program("minicom");
+  if (minicom.empty() || find_program("tmux").empty()) {
+    MESSAGE("minicom or tmux is not installed: skipped");
+    return;
+  }
+  running_sim rs;
+  // -o: no init string, so the screen shows only what the test types.
+  terminal_session(minicom + " -o -D " + rs.sim->pty_path(0) + " -b 115200 -c off", rs,
+                   "CTRL-A Z for help");
 }
