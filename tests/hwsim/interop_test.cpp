@@ -118,7 +118,10 @@ namespace {
 // +++ after a guard, ATH — and checks what the screen shows.
 void terminal_session(const std::string& program_cmd, running_sim& rs, const char* ready) {
   const std::string tmux = find_program("tmux");
-  const std::string sock = "hwsim-" + std::to_string(::getpid());
+  // A socket per session: a server being killed must not take the next session's
+  // new-session with it.
+  static int session = 0;
+  const std::string sock = "hwsim-" + std::to_string(::getpid()) + "-" + std::to_string(++session);
   const std::string t = tmux + " -L " + sock + " ";
   auto sh = [](const std::string& c) { return std::system(c.c_str()); };
   // The private tmux server goes away however the test ends.
