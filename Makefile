@@ -19,7 +19,7 @@ build: deps build/build.ninja
 	cmake --build build -j $(JOBS)
 
 demo: build
-	./build/tools/dialup dial --sim
+	./build/tools/dialup/dialup dial --sim
 
 test: build
 	cd build && ctest --output-on-failure -j $(JOBS)
