@@ -306,9 +306,12 @@ void exchange::route(const std::shared_ptr<call>& c) {
 void exchange::ring_burst(const std::shared_ptr<call>& c, unsigned n) {
   if (c->ph != call::phase::ringing) return;
   notify(c->caller, line_event::ringback);
-  if (c->callee_modem >= 0)
-    notify(static_cast<std::size_t>(c->callee_modem), line_event::ring, 0, own_number(c->caller));
   const auto& t = opt_.timing;
+  if (c->callee_modem >= 0) {
+    const auto k = static_cast<std::size_t>(c->callee_modem);
+    notify(k, line_event::ring, 0, own_number(c->caller));
+    schedule(now_ + t.ring_on, [this, k] { lines_[k].m->on_line_event(line_event::ring_end, now_); });
+  }
   if (c->service && c->service->kind != service_kind::no_answer && n >= c->service->rings) {
     schedule(now_ + t.ring_on, [this, c] {
       if (c->ph == call::phase::ringing) start_training(c);

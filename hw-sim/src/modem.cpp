@@ -1074,6 +1074,7 @@ modem::exec_result modem::answer(sim_time now) {
   rate_ = 0;
   const bool was_ringing = incoming_ringing_;
   incoming_ringing_ = false;
+  ri_ = false;
   go_off_hook();
   set_state(state::answering);
   abortable_from_ = now + k_abort_window;
@@ -1114,6 +1115,7 @@ void modem::hang_up(termination_cause why, sim_time now) {
   set_state(state::command);
   disarm();
   incoming_ringing_ = false;
+  ri_ = false;
   rate_ = 0;
   held_.clear();
   carrier_lost_ = false;
@@ -1251,6 +1253,7 @@ void modem::on_line_event(line_event ev, sim_time now, unsigned rate,
       // low (&D2) auto-answer is disabled.
       if (state_ != state::command || off_hook_) return;
       incoming_ringing_ = true;
+      ri_ = true;
       if (reg(1) < 255) ++reg(1);
       emit_result(2, "RING");
       // §8.2: the caller ID report comes after the first RING, before the second.
@@ -1263,6 +1266,10 @@ void modem::on_line_event(line_event ev, sim_time now, unsigned rate,
       return;
     case line_event::ring_stopped:
       incoming_ringing_ = false;
+      ri_ = false;
+      return;
+    case line_event::ring_end:
+      ri_ = false;
       return;
     case line_event::ringback:
       if (waiting) ringback_heard_ = true;
@@ -1312,6 +1319,11 @@ void modem::on_remote_data(std::string_view data, sim_time) {
     // §3.3: data from the remote is held until ATO [est].
     if (held_.size() + data.size() <= k_max_held) held_.append(data);
   }
+}
+
+bool modem::dcd() const {
+  if (cur_.c == 0) return true;
+  return (state_ == state::online_data || state_ == state::online_command) && !carrier_lost_;
 }
 
 modem_mode modem::mode() const {

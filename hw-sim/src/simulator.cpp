@@ -25,6 +25,7 @@
 
 #include <dialup/hwsim/detail/asio.hpp>
 #include <dialup/hwsim/exchange.hpp>
+#include <dialup/hwsim/rfc2217.hpp>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -93,6 +94,15 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
     std::string wbuf;    // being written
     std::size_t woff = 0;
     std::array<char, 4096> rbuf{};
+    // RFC 2217 attachment (serve_rfc2217).
+    std::unique_ptr<asio::ip::tcp::acceptor> acceptor;
+    std::unique_ptr<asio::ip::tcp::socket> tcp;
+    std::unique_ptr<rfc2217_server> rfc;
+    std::string tout, twbuf;
+    std::size_t twoff = 0;
+    bool twriting = false;
+    unsigned tgen = 0;  // bumped per connection
+    std::array<char, 4096> tbuf{};
   };
 
   impl(asio::any_io_executor e, simulator_options o)
@@ -123,6 +133,7 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
 
   void rearm() {
     if (stopped) return;
+    update_signals();
     auto d = world.next_deadline();
     if (!d) {
       if (armed_for) timer->cancel();
@@ -253,6 +264,10 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
 
   void on_output(std::size_t i, std::string_view b) {
     port& p = *ports.at(i);
+    if (p.rfc && !p.vanished && !stopped) {
+      if (opt.trace) opt.trace(i, false, b);
+      p.rfc->send_data(b);
+    }
     // Nobody has the port open: the bytes go nowhere (a real modem's TxD with no DTE).
     if (!p.present || p.vanished || stopped) return;
     if (p.out.size() + b.size() > k_max_out) return;
@@ -382,6 +397,120 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
     });
   }
 
+  // ------------------------------------------------------------------------ RFC 2217
+
+  std::uint16_t serve_rfc2217(port& p, std::uint16_t portno) {
+    if (p.acceptor) return p.acceptor->local_endpoint().port();
+    namespace ip = asio::ip;
+    p.acceptor = std::make_unique<ip::tcp::acceptor>(
+        ex, ip::tcp::endpoint(ip::make_address("127.0.0.1"), portno));
+    accept(p);
+    return p.acceptor->local_endpoint().port();
+  }
+
+  void accept(port& p) {
+    if (stopped || !p.acceptor) return;
+    auto sock = std::make_shared<asio::ip::tcp::socket>(ex);
+    p.acceptor->async_accept(*sock, [self = shared_from_this(), pp = &p,
+                                     sock](boost::system::error_code ec) {
+      std::lock_guard lk(self->mu);
+      if (self->stopped || !pp->acceptor) return;
+      if (!ec) self->connected(*pp, std::move(*sock));
+      self->accept(*pp);
+    });
+  }
+
+  void connected(port& p, asio::ip::tcp::socket s) {
+    if (p.tcp) disconnected(p);  // kick the old client: for the modem, a DTR drop
+    ++p.tgen;
+    p.tcp = std::make_unique<asio::ip::tcp::socket>(std::move(s));
+    p.tcp->set_option(asio::ip::tcp::no_delay(true));
+    p.tout.clear();
+    p.twbuf.clear();
+    p.twoff = 0;
+    p.twriting = false;
+    const std::size_t i = p.index;
+    p.rfc = std::make_unique<rfc2217_server>(
+        [this, pp = &p](std::string_view b) {
+          pp->tout.append(b);
+          start_twrite(*pp);
+        },
+        [this, i](std::string_view b) {
+          if (opt.trace) opt.trace(i, true, b);
+          world.feed(i, b, sim_now());
+        },
+        [this, i](bool on) {
+          if (on) world.dtr_on(i, sim_now());
+          else world.dtr_off(i, sim_now());
+        });
+    p.rfc->start();
+    world.dtr_on(i, sim_now());
+    update_signals();
+    start_tread(p);
+    rearm();
+  }
+
+  void disconnected(port& p) {
+    p.tcp.reset();
+    p.rfc.reset();
+    p.tout.clear();
+    world.dtr_off(p.index, sim_now());
+    rearm();
+  }
+
+  void start_tread(port& p) {
+    if (!p.tcp) return;
+    p.tcp->async_read_some(asio::buffer(p.tbuf), [self = shared_from_this(), pp = &p,
+                                                  gen = p.tgen](boost::system::error_code ec,
+                                                                std::size_t n) {
+      std::lock_guard lk(self->mu);
+      if (self->stopped || gen != pp->tgen || !pp->tcp) return;
+      if (ec) {
+        self->disconnected(*pp);
+        return;
+      }
+      pp->rfc->feed(std::string_view(pp->tbuf.data(), n));
+      self->rearm();
+      self->start_tread(*pp);
+    });
+  }
+
+  // async_write_some (not the composed async_write, which would touch the socket
+  // outside the lock between its steps).
+  void start_twrite(port& p) {
+    if (!p.tcp || p.twriting) return;
+    if (p.twoff == p.twbuf.size()) {
+      if (p.tout.empty()) return;
+      p.twbuf.clear();
+      p.twbuf.swap(p.tout);
+      p.twoff = 0;
+    }
+    p.twriting = true;
+    p.tcp->async_write_some(
+        asio::buffer(p.twbuf.data() + p.twoff, p.twbuf.size() - p.twoff),
+        [self = shared_from_this(), pp = &p, gen = p.tgen](boost::system::error_code ec,
+                                                           std::size_t n) {
+          std::lock_guard lk(self->mu);
+          if (self->stopped || gen != pp->tgen || !pp->tcp) return;
+          pp->twriting = false;
+          if (ec) return;  // the read side sees the connection end
+          pp->twoff += n;
+          self->start_twrite(*pp);
+        });
+  }
+
+  // The modem's control lines towards RFC 2217 clients (a pty has none).
+  void update_signals() {
+    for (auto& p : ports) {
+      if (!p->rfc) continue;
+      const auto& m = world.modem_at(p->index);
+      std::uint8_t lines = rfc2217_server::dsr | rfc2217_server::cts;
+      if (m.dcd()) lines |= rfc2217_server::dcd;
+      if (m.ri()) lines |= rfc2217_server::ri;
+      p->rfc->set_modem_state(lines);
+    }
+  }
+
   void shutdown() {
     std::lock_guard lk(mu);
     if (stopped) return;
@@ -390,6 +519,9 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
     // stopped == true and do nothing.
     timer.reset();
     for (auto& p : ports) {
+      p->acceptor.reset();
+      p->rfc.reset();
+      p->tcp.reset();
       p->presence.reset();
       p->sd.reset();  // closes the master: the client's reads end with EOF
       if (!p->vanished) remove_link(*p);
@@ -470,6 +602,13 @@ void simulator::shutdown() { impl_->shutdown(); }
 
 void simulator::set_faults(std::size_t i, const modem_faults& f) {
   impl_->locked(i, [&] { impl_->world.set_faults(i, f); });
+}
+
+std::uint16_t simulator::serve_rfc2217(std::size_t i, std::uint16_t port) {
+  return impl_->locked(i, [&]() -> std::uint16_t {
+    if (impl_->stopped) throw std::logic_error("hwsim: simulator is shut down");
+    return impl_->serve_rfc2217(*impl_->ports[i], port);
+  });
 }
 
 void simulator::vanish(std::size_t i) {

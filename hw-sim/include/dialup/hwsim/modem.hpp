@@ -47,6 +47,7 @@ class line_interface {
 enum class line_event {
   ring,          // incoming: a ring burst starts (callee)
   ring_stopped,  // incoming: the caller gave up before we answered
+  ring_end,      // incoming: the ring burst ends (RI off)
   ringback,      // outgoing: the far end is ringing
   busy,          // outgoing: busy tone
   reorder,       // outgoing: fast busy (unknown number / network congestion)
@@ -121,6 +122,10 @@ class modem {
   // Inspection.
   modem_mode mode() const;
   bool off_hook() const { return off_hook_; }
+  // Modem-control lines towards the DTE (for attachments that carry them, RFC 2217):
+  // DCD per &C (&C0 always on, &C1 while the carrier is up), RI during a ring burst.
+  bool dcd() const;
+  bool ri() const { return ri_; }
   std::uint8_t s_register(unsigned n) const { return n < 256 ? cur_.regs[n] : 0; }
   // The highest line rate this modem offers (personality, limited by +MS).
   unsigned max_rate() const;
@@ -259,6 +264,7 @@ class modem {
   sim_time abortable_from_{0};      // §1.2: 125 ms after the CR nothing aborts
   bool ringback_heard_ = false;
   bool incoming_ringing_ = false;
+  bool ri_ = false;
   unsigned rate_ = 0;
   bool carrier_lost_ = false;
   std::string held_;  // remote data held while in online-command state

@@ -108,6 +108,14 @@ class simulator {
   // Plugged back in: a NEW pty (pty_path() changes) behind the same symlink.
   void reappear(std::size_t index);
 
+  // Also serves modem `index` as an RFC 2217 server on 127.0.0.1:`port` (0: any free
+  // port); returns the port. One client at a time: a new connection replaces the old
+  // one (as ser2net's kickolduser). The client's SET-CONTROL DTR on/off is the modem's
+  // DTR; the modem's DCD (per &C), RI (per ring burst), DSR and CTS go back as
+  // NOTIFY-MODEMSTATE. Closing the connection is a DTR drop. Use the pty or the socket
+  // for a given modem, not both at once (both see the modem's output).
+  std::uint16_t serve_rfc2217(std::size_t index, std::uint16_t port = 0);
+
  private:
   struct impl;
   std::shared_ptr<impl> impl_;
