@@ -2,7 +2,8 @@
 //
 //   dialup-sim --modems 2 --link /tmp/modem --personality generic --time-scale 1
 //
-// prints one line per modem ("<index> <pty> <link or -> <own number>") and runs until
+// prints one line per modem ("<index> <pty> <link or -> <own number>", plus
+// " rfc2217://127.0.0.1:<port>" with --rfc2217) and runs until
 // SIGINT/SIGTERM, then closes the ptys and removes the links.
 #include <dialup/hwsim/simulator.hpp>
 
@@ -17,6 +18,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 namespace {
@@ -49,6 +51,7 @@ int main(int argc, char** argv) {
   double time_scale = 1.0;
   bool print_scenario = false;
   std::string trace_file;
+  int rfc2217_base = -1;
   app.add_option("--modems,-n", modems, "number of simulated modems")->check(CLI::Range(1, 256));
   app.add_option("--link,-l", link, "symlink prefix: modem i is also PREFIX<i>");
   app.add_option("--personality,-p", personality, "generic, usr, conexant or cellular")
@@ -58,6 +61,9 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--print-default-scenario", print_scenario, "print the built-in number plan and exit");
   app.add_option("--trace", trace_file, "append every byte to and from the modems to FILE");
+  app.add_option("--rfc2217", rfc2217_base,
+                 "also serve modem i over RFC 2217 on 127.0.0.1:PORT+i (0: any free ports)")
+      ->check(CLI::Range(0, 65535));
   CLI11_PARSE(app, argc, argv);
 
   if (print_scenario) {
@@ -92,7 +98,14 @@ int main(int argc, char** argv) {
       const auto k = sim.add_modem();
       std::cout << k << ' ' << sim.pty_path(k) << ' '
                 << (sim.link_path(k).empty() ? "-" : sim.link_path(k)) << ' '
-                << sim.own_number(k) << std::endl;
+                << sim.own_number(k);
+      if (rfc2217_base >= 0) {
+        const auto want = rfc2217_base == 0 ? 0 : rfc2217_base + static_cast<int>(k);
+        if (want > 65535) throw std::runtime_error("--rfc2217 port out of range");
+        std::cout << " rfc2217://127.0.0.1:"
+                  << sim.serve_rfc2217(k, static_cast<std::uint16_t>(want));
+      }
+      std::cout << std::endl;
     }
     boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&ioc](const boost::system::error_code&, int) { ioc.stop(); });
