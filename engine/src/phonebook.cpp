@@ -212,6 +212,14 @@ void write_numbers(lines_t& lines, const std::vector<pbk_phone_number>& numbers)
   for (auto it = members.rbegin(); it != members.rend(); ++it) {
     lines.erase(lines.begin() + static_cast<std::ptrdiff_t>(*it));
   }
+  // A stray group key right after the insertion point (say an AreaCode= before any
+  // PhoneNumber=) would join the last new group when read back: write the groups after
+  // the last key instead, where nothing can follow them.
+  for (std::size_t i = at; i < lines.size(); ++i) {
+    if (lines[i].what != pbk_line::kind::pair) continue;
+    if (is_group_key(lines[i])) at = append_position(lines);
+    break;
+  }
   lines_t group;
   auto pair = [&](std::string k, std::string v) {
     group.push_back({pbk_line::kind::pair, std::move(k), std::move(v)});
@@ -346,19 +354,31 @@ void phonebook_entry::sync_layout() {
   }
   auto& subs = layout.subsections;
   auto& top = layout.lines;
-  // Subsections every entry must have.
-  if (first_link(layout).media == std::string::npos) {
-    subs.push_back({"MEDIA", media, {}});
-  }
-  if (first_link(layout).main == std::string::npos) {
+  // MEDIA and a main DEVICE are created only when a field that lives there must be
+  // written, so that a parsed entry (say, one with only switch devices) is never changed.
+  {
+    const phonebook_entry was = interpret(layout);
+    if (first_link(layout).media == std::string::npos &&
+        (was.media != media || was.port != port || was.device != device ||
+         was.connect_bps != connect_bps || was.device_type != device_type ||
+         was.numbers != numbers)) {
+      subs.push_back({"MEDIA", media, {}});
+    }
+    const bool device_fields_differ =
+        was.device_type != device_type || was.numbers != numbers ||
+        was.try_next_alternate_on_fail != try_next_alternate_on_fail ||
+        was.promote_alternates != promote_alternates || was.hw_flow_control != hw_flow_control ||
+        was.error_control != error_control || was.compression != compression ||
+        was.speaker != speaker || was.terminal_before_dial != terminal_before_dial ||
+        was.terminal_after_dial != terminal_after_dial || was.script != script;
     auto v = first_link(layout);
-    std::size_t at = v.post_switch != std::string::npos ? v.post_switch : v.end;
-    subs.insert(subs.begin() + static_cast<std::ptrdiff_t>(at), {"DEVICE", device_type, {}});
+    if (v.media != std::string::npos && v.main == std::string::npos && device_fields_differ) {
+      std::size_t at = v.post_switch != std::string::npos ? v.post_switch : v.end;
+      subs.insert(subs.begin() + static_cast<std::ptrdiff_t>(at), {"DEVICE", device_type, {}});
+    }
   }
   const phonebook_entry now = interpret(layout);
   auto v = first_link(layout);
-  auto& m = subs[v.media];
-  auto& d = subs[v.main];
 
   if (now.type != type) set_key(top, "Type", std::to_string(type));
   if (now.redial_attempts != redial_attempts) {
@@ -377,53 +397,60 @@ void phonebook_entry::sync_layout() {
     set_key(top, "PreviewPhoneNumber", flag_text(preview_phone_number));
   }
 
-  if (now.media != media) m.value = media;
-  if (now.port != port) {
-    set_key(m.lines, "Port", port);
-    update_key(top, "PreferredPort", port);
-  }
-  if (now.device != device) {
-    set_key(m.lines, "Device", device);
-    update_key(top, "PreferredDevice", device);
-  }
-  if (now.connect_bps != connect_bps) {
-    set_key(m.lines, "ConnectBPS", std::to_string(connect_bps));
-    update_key(top, "PreferredBps", std::to_string(connect_bps));
-  }
-
-  if (now.device_type != device_type) d.value = device_type;
-  if (now.numbers != numbers) write_numbers(d.lines, numbers);
-  if (now.try_next_alternate_on_fail != try_next_alternate_on_fail) {
-    set_key(d.lines, "TryNextAlternateOnFail", flag_text(try_next_alternate_on_fail));
-  }
-  if (now.promote_alternates != promote_alternates) {
-    set_key(d.lines, "PromoteAlternates", flag_text(promote_alternates));
-  }
-  auto modem_flag = [&](const std::optional<bool>& was, const std::optional<bool>& want,
-                        std::string_view key, std::string_view preferred) {
-    if (was == want) return;
-    if (!want) {
-      // Back to "not set": drop the keys so the modem default applies.
-      std::erase_if(d.lines, [&](const pbk_line& l) { return is_key(l, key); });
-      std::erase_if(top, [&](const pbk_line& l) { return is_key(l, preferred); });
-      return;
+  if (v.media != std::string::npos) {
+    auto& m = subs[v.media];
+    if (now.media != media) m.value = media;
+    if (now.port != port) {
+      set_key(m.lines, "Port", port);
+      update_key(top, "PreferredPort", port);
     }
-    set_key(d.lines, key, flag_text(*want));
-    update_key(top, preferred, flag_text(*want));
-  };
-  modem_flag(now.hw_flow_control, hw_flow_control, "HwFlowControl", "PreferredHwFlow");
-  modem_flag(now.error_control, error_control, "Protocol", "PreferredProtocol");
-  modem_flag(now.compression, compression, "Compression", "PreferredCompression");
-  modem_flag(now.speaker, speaker, "Speaker", "PreferredSpeaker");
+    if (now.device != device) {
+      set_key(m.lines, "Device", device);
+      update_key(top, "PreferredDevice", device);
+    }
+    if (now.connect_bps != connect_bps) {
+      set_key(m.lines, "ConnectBPS", std::to_string(connect_bps));
+      update_key(top, "PreferredBps", std::to_string(connect_bps));
+    }
+  }
+  if (v.main != std::string::npos) {
+    auto& d = subs[v.main];
+    if (now.device_type != device_type) d.value = device_type;
+    if (now.numbers != numbers) write_numbers(d.lines, numbers);
+    if (now.try_next_alternate_on_fail != try_next_alternate_on_fail) {
+      set_key(d.lines, "TryNextAlternateOnFail", flag_text(try_next_alternate_on_fail));
+    }
+    if (now.promote_alternates != promote_alternates) {
+      set_key(d.lines, "PromoteAlternates", flag_text(promote_alternates));
+    }
+    auto modem_flag = [&](const std::optional<bool>& was, const std::optional<bool>& want,
+                          std::string_view key, std::string_view preferred) {
+      if (was == want) return;
+      if (!want) {
+        // Back to "not set": drop the keys so the modem default applies.
+        std::erase_if(d.lines, [&](const pbk_line& l) { return is_key(l, key); });
+        std::erase_if(top, [&](const pbk_line& l) { return is_key(l, preferred); });
+        return;
+      }
+      set_key(d.lines, key, flag_text(*want));
+      update_key(top, preferred, flag_text(*want));
+    };
+    modem_flag(now.hw_flow_control, hw_flow_control, "HwFlowControl", "PreferredHwFlow");
+    modem_flag(now.error_control, error_control, "Protocol", "PreferredProtocol");
+    modem_flag(now.compression, compression, "Compression", "PreferredCompression");
+    modem_flag(now.speaker, speaker, "Speaker", "PreferredSpeaker");
+  }
 
+  if (v.main == std::string::npos) return;  // nothing of the switches differs then
   if (now.terminal_before_dial != terminal_before_dial) {
     if (v.pre_switch != std::string::npos) {
       set_key(subs[v.pre_switch].lines, "Terminal", flag_text(terminal_before_dial));
     } else {
       // Only reached when turning it on (no switch reads as off).
       subs.insert(subs.begin() + static_cast<std::ptrdiff_t>(v.main),
-                  {"DEVICE", "switch", {{pbk_line::kind::pair, "Name", ""},
-                                        {pbk_line::kind::pair, "Terminal", "1"}}});
+                  {"DEVICE",
+                   "switch",
+                   {{pbk_line::kind::pair, "Name", ""}, {pbk_line::kind::pair, "Terminal", "1"}}});
       v = first_link(layout);
     }
   }
@@ -436,15 +463,15 @@ void phonebook_entry::sync_layout() {
       }
     } else {
       subs.insert(subs.begin() + static_cast<std::ptrdiff_t>(v.main + 1),
-                  {"DEVICE", "switch",
+                  {"DEVICE",
+                   "switch",
                    {{pbk_line::kind::pair, "Name", script},
                     {pbk_line::kind::pair, "Terminal", flag_text(terminal_after_dial)}}});
     }
   }
 }
 
-phonebook_entry phonebook_entry::make_modem(std::string name, std::string port,
-                                            std::string device,
+phonebook_entry phonebook_entry::make_modem(std::string name, std::string port, std::string device,
                                             std::vector<pbk_phone_number> numbers) {
   phonebook_entry e;
   auto pair = [](std::string k, std::string v) {

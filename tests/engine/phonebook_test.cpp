@@ -391,6 +391,20 @@ TEST_CASE("new numbers, scripts and terminals are written where Windows keeps th
   CHECK(back.serialize() == out);  // sync is idempotent
 }
 
+TEST_CASE("a new number is never merged with a stray group key already in the DEVICE") {
+  // AreaCode/Comment before any PhoneNumber belong to no group; numbers written in front
+  // of them would absorb them when read back (found by the fuzz target).
+  auto pb = parse_ok("[A]\nMEDIA=rastapi\nDEVICE=modem\nComment=stray\nAreaCode=999\n"
+                     "Speaker=1\n");
+  auto* e = pb.find("A");
+  REQUIRE(e->numbers.empty());
+  e->numbers = {{"5550100", "206", 1, 1, true, "new"}};
+  auto back = parse_ok(pb.serialize());
+  CHECK(back.entries()[0].numbers == e->numbers);
+  CHECK(back.serialize().find("Comment=stray\r\nAreaCode=999\r\nSpeaker=1\r\nPhoneNumber=") !=
+        std::string::npos);
+}
+
 TEST_CASE("entries can be added, removed and renamed, with RAS-like errors") {
   auto pb = parse_ok(std::string("[.]\nVersion=1\n") + minimal);
   auto fresh = phonebook_entry::make_modem("Backup", "COM4", "Generic 56k",
