@@ -80,6 +80,17 @@ std::string visible(std::string_view s) {
   return out;
 }
 
+// \1..\9 or \k<name> outside a character class (a conservative test: any such escape counts).
+[[maybe_unused]] bool has_backreference(std::string_view re) {
+  for (std::size_t i = 0; i + 1 < re.size(); ++i) {
+    if (re[i] != '\\') continue;
+    const char n = re[i + 1];
+    if ((n >= '1' && n <= '9') || n == 'k') return true;
+    ++i;
+  }
+  return false;
+}
+
 std::string quoted(std::string_view s) { return "\"" + visible(s) + "\""; }
 
 bool ends_with(std::string_view text, std::string_view tail) {
@@ -377,7 +388,6 @@ class chat_parser {
   std::optional<chat_script> build() {
     chat_script script;
     script.options_ = opt_;
-    std::size_t live_aborts = 0;
     std::vector<std::string> aborts;  // for the parse-time count, as chat's array would hold
     std::vector<std::string> reports;
     std::size_t i = 0;
@@ -524,7 +534,6 @@ class chat_parser {
         ++i;
       }
     }
-    (void)live_aborts;
     return script;
   }
 
@@ -589,8 +598,14 @@ class chat_parser {
     p.regex = true;
     p.where = t.where;
     try {
-      p.compiled = std::make_shared<const std::regex>(
-          t.text, std::regex_constants::ECMAScript | std::regex_constants::multiline);
+      auto flags = std::regex_constants::ECMAScript | std::regex_constants::multiline;
+#ifdef __GLIBCXX__
+      // libstdc++'s backtracking executor is exponential on patterns such as (a*)*b and
+      // recurses once per character; its breadth-first one is polynomial. It cannot do
+      // back-references, so those keep the default.
+      if (!has_backreference(t.text)) flags |= std::regex_constants::__polynomial;
+#endif
+      p.compiled = std::make_shared<const std::regex>(t.text, flags);
     } catch (const std::regex_error& e) {
       fail(t.where, std::string("bad regular expression: ") + e.what());
       return false;
@@ -850,23 +865,22 @@ void chat_runner::feed(std::string_view bytes, chat_clock::time_point now) {
   advance_to(now);
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     const auto b = static_cast<unsigned char>(bytes[i]);
-    if (state_ == state::expecting) {
-      process_byte(b, std::max(now_, cursor_));
-    } else if (state_ == state::finishing_report) {
-      const auto t = std::max(now_, report_time_);
-      const auto c = static_cast<unsigned char>(b & 0x7f);
-      if (is_cntrl7(c)) {
-        finish_report_at(t);
-      } else {
-        report_ += static_cast<char>(c);
-        report_time_ = t;
-        report_deadline_ = t + opt_.report_wait;
-        if (report_.size() >= report_capacity) finish_report_at(t);
-      }
-    } else {
-      unread_.append(bytes.substr(i));
-      break;
+    switch (state_) {
+      case state::expecting:
+        process_byte(b, std::max(now_, cursor_));
+        continue;
+      case state::finishing_report:
+        report_byte(b, std::max(now_, report_time_));
+        continue;
+      case state::not_started:
+      case state::running:
+      case state::finished:
+      case state::done:
+        // The script has ended: chat would not read these; they are the session's first data.
+        unread_.append(bytes.substr(i));
+        break;
     }
+    break;
   }
   release(now_);
 }
@@ -881,13 +895,22 @@ void chat_runner::advance(chat_clock::time_point now) {
 
 void chat_runner::advance_to(chat_clock::time_point now) {
   now_ = std::max(now_, now);
-  while (true) {
-    if (state_ == state::expecting && now_ >= deadline_) {
-      on_timeout();
-    } else if (state_ == state::finishing_report && now_ >= report_deadline_) {
-      finish_report_at(report_deadline_);
-    } else {
-      break;
+  for (bool more = true; more;) {
+    switch (state_) {
+      case state::expecting:
+        more = now_ >= deadline_;
+        if (more) on_timeout();
+        break;
+      case state::finishing_report:
+        more = now_ >= report_deadline_;
+        if (more) finish_report_at(report_deadline_);
+        break;
+      case state::not_started:
+      case state::running:
+      case state::finished:
+      case state::done:
+        more = false;
+        break;
     }
   }
   release(now_);
@@ -1205,6 +1228,19 @@ void chat_runner::finish(chat_outcome o) {
   final_outcome_ = std::move(o);
   schedule(std::move(a));
   state_ = state::finished;
+}
+
+// A byte of the report line read after the script ended (chat's terminate()).
+void chat_runner::report_byte(unsigned char b, chat_clock::time_point t) {
+  const auto c = static_cast<unsigned char>(b & 0x7f);
+  if (is_cntrl7(c)) {
+    finish_report_at(t);
+    return;
+  }
+  report_ += static_cast<char>(c);
+  report_time_ = t;
+  report_deadline_ = t + opt_.report_wait;
+  if (report_.size() >= report_capacity) finish_report_at(t);
 }
 
 void chat_runner::finish_report_at(chat_clock::time_point t) {

@@ -369,6 +369,8 @@ const std::vector<scenario> scenarios = {
      "\rx\r", chat_result::success, 0, {}, {}, {"REGEX \"CONNECT [0-9]+\\r\"", "\"ogin:\""}},
     {"REGEX ^ anchors at the start of a line", "TIMEOUT 3 REGEX '^OK' x", true,
      {{1s, "NOK\r\nOK"}}, "x\r", "x\r", chat_result::success, 0, {}, {}, {"REGEX \"^OK\""}},
+    {"REGEX back-references work", "REGEX '(ab)\\1' x", true, {{1s, "xxabab"}}, "x\r", "x\r",
+     chat_result::success, 0, {}, {}, {"REGEX \"(ab)\\1\""}},
     {"without extensions ANY is an expect of the word ANY", "ANY x", false, {{1s, "ANY"}}, "x\r",
      "x\r", chat_result::success, 0, {}, {}, {"\"ANY\""}},
     {"a quiet send is redacted as a whole", "'' \\qATDT\\T", false, {}, "ATDT5551212\r", "********",
@@ -419,6 +421,20 @@ TEST_CASE("runner scenarios give the same results with the received data split a
       check_result(sc, drive(sc, cut));
     }
   }
+}
+
+TEST_CASE("a pathological REGEX does not backtrack exponentially") {
+  chat_parse_options o;
+  o.extensions = true;
+  chat_runner r(chat_script::parse("TIMEOUT 2 REGEX '(a*)*b' x", o), isp_subs());
+  r.start(t0);
+  r.feed(std::string(60, 'a'), t0 + 1s);  // 2^60 paths for a backtracking matcher
+  CHECK_FALSE(r.done());
+  r.feed("b", t0 + 1s);
+  REQUIRE(r.done() == false);  // the send is still to come
+  r.advance(t0 + 2s);
+  REQUIRE(r.done());
+  CHECK(r.outcome()->result == chat_result::success);
 }
 
 // ---------------------------------------------------------------------------------------------

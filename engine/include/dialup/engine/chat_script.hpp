@@ -380,6 +380,7 @@ class chat_runner {
   void on_timeout();
   void on_match(int alternative, chat_clock::time_point t);
   void finish(chat_outcome o);
+  void report_byte(unsigned char b, chat_clock::time_point t);
   void finish_report_at(chat_clock::time_point t);
   bool schedule_send(const chat_send_string& s);
   void schedule(chat_action a);
