@@ -502,6 +502,10 @@ class chat_parser {
             i += 2;
           } else {
             if (!make_literal(x, x.text, x.content_column, alt.pattern)) return std::nullopt;
+            if (alt.pattern.text.empty()) {
+              fail(x.where, "an ANY alternative cannot be empty");
+              return std::nullopt;
+            }
             ++i;
           }
           if (i >= n) {

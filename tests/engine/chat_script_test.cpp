@@ -110,6 +110,7 @@ const std::vector<parse_error_case> parse_error_cases = {
     {"ANY with no alternative", "ANY END\n", true, 1, 1, "ANY needs at least one alternative"},
     {"an ANY alternative with no send", "ANY a\n", true, 1, 5, "an ANY alternative needs a send string"},
     {"REGEX with no pattern", "REGEX\n", true, 1, 1, "REGEX needs a pattern"},
+    {"an empty ANY alternative", "ANY a x '' y END\n", true, 1, 9, "an ANY alternative cannot be empty"},
 };
 
 TEST_CASE("valid chat scripts parse to the steps chat would run") {
