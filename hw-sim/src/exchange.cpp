@@ -231,10 +231,20 @@ void exchange::notify(std::size_t i, line_event ev, unsigned rate, std::string i
   });
 }
 
+// Exact match first; otherwise a dialed number that ends with a 7-digit plan number
+// reaches it, so outside-line prefixes and area codes ("9,1-555-555-0100") work as on
+// a real network.
+bool exchange::matches(const std::string& dialed, const std::string& plan_number) {
+  const std::string d = digits_of(dialed), p = digits_of(plan_number);
+  if (d == p) return true;
+  return p.size() >= 7 && d.size() > p.size() && d.compare(d.size() - p.size(), p.size(), p) == 0;
+}
+
 const number_entry* exchange::lookup(const std::string& number) const {
-  const std::string d = digits_of(number);
   for (const auto& e : plan_)
-    if (digits_of(e.number) == d) return &e;
+    if (digits_of(e.number) == digits_of(number)) return &e;
+  for (const auto& e : plan_)
+    if (matches(number, e.number)) return &e;
   return nullptr;
 }
 
@@ -265,10 +275,9 @@ void exchange::on_dial(std::size_t i, const std::string& number) {
 
 void exchange::route(const std::shared_ptr<call>& c) {
   if (c->ph != call::phase::setup) return;
-  const std::string d = digits_of(c->number);
   // Simulated modems: 5551000 + index.
   for (std::size_t k = 0; k < lines_.size(); ++k) {
-    if (d != own_number(k)) continue;
+    if (!matches(c->number, own_number(k))) continue;
     auto& callee = lines_[k];
     if (k == c->caller || callee.off_hook || callee.active) {
       notify(c->caller, line_event::busy);

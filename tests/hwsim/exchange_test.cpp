@@ -696,3 +696,26 @@ TEST_CASE("in V0 the caller ID lines are text, not numeric codes") {
   REQUIRE(w.run_until("NAME", 10s, 1));
   CHECK(w.take(1) == "2\rDATE = 0101\r\nTIME = 0000\r\nNMBR = 5551000\r\nNAME = DIALUP SIM\r\n");
 }
+
+TEST_CASE("an outside-line prefix and an area code in front of a number still reach it") {
+  world w;
+  w.send("ATE0\r");
+  w.take();
+  w.send("ATDT9,1-555-555-0100\r");
+  REQUIRE(w.run_until("CONNECT", 60s));
+  CHECK(w.take() == "\r\nCONNECT 33600\r\n");
+}
+
+TEST_CASE("pulse dialing takes longer than tone dialing") {
+  world tone, pulse;
+  for (auto* w : {&tone, &pulse}) {
+    w->send("ATE0\r");
+    w->take();
+  }
+  tone.send("ATDT5550100\r");
+  pulse.send("ATDP5550100\r");
+  REQUIRE(tone.run_until("CONNECT", 60s));
+  REQUIRE(pulse.run_until("CONNECT", 60s));
+  // 5550100 by pulse: 46 pulses × 100 ms + 7 × 750 ms = 9.85 s; by tone 7 × 190 ms.
+  CHECK(pulse.t - tone.t > 6s);
+}

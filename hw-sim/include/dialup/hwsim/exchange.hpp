@@ -169,6 +169,7 @@ class exchange {
   void deliver(const std::shared_ptr<call>& c, int dir, const std::string& data);
   void clear_call(const std::shared_ptr<call>& c, int by_modem);
   const number_entry* lookup(const std::string& number) const;
+  static bool matches(const std::string& dialed, const std::string& plan_number);
 
   options opt_;
   std::vector<line> lines_;
