@@ -544,7 +544,7 @@ void pbk_parser::fail(std::string reason, std::size_t line) {
 }
 
 void pbk_parser::feed(std::string_view text) {
-  while (!text.empty() && state_ != state::failed) {
+  while (!text.empty() && state_ != state::failed && state_ != state::done) {
     auto nl = text.find('\n');
     if (nl == std::string_view::npos) {
       partial_.append(text);
@@ -599,13 +599,22 @@ void pbk_parser::take_line(std::string_view line) {
   auto t = trim(line);
   // Where non-header lines go.
   lines_t* target = nullptr;
-  if (state_ == state::preamble) {
-    target = &preamble_;
-  } else if (state_ == state::global_section) {
-    target = &globals_.back().lines;
-  } else {
-    auto& layout = entries_.back().layout;
-    target = layout.subsections.empty() ? &layout.lines : &layout.subsections.back().lines;
+  switch (state_) {
+    case state::preamble:
+      target = &preamble_;
+      break;
+    case state::global_section:
+      target = &globals_.back().lines;
+      break;
+    case state::entry: {
+      auto& layout = entries_.back().layout;
+      target = layout.subsections.empty() ? &layout.lines : &layout.subsections.back().lines;
+      break;
+    }
+    case state::start:
+    case state::failed:
+    case state::done:
+      return;
   }
 
   if (t.empty()) {
@@ -693,6 +702,10 @@ void pbk_parser::take_line(std::string_view line) {
 }
 
 phonebook_error pbk_parser::finish(phonebook& out) {
+  if (state_ == state::done) {
+    return {make_error_code(ras_error::invalid_parameter), file_, 0,
+            "finish() called twice on one parser"};
+  }
   if (state_ != state::failed && !partial_.empty()) {
     std::string line = std::move(partial_);
     partial_.clear();
@@ -708,8 +721,7 @@ phonebook_error pbk_parser::finish(phonebook& out) {
   pb.globals_ = std::move(globals_);
   pb.entries_ = std::move(entries_);
   out = std::move(pb);
-  state_ = state::failed;  // one finish per parser
-  error_ = {};
+  state_ = state::done;
   return {};
 }
 
@@ -766,6 +778,18 @@ std::string phonebook::serialize() const {
   }
   write_globals(entries_.size());
   return out;
+}
+
+std::error_code phonebook::serialize(std::string& out) const {
+  std::string text = serialize();
+  phonebook expected = *this;
+  for (auto& e : expected.entries_) e.sync_layout();
+  phonebook back;
+  if (parse(text, "", back) || back != expected) {
+    return make_error_code(ras_error::cannot_write_phonebook);
+  }
+  out = std::move(text);
+  return {};
 }
 
 std::vector<std::string> phonebook::names() const {

@@ -168,6 +168,19 @@ TEST_CASE("a malformed phone book names file, line and reason, and loads nothing
   }
 }
 
+TEST_CASE("a parser finishes once; feeding after finish() changes nothing") {
+  pbk_parser p("x.pbk");
+  p.feed(minimal);
+  phonebook pb;
+  REQUIRE_FALSE(p.finish(pb));
+  p.feed("[Other]\nMEDIA=rastapi\nDEVICE=modem\n");
+  phonebook again = pb;
+  auto err = p.finish(again);
+  CHECK(err.code == ras_error::invalid_parameter);
+  CHECK(again == pb);
+  CHECK(pb.names() == std::vector<std::string>{"ISP"});
+}
+
 TEST_CASE("parse then serialize of real XP and Vista+ files changes nothing") {
   for (const char* file : {"xp_modem.pbk", "vista_modem.pbk"}) {
     INFO(file);
@@ -460,6 +473,36 @@ TEST_CASE("an entry built from scratch gets MEDIA and DEVICE subsections on writ
   CHECK(back == pb);  // add() stored the entry as it will be read back
   CHECK(back.entries()[0].hw_flow_control == false);
   CHECK(back.entries()[0].numbers == e.numbers);
+}
+
+TEST_CASE("the checked serialize refuses to write what would not read back (624)") {
+  auto pb = parse_ok(read_data("xp_modem.pbk"));
+  std::string out = "unchanged";
+  REQUIRE_FALSE(pb.serialize(out));
+  CHECK(out == read_data("xp_modem.pbk"));
+  struct vec {
+    const char* what;
+    void (*edit)(phonebook_entry&);
+  };
+  const vec table[] = {
+      {"line feed in a number", [](phonebook_entry& e) { e.numbers[0].number = "555\n0100"; }},
+      {"line feed in the port", [](phonebook_entry& e) { e.port = "COM3\nType=2"; }},
+      {"name set directly to a global section", [](phonebook_entry& e) { e.name = ".x"; }},
+      {"name equal to another but for case", [](phonebook_entry& e) { e.name = "CAMPUS BBS"; }},
+      {"line feed in the script path", [](phonebook_entry& e) { e.script = "a\nb"; }},
+  };
+  for (const auto& v : table) {
+    INFO(v.what);
+    auto copy = pb;
+    v.edit(*copy.find("Dial-up ISP"));
+    out = "unchanged";
+    CHECK(copy.serialize(out) == ras_error::cannot_write_phonebook);
+    CHECK(out == "unchanged");
+  }
+  // A carriage return inside a value does read back (only LF ends a line).
+  auto copy = pb;
+  copy.find("Dial-up ISP")->numbers[0].comment = "a\rb";
+  CHECK_FALSE(copy.serialize(out));
 }
 
 TEST_CASE("describe() of an entry names its numbers and port") {

@@ -56,6 +56,9 @@ void check_pbk(std::string_view text, std::size_t step) {
   }
   require(split == pb);
   const std::string out = pb.serialize();
+  std::string checked;
+  require(!pb.serialize(checked));
+  require(checked == out);
   dialup::phonebook again;
   auto err3 = dialup::phonebook::parse(out, "fuzz.pbk", again);
   require(!err3);
@@ -78,7 +81,8 @@ void check_pbk(std::string_view text, std::size_t step) {
     e->speaker = !e->speaker.value_or(false);
     e->script = "x.scp";
     require(!edited.rename(e->name, "renamed entry"));
-    auto text2 = edited.serialize();
+    std::string text2;
+    require(!edited.serialize(text2));
     dialup::phonebook back;
     require(!dialup::phonebook::parse(text2, "edited.pbk", back));
     const auto* r = back.find("renamed entry");

@@ -182,11 +182,12 @@ class pbk_parser {
 
   void feed(std::string_view text);
   // Ends the input. On success replaces `out` and returns an empty error; on error leaves
-  // `out` untouched.
+  // `out` untouched. One finish() per parser: a second one returns
+  // ras_error::invalid_parameter and does nothing.
   phonebook_error finish(phonebook& out);
 
  private:
-  enum class state { start, preamble, entry, global_section, failed };
+  enum class state { start, preamble, entry, global_section, failed, done };
 
   void take_line(std::string_view line);
   void fail(std::string reason, std::size_t line = 0);
@@ -215,6 +216,11 @@ class phonebook {
 
   // The file text: CRLF line ends, the BOM if the source had one.
   std::string serialize() const;
+  // The same, checked: the text is parsed back and must give this phone book (with its
+  // entries' layouts synced). ras_error::cannot_write_phonebook (624), `out` untouched,
+  // when it would not: a name or value holding a line feed, a name set directly to
+  // something add() refuses, two entries whose names differ only in case.
+  std::error_code serialize(std::string& out) const;
 
   // Entries in file order.
   const std::vector<phonebook_entry>& entries() const noexcept { return entries_; }
