@@ -173,14 +173,16 @@ bool is_group_key(const pbk_line& l) {
 }
 
 // Indices of the lines that belong to PhoneNumber groups, and the groups themselves.
+// `defaults`: what a group has for the keys it lacks (the NT 3.x/4 entry-level keys).
 std::vector<pbk_phone_number> read_numbers(const lines_t& lines,
-                                           std::vector<std::size_t>* members = nullptr) {
+                                           std::vector<std::size_t>* members = nullptr,
+                                           const pbk_phone_number& defaults = {}) {
   std::vector<pbk_phone_number> out;
   bool in_group = false;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const auto& l = lines[i];
     if (is_key(l, "PhoneNumber")) {
-      out.push_back({});
+      out.push_back(defaults);
       out.back().number = l.value;
       in_group = true;
     } else if (in_group && is_group_key(l)) {
@@ -293,7 +295,17 @@ phonebook_entry interpret(const pbk_layout& layout) {
     const auto& d = layout.subsections[v.main];
     device = &d.lines;
     e.device_type = d.value;
-    e.numbers = read_numbers(d.lines);
+    // Phone books from before Windows 2000 keep one area code, country and dialling-rules
+    // flag for the whole entry (UseCountryAndAreaCodes, AreaCode, CountryID, CountryCode
+    // at entry level); Windows applies them to every number. Keys a group has win.
+    pbk_phone_number defaults;
+    if (const auto* l = find_key(top, "UseCountryAndAreaCodes")) {
+      defaults.use_dialing_rules = to_flag(l->value, false);
+      if (const auto* a = find_key(top, "AreaCode")) defaults.area_code = a->value;
+      if (const auto* c = find_key(top, "CountryCode")) defaults.country_code = to_u32(c->value, 0);
+      if (const auto* c = find_key(top, "CountryID")) defaults.country_id = to_u32(c->value, 0);
+    }
+    e.numbers = read_numbers(d.lines, nullptr, defaults);
     if (const auto* l = find_key(d.lines, "TryNextAlternateOnFail")) {
       e.try_next_alternate_on_fail = to_flag(l->value, true);
     }
@@ -904,6 +916,14 @@ dial_entry to_dial_entry(const phonebook_entry& e, const dialing_location& where
   return d;
 }
 
+std::error_code check_dialable(const phonebook_entry& e) {
+  if (!iequals(trim(e.device_type), "modem")) {
+    return make_error_code(ras_error::devicetype_does_not_exist);
+  }
+  if (trim(e.port).empty()) return make_error_code(ras_error::port_not_configured);
+  return {};
+}
+
 std::string describe(const phonebook_entry& e) {
   std::string out = "[" + e.name + "] " + e.device_type + " on " +
                     (e.port.empty() ? std::string("(no port)") : e.port);
@@ -947,7 +967,9 @@ phonebook_error wvdial_config::parse(std::string_view text, std::string_view fil
     if (t.empty() || t.front() == ';' || t.front() == '#') continue;
     if (t.front() == '[') {
       auto close = t.rfind(']');
-      if (close == std::string_view::npos) return err(line_no, "unterminated '[' in section header");
+      if (close == std::string_view::npos) {
+        return err(line_no, "unterminated '[' in section header");
+      }
       cfg.sections_.push_back({std::string(trim(t.substr(1, close - 1))), line_no, {}});
       continue;
     }
@@ -1138,7 +1160,8 @@ phonebook_error import_wvdial(const wvdial_config& config, std::string_view dial
   }
   if (!init.empty() && fuzzy(init.front()) == fuzzy(d.profile.reset)) {
     init.erase(init.begin());
-    imp.notes.push_back("Init1 " + d.profile.reset + " dropped: the engine resets the modem itself");
+    imp.notes.push_back("Init1 " + d.profile.reset +
+                        " dropped: the engine resets the modem itself");
   }
   d.profile.init = std::move(init);
 

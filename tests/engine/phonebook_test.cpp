@@ -338,6 +338,43 @@ TEST_CASE("dialling rules turn a PhoneNumber group into a dialable number (vecto
   }
 }
 
+TEST_CASE("an NT 4 entry's entry-level area code and dialling rules apply to each number") {
+  const std::string text =
+      "[.]\nVersion=2\n"
+      "[Old ISP]\nDescription=NT 4\nUseCountryAndAreaCodes=1\nAreaCode=425\nCountryID=1\n"
+      "CountryCode=1\nMEDIA=serial\nPort=COM2\nConnectBps=38400\n"
+      "DEVICE=modem\nPhoneNumber=5550100\nPhoneNumber=5550101\nAreaCode=206\n"
+      "ManualDial=0\nHwFlowControl=1\nProtocol=1\nCompression=1\n";
+  auto pb = parse_ok(text);
+  const auto& e = *pb.find("old isp");
+  REQUIRE(e.numbers.size() == 2);
+  CHECK(e.numbers[0] == pbk_phone_number{"5550100", "425", 1, 1, true, ""});
+  CHECK(e.numbers[1].area_code == "206");  // its own key wins
+  CHECK(e.numbers[1].use_dialing_rules);
+  CHECK(e.connect_bps == 38400);  // keys match whatever their case
+  CHECK(pb.serialize() == crlf(text));
+  auto d = to_dial_entry(e, {1, "206", "1", "011"});
+  CHECK(d.phone_number == "14255550100");
+  CHECK(d.alternates == std::vector<std::string>{"5550101"});
+  // Rewriting the numbers writes every group key, and reads back the same.
+  auto copy = pb;
+  copy.find("old isp")->numbers.pop_back();
+  auto back = parse_ok(copy.serialize());
+  CHECK(back.find("old isp")->numbers == copy.find("old isp")->numbers);
+}
+
+TEST_CASE("only modem entries with a port are dialable") {
+  auto pb = parse_ok(read_data("xp_modem.pbk"));
+  CHECK_FALSE(check_dialable(*pb.find("Dial-up ISP")));
+  auto e = *pb.find("Dial-up ISP");
+  e.port = "";
+  CHECK(check_dialable(e) == ras_error::port_not_configured);
+  auto vpn = parse_ok("[Work VPN]\nType=2\nMEDIA=rastapi\nPort=VPN2-0\n"
+                      "Device=WAN Miniport (IKEv2)\nDEVICE=vpn\nPhoneNumber=vpn.example.com\n");
+  CHECK(check_dialable(vpn.entries()[0]) == ras_error::devicetype_does_not_exist);
+  CHECK(vpn.entries()[0].type == 2);
+}
+
 TEST_CASE("lookup by entry name is case-insensitive, as on Windows") {
   auto pb = parse_ok(std::string(minimal) + "[Office]\nMEDIA=rastapi\nDEVICE=modem\n");
   CHECK(pb.find("isp") == &pb.entries()[0]);

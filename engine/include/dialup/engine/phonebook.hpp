@@ -128,7 +128,10 @@ struct phonebook_entry {
   std::string device;                        // M Device: the TAPI device name
   std::uint32_t connect_bps = 0;             // M ConnectBPS (0 = not set)
   std::string device_type = "modem";         // D the DEVICE= value (szDeviceType)
-  std::vector<pbk_phone_number> numbers;     // D PhoneNumber groups; [0] = primary
+  std::vector<pbk_phone_number> numbers;     // D PhoneNumber groups; [0] = primary (keys a
+                                             //   group lacks come from the NT 3.x/4 entry-
+                                             //   level UseCountryAndAreaCodes, AreaCode,
+                                             //   CountryCode, CountryID when present)
   bool try_next_alternate_on_fail = true;    // D TryNextAlternateOnFail
   bool promote_alternates = false;           // D PromoteAlternates (RASEO_PromoteAlternates)
   std::optional<bool> hw_flow_control;       // D HwFlowControl, else E PreferredHwFlow
@@ -287,6 +290,11 @@ std::string dialable_number(const pbk_phone_number& n, const dialing_location& w
 // is not chat's), terminal before/after dialling, multilink links 2.., credentials (not in
 // the file).
 dial_entry to_dial_entry(const phonebook_entry& e, const dialing_location& where = {});
+
+// Whether the engine can dial this entry: ras_error::devicetype_does_not_exist (609) when
+// the main device is not a modem (DEVICE=vpn, PPPoE, isdn, ...), port_not_configured (665)
+// when it names no port. A missing number is not an error (dial_params may give one).
+std::error_code check_dialable(const phonebook_entry& e);
 
 // A few lines for a user: name, port, device, numbers, redial. No secrets are stored in a
 // phone-book entry; nothing else is printed.
