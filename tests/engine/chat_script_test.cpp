@@ -486,6 +486,7 @@ TEST_CASE("actions are released only when due, and the expect timer starts after
   chat_runner r(chat_script::parse("'' AT OK"), isp_subs());
   r.start(t0);
   CHECK(r.take_actions().empty());
+  CHECK(r.waiting_for() == "\"OK\"");
   REQUIRE(r.next_deadline() == t0 + 10ms);
   r.advance(t0 + 10ms);
   auto a = r.take_actions();
@@ -501,6 +502,7 @@ TEST_CASE("actions are released only when due, and the expect timer starts after
   CHECK(r.outcome()->at == t0 + 30ms + 45s);
   CHECK(r.outcome()->error() == dialup::ras_error::request_timeout);
   CHECK_FALSE(r.next_deadline().has_value());
+  CHECK(r.waiting_for().empty());
 }
 
 TEST_CASE("bytes that arrive while a send is still going are read by the next expect") {

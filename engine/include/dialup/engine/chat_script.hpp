@@ -353,6 +353,9 @@ std::string to_string(const chat_action& a);
 // when the last byte is due; bytes that arrive meanwhile are read by that next expect, as they
 // would queue in the tty for chat. Timeouts are taken at their exact deadlines, whenever the
 // caller notices them. Feeding times that go backwards is treated as the latest time seen.
+//
+// The runner keeps its own copy of the script and of the substitutions, the password included,
+// for its lifetime (std::string gives no guarantee that freed memory is wiped).
 class chat_runner {
  public:
   chat_runner(chat_script script, chat_substitutions subs, chat_runner_options options = {});
@@ -370,6 +373,10 @@ class chat_runner {
   const std::optional<chat_outcome>& outcome() const noexcept { return outcome_; }
   // Bytes received that the script never read (after it ended); cleared by the call.
   std::string take_unread();
+
+  // For a status line: the expect being waited for, as written ("\"ogin:\"", "REGEX \"...\"",
+  // "ANY \"a\" \"b\""), or "" when the runner is not waiting for an expect.
+  std::string waiting_for() const;
 
  private:
   enum class state { not_started, running, expecting, finishing_report, finished, done };
