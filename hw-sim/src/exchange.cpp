@@ -168,6 +168,13 @@ void exchange::dtr_on(std::size_t i, sim_time now) {
   lines_.at(i).m->dtr_on(now);
 }
 
+sim_duration exchange::tx_backlog(std::size_t i) const {
+  const auto& c = lines_.at(i).active;
+  if (!c || c->ph != call::phase::connected) return sim_duration(0);
+  const double ahead = c->free_at[c->caller == i ? 0 : 1] - static_cast<double>(now_.count());
+  return sim_duration(ahead > 0 ? static_cast<long long>(ahead) : 0);
+}
+
 void exchange::set_dial_tone(std::size_t i, bool present) { lines_.at(i).dial_tone = present; }
 
 void exchange::drop_carrier(std::size_t i, sim_time now) {

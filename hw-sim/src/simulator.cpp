@@ -52,6 +52,10 @@ namespace {
 
 constexpr std::chrono::milliseconds k_presence_poll{20};
 constexpr std::size_t k_max_out = 1 << 20;
+// Flow control towards the DTE (RTS/CTS, &K3): stop reading the pty while more than
+// this much data is waiting for the line; resume below half of it. The kernel's pty
+// buffer then fills and the client's writes block, as with a real modem's CTS.
+constexpr std::chrono::milliseconds k_max_backlog{2000};
 
 [[noreturn]] void throw_errno(const char* what) {
   throw std::system_error(errno, std::generic_category(), std::string("hwsim: ") + what);
@@ -89,6 +93,7 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
     bool vanished = false;
     unsigned gen = 0;  // bumped per pty; handlers of an older pty do nothing
     bool reading = false;
+    bool read_paused = false;  // flow control: the line is too far behind
     bool writing = false;
     std::string out;     // waiting to be written
     std::string wbuf;    // being written
@@ -134,6 +139,12 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
   void rearm() {
     if (stopped) return;
     update_signals();
+    for (auto& p : ports) {
+      if (p->read_paused && world.tx_backlog(p->index) <= k_max_backlog / 2) {
+        p->read_paused = false;
+        start_read(*p);
+      }
+    }
     auto d = world.next_deadline();
     if (!d) {
       if (armed_for) timer->cancel();
@@ -205,6 +216,7 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
     p.presence = std::make_unique<asio::steady_timer>(ex);
     p.present = false;
     p.dtr_low = false;
+    p.read_paused = false;
     p.out.clear();
     if (!p.link.empty()) {
       struct stat st{};
@@ -306,7 +318,7 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
   }
 
   void start_read(port& p) {
-    if (stopped || p.reading || !p.sd) return;
+    if (stopped || p.reading || p.read_paused || !p.sd) return;
     p.reading = true;
     p.sd->async_read_some(
         asio::buffer(p.rbuf),
@@ -326,6 +338,11 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
               const std::string_view in(pp->rbuf.data() + 1, n - 1);
               if (self->opt.trace) self->opt.trace(pp->index, true, in);
               self->world.feed(pp->index, in, self->sim_now());
+            }
+            if (self->world.tx_backlog(pp->index) > k_max_backlog) {
+              pp->read_paused = true;
+              self->rearm();
+              return;
             }
           } else if (n > 0 && (pp->rbuf[0] & TIOCPKT_IOCTL)) {
             self->termios_changed(*pp);

@@ -117,6 +117,10 @@ class exchange {
   // Line conditions and faults.
   void set_dial_tone(std::size_t i, bool present);
   bool dial_tone(std::size_t i) const { return lines_.at(i).dial_tone; }
+  // How far ahead of `now` the line from modem i towards the remote is booked (data
+  // written but not yet through at the line rate); 0 when idle or not in a call. The pty
+  // attachment stops reading from a DTE that is this far ahead (flow control, &K3).
+  sim_duration tx_backlog(std::size_t i) const;
   // Faults (see modem_faults); replaces the previous set.
   void set_faults(std::size_t i, const modem_faults& f);
   // The far end of modem i's call hangs up / the line drops, now.
