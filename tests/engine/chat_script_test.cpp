@@ -163,6 +163,42 @@ TEST_CASE("more than 50 live ABORT strings is an error, CLR_ABORT makes room") {
   CHECK(chat_script::parse(text + "CLR_ABORT a3\nABORT more\n", err).has_value());
 }
 
+// The example scripts of chat(8), verbatim.
+const std::vector<std::string> man_page_examples = {
+    "ogin:-BREAK-ogin: ppp ssword: hello2u2\n",
+    "ogin: ppp ssword: hello2u2\n",
+    "ogin:--ogin: ppp ssword: hello2u2\n",
+    "# Now wait for the prompt and send logout string\n'# ' logout\n",
+    "ABORT BUSY ABORT 'NO CARRIER' '' ATZ OK ATDT5551212 CONNECT\n",
+    "ABORT BUSY\nECHO OFF\nSAY \"Dialling your ISP...\\n\"\n'' ATDT5551212\nTIMEOUT 120\n"
+    "SAY \"Waiting up to 2 minutes for connection ... \"\nCONNECT ''\n"
+    "SAY \"Connected, now logging in ...\\n\"\nogin: account\nssword: pass\n$ \\c\n"
+    "SAY \"Logged in OK ...\\n\"\n",
+    "REPORT CONNECT ABORT BUSY '' ATDT5551212 CONNECT '' ogin: account\n",
+    "ABORT   'BUSY'\nABORT   'NO CARRIER'\n''      ATZ\nOK\\r\\n  ATD1234567\n\\r\\n    \\c\n"
+    "ECHO    ON\nCONNECT \\c\nogin:   account\n",
+    "ABORT   'BUSY'\n''      ATZ\nOK\\r\\n  ATD1234567\n\\r\\n    \\c\nCONNECT \\c\n"
+    "'Callback login:' call_back_ID\nHANGUP OFF\nABORT \"Bad Login\"\n"
+    "'Callback Password:' Call_back_password\nTIMEOUT 120\nCONNECT \\c\nHANGUP ON\n"
+    "ABORT \"NO CARRIER\"\nogin:--BREAK--ogin: real_account\n",
+    "ATZ  OK  ATDT5551212  CONNECT  TIMEOUT 10 ogin:--ogin: TIMEOUT 5 assword: hello2u2\n",
+};
+
+TEST_CASE("every example script of chat(8) parses, and means the same with extensions on") {
+  for (const auto& text : man_page_examples) {
+    CAPTURE(text);
+    chat_syntax_error err;
+    auto classic = chat_script::parse(text, err);
+    REQUIRE_MESSAGE(classic.has_value(), err.to_string());
+    chat_parse_options o;
+    o.extensions = true;
+    auto extended = chat_script::parse(text, err, o);
+    REQUIRE(extended.has_value());
+    CHECK(classic->describe() == extended->describe());
+    CHECK(classic->steps().size() == extended->steps().size());
+  }
+}
+
 TEST_CASE("the command-line form takes one word per argument, without quote or comment rules") {
   auto s = chat_script::parse_words({"ABORT", "NO CARRIER", "", "ATZ", "#OK", "'x'"});
   CHECK(s.describe() == "1:1 ABORT \"NO CARRIER\"\n3:1 expect \"\"\n4:1 send \"ATZ\"\n"
