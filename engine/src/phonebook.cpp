@@ -949,13 +949,22 @@ std::string describe(const phonebook_entry& e) {
 phonebook_error wvdial_config::parse(std::string_view text, std::string_view file_name,
                                      wvdial_config& out) {
   wvdial_config cfg;
-  cfg.file_ = std::string(file_name);
+  if (auto err = cfg.add_file(text, file_name)) return err;
+  out = std::move(cfg);
+  return {};
+}
+
+phonebook_error wvdial_config::add_file(std::string_view text, std::string_view file_name) {
+  wvdial_config cfg = *this;  // all or nothing
+  const std::string file(file_name);
+  if (cfg.file_.empty()) cfg.file_ = file;
   auto err = [&](std::size_t line, std::string reason) {
-    return phonebook_error{make_error_code(ras_error::corrupt_phonebook), cfg.file_, line,
+    return phonebook_error{make_error_code(ras_error::corrupt_phonebook), file, line,
                            std::move(reason)};
   };
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   std::size_t line_no = 0;
+  section* current = nullptr;
   while (!text.empty()) {
     auto nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
@@ -970,15 +979,25 @@ phonebook_error wvdial_config::parse(std::string_view text, std::string_view fil
       if (close == std::string_view::npos) {
         return err(line_no, "unterminated '[' in section header");
       }
-      cfg.sections_.push_back({std::string(trim(t.substr(1, close - 1))), line_no, {}});
+      std::string name(trim(t.substr(1, close - 1)));
+      // A section seen before (in this file or an earlier one) continues: WvConf keeps one
+      // section per name.
+      current = nullptr;
+      for (auto& s : cfg.sections_) {
+        if (fuzzy(s.name) == fuzzy(name)) current = &s;
+      }
+      if (!current) {
+        cfg.sections_.push_back({std::move(name), line_no, file, {}});
+        current = &cfg.sections_.back();
+      }
       continue;
     }
     auto eq = t.find('=');
     if (eq == std::string_view::npos) return err(line_no, "line has no '=' and is not a [section]");
-    if (cfg.sections_.empty()) return err(line_no, "key outside any section");
+    if (!current) return err(line_no, "key outside any section");
     auto name = trim(t.substr(0, eq));
     if (name.empty()) return err(line_no, "empty key before '='");
-    auto& keys = cfg.sections_.back().keys;
+    auto& keys = current->keys;
     std::string value(trim(t.substr(eq + 1)));
     // A repeated key replaces the earlier one (WvConf::set).
     auto same = std::find_if(keys.begin(), keys.end(),
@@ -986,11 +1005,12 @@ phonebook_error wvdial_config::parse(std::string_view text, std::string_view fil
     if (same != keys.end()) {
       same->value = std::move(value);
       same->line = line_no;
+      same->file = file;
     } else {
-      keys.push_back({std::string(name), std::move(value), line_no});
+      keys.push_back({std::string(name), std::move(value), line_no, file});
     }
   }
-  out = std::move(cfg);
+  *this = std::move(cfg);
   return {};
 }
 
@@ -1062,8 +1082,12 @@ const wv_known* known_key(std::string_view k) {
 phonebook_error import_wvdial(const wvdial_config& config, std::string_view dialer,
                               wvdial_import& out) {
   auto err = [&](std::size_t line, std::string reason,
-                 ras_error code = ras_error::corrupt_phonebook) {
-    return phonebook_error{make_error_code(code), config.file(), line, std::move(reason)};
+                 ras_error code = ras_error::corrupt_phonebook, std::string file = {}) {
+    if (file.empty()) file = config.file();
+    return phonebook_error{make_error_code(code), std::move(file), line, std::move(reason)};
+  };
+  auto key_err = [&](const wvdial_config::key& k, std::string reason) {
+    return err(k.line, std::move(reason), ras_error::corrupt_phonebook, k.file);
   };
   const auto* start = config.find_dialer(dialer);
   if (!start) {
@@ -1082,11 +1106,11 @@ phonebook_error import_wvdial(const wvdial_config& config, std::string_view dial
       if (fuzzy(s.name) == fuzzy(it->value)) next = &s;
     }
     if (!next) next = config.find_dialer(it->value);
-    if (!next) return err(it->line, "Inherits names a missing section '" + it->value + "'");
+    if (!next) return key_err(*it, "Inherits names a missing section '" + it->value + "'");
     if (std::find(chain.begin(), chain.end(), next) != chain.end()) {
       std::string path;
       for (const auto* s : chain) path += s->name + " -> ";
-      return err(it->line, "Inherits loop: " + path + next->name);
+      return key_err(*it, "Inherits loop: " + path + next->name);
     }
     chain.push_back(next);
   }
@@ -1113,7 +1137,7 @@ phonebook_error import_wvdial(const wvdial_config& config, std::string_view dial
     if (!k) return def;
     auto v = to_int(k->value);
     if (!v || *v < 0 || *v > 0xFFFFFFFFLL) {
-      if (!bad) bad = err(k->line, std::string(name) + " is not a number: '" + k->value + "'");
+      if (!bad) bad = key_err(*k, std::string(name) + " is not a number: '" + k->value + "'");
       return def;
     }
     return static_cast<std::uint32_t>(*v);
@@ -1125,7 +1149,7 @@ phonebook_error import_wvdial(const wvdial_config& config, std::string_view dial
     if (v == "1" || v == "yes" || v == "on" || v == "true") return true;
     if (v == "0" || v == "no" || v == "off" || v == "false") return false;
     if (auto n = to_int(v)) return *n != 0;
-    if (!bad) bad = err(k->line, std::string(name) + " is neither yes nor no: '" + k->value + "'");
+    if (!bad) bad = key_err(*k, std::string(name) + " is neither yes nor no: '" + k->value + "'");
     return def;
   };
   auto text = [&](std::string_view name, std::string def) -> std::string {
@@ -1149,12 +1173,14 @@ phonebook_error import_wvdial(const wvdial_config& config, std::string_view dial
     std::string value = k ? k->value : (i == 1 ? "ATZ" : "");
     if (value.empty()) continue;
     if (value.find_first_of("\r\n") != std::string::npos) {
-      return err(k ? k->line : 0, key + " contains a line break");
+      return k ? key_err(*k, key + " contains a line break")
+               : err(0, key + " contains a line break");
     }
     auto squeezed = fuzzy(value);
     if (squeezed.find("atd") != std::string::npos) {
-      return err(k ? k->line : 0, key + " dials (ATD): put the number in Phone and the dial "
-                                        "command in Dial Command");
+      std::string reason =
+          key + " dials (ATD): put the number in Phone and the dial command in Dial Command";
+      return k ? key_err(*k, std::move(reason)) : err(0, std::move(reason));
     }
     init.push_back(value);
   }

@@ -706,6 +706,30 @@ TEST_CASE("wvdial keys match ignoring case and spaces, and a repeated key replac
   CHECK(imp.unused.empty());
 }
 
+TEST_CASE("a wvdial section named twice, or again in ~/.wvdialrc, continues the first") {
+  auto cfg = wv_ok("[Dialer Defaults]\nModem = /dev/ttyS0\nPhone = 1\n"
+                   "[Dialer x]\nPhone = 2\n[dialer defaults]\nBaud = 9600\n");
+  CHECK(cfg.sections().size() == 2);
+  CHECK(import_ok(cfg, "Defaults").entry.settings.baud_rate == 9600);
+  // The user's file, read over the system one: its keys replace, its errors name it.
+  auto before = cfg;
+  auto err = cfg.add_file("[Dialer x]\nBaud = slow\n[Dialer y\n", ".wvdialrc");
+  CHECK(err.file == ".wvdialrc");
+  CHECK(err.line == 3);
+  CHECK(cfg.sections().size() == before.sections().size());
+  REQUIRE_FALSE(cfg.add_file("[Dialer x]\nBaud = slow\nModem = /dev/ttyACM0\n", ".wvdialrc"));
+  wvdial_import imp;
+  auto bad = import_wvdial(cfg, "x", imp);
+  CHECK(bad.file == ".wvdialrc");
+  CHECK(bad.line == 2);
+  CHECK(bad.reason == "Baud is not a number: 'slow'");
+  REQUIRE_FALSE(cfg.add_file("[Dialer x]\nBaud = 19200\n", ".wvdialrc"));
+  auto x = import_ok(cfg, "x");
+  CHECK(x.entry.port == "/dev/ttyACM0");
+  CHECK(x.entry.phone_number == "2");
+  CHECK(x.entry.settings.baud_rate == 19200);
+}
+
 TEST_CASE("the wvdial password never appears in describe() output") {
   auto cfg = wv_ok(read_data("wvdial.conf"));
   auto imp = import_ok(cfg, "night");

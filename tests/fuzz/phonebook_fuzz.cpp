@@ -11,7 +11,8 @@
 // - every entry maps to a dial_entry and describes itself; an edited, renamed entry still
 //   writes a phone book that parses back with the edit.
 // Invariants, wvdial.conf:
-// - parse never crashes; an error has a line and a reason;
+// - parse never crashes; an error has a line and a reason; add_file of more text is all
+//   or nothing;
 // - every dialer either imports or fails with a line (or 623 for none); describe() of an
 //   import does not depend on the password (it is never printed).
 //
@@ -101,6 +102,16 @@ void check_wvdial(std::string_view text) {
     require(err.line >= 1);
     require(!err.reason.empty());
     return;
+  }
+  // The second half read again over the whole, as ~/.wvdialrc over /etc/wvdial.conf:
+  // all or nothing.
+  auto merged = cfg;
+  if (auto e2 = merged.add_file(text.substr(text.size() / 2), "wvdialrc")) {
+    require(e2.file == "wvdialrc");
+    require(merged.sections().size() == cfg.sections().size());
+  } else {
+    require(merged.sections().size() >= cfg.sections().size());
+    cfg = merged;
   }
   auto names = cfg.dialers();
   names.push_back("no such dialer");

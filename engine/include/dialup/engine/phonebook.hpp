@@ -321,17 +321,25 @@ class wvdial_config {
     std::string name;   // as written, trimmed
     std::string value;  // trimmed
     std::size_t line = 0;
+    std::string file;   // the file it was read from
   };
   struct section {
-    std::string name;  // as written between the brackets, trimmed
+    std::string name;  // as written between the brackets (first seen), trimmed
     std::size_t line = 0;
+    std::string file;
     std::vector<key> keys;
   };
 
+  // Parses one file. On error `out` is untouched.
   static phonebook_error parse(std::string_view text, std::string_view file_name,
                                wvdial_config& out);
+  // Reads one more file over this one, as wvdial reads /etc/wvdial.conf then ~/.wvdialrc:
+  // a section named again (in any file, case and spaces ignored) continues the earlier one
+  // and its keys replace earlier values. On error nothing changes.
+  phonebook_error add_file(std::string_view text, std::string_view file_name);
 
   const std::vector<section>& sections() const noexcept { return sections_; }
+  // The first file read (errors not tied to a key name it).
   const std::string& file() const noexcept { return file_; }
   // Names of the [Dialer <name>] sections in file order ("Defaults" included).
   std::vector<std::string> dialers() const;
