@@ -396,6 +396,7 @@ class chat_parser {
       const token& t = tokens_[i];
       if (auto kw = keyword(t.text)) {
         if (i + 1 >= n) {
+          if (!opt_.strict) break;  // chat sets a flag nobody reads
           fail(t.where, std::string(to_string(*kw)) + " needs an argument");
           return std::nullopt;
         }
@@ -408,7 +409,7 @@ class chat_parser {
           case chat_keyword::report:
           case chat_keyword::clr_report: {
             clean_error ce;
-            auto s = clean_expect(a.text, true, ce);
+            auto s = clean_expect(a.text, opt_.strict, ce);
             if (!s) {
               fail({a.where.line, a.content_column + static_cast<int>(ce.offset)}, ce.reason);
               return std::nullopt;
@@ -442,7 +443,7 @@ class chat_parser {
             bool add_cr = true;
             k.say.source = a.text;
             k.say.where = a.where;
-            if (!clean_send(a.text, true, k.say, add_cr, ce)) {
+            if (!clean_send(a.text, opt_.strict, k.say, add_cr, ce)) {
               fail({a.where.line, a.content_column + static_cast<int>(ce.offset)}, ce.reason);
               return std::nullopt;
             }
@@ -513,7 +514,7 @@ class chat_parser {
             return std::nullopt;
           }
           clean_error ce;
-          if (!make_send(tokens_[i].text, tokens_[i].where, true, alt.send, ce)) {
+          if (!make_send(tokens_[i].text, tokens_[i].where, opt_.strict, alt.send, ce)) {
             fail({tokens_[i].where.line, tokens_[i].content_column + static_cast<int>(ce.offset)}, ce.reason);
             return std::nullopt;
           }
@@ -570,7 +571,7 @@ class chat_parser {
   bool add_send(chat_script& script, const token& t) {
     chat_send_string s;
     clean_error ce;
-    if (!make_send(t.text, t.where, true, s, ce)) {
+    if (!make_send(t.text, t.where, opt_.strict, s, ce)) {
       fail({t.where.line, t.content_column + static_cast<int>(ce.offset)}, ce.reason);
       return false;
     }
@@ -581,7 +582,7 @@ class chat_parser {
 
   bool make_literal(const token& t, std::string_view part, int column, chat_pattern& p) {
     clean_error ce;
-    auto s = clean_expect(part, true, ce);
+    auto s = clean_expect(part, opt_.strict, ce);
     if (!s) {
       fail({t.where.line, column + static_cast<int>(ce.offset)}, ce.reason);
       return false;
@@ -652,7 +653,7 @@ class chat_parser {
         chat_send_string r;
         clean_error ce;
         chat_location rw{t.where.line, t.content_column + static_cast<int>(rstart)};
-        if (!make_send(*reply, rw, true, r, ce)) {
+        if (!make_send(*reply, rw, opt_.strict, r, ce)) {
           fail({rw.line, rw.column + static_cast<int>(ce.offset)}, ce.reason);
           return false;
         }

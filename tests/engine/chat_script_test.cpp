@@ -141,6 +141,21 @@ TEST_CASE("invalid chat scripts give error 752 with line, column and reason") {
   }
 }
 
+TEST_CASE("with strict off, escapes chat calls invalid are read as chat reads them") {
+  chat_parse_options o;
+  o.strict = false;
+  chat_runner r(chat_script::parse("OK\\d\\T AT\\cZ ABORT", o), chat_substitutions{});
+  r.start(t0);
+  r.feed("OKd\\T", t0 + 1s);  // chat matches \d as "d" and \T as backslash-T in an expect
+  r.advance(t0 + 2s);
+  REQUIRE(r.done());
+  CHECK(r.outcome()->result == chat_result::success);
+  std::string sent;
+  for (auto& a : r.take_actions())
+    if (a.kind == chat_action_kind::send) sent += a.bytes;
+  CHECK(sent == "ATcZ\r");  // \c inside a send is a c; the dangling ABORT is ignored
+}
+
 TEST_CASE("the throwing parse raises a system_error with code 752 and the position") {
   try {
     (void)chat_script::parse("OK 'AT\n");

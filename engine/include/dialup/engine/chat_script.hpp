@@ -36,11 +36,13 @@
 //    for the ABORT string at index n (n from 0: the first ABORT string gives 4), where the index
 //    is the string's position in chat's packed array at the time of the match (CLR_ABORT packs).
 //
-// Stricter than chat, with an error 752 (ERROR_SCRIPT_SYNTAX) giving line, column and reason:
-// unterminated quote; an escape the man page marks "not valid in expect" used in an expect, ABORT
-// or REPORT string (\c \d \K \N \0 \p \q \T \U, and our \P); \c anywhere but at the end of a send;
-// ABORT/REPORT strings of 50 bytes or more, more than 50 of them live at once (chat: fatal errors
-// at run time); a keyword at the end of the script with no argument (chat ignores it).
+// Syntax errors are code 752 (ERROR_SCRIPT_SYNTAX) with line, column and reason. Always: an
+// unterminated quote; ABORT/REPORT strings of 50 bytes or more and more than 50 of them live at
+// once (chat's fatal errors, found at parse time here); a bad REGEX or a malformed ANY. Unless
+// chat_parse_options::strict is false (then we read them as chat does): an escape the man page
+// marks "not valid in expect" used in an expect, ABORT or REPORT string (\c \d \K \N \0 \p \q
+// \T \U, and our \P); \c anywhere but at the end of a send; a keyword at the end of the script
+// with no argument (chat ignores it).
 //
 // Substitutions: \T is the phone number (chat -T), \U the user name (chat -U; chat calls it the
 // second phone number), and — our extension — \P the password. Each one that is not supplied to
@@ -128,6 +130,11 @@ struct chat_parse_options {
   int timeout_seconds = 45;  // chat -t
   bool echo = false;         // chat -e
   bool extensions = false;   // REGEX and ANY (see above); also enabled by "#dialup: extensions"
+  // true: the escapes chat(8) calls invalid where they are used, and a keyword with no argument,
+  // are syntax errors (see above). false: accept exactly what chat accepts, with chat's reading
+  // (\d in an expect matches "d", \T there matches "\T", \c inside a send sends "c", a trailing
+  // keyword is ignored). Limits (quotes, string lengths, 50 strings) apply either way.
+  bool strict = true;
 };
 
 // A syntax error: code() is ras_error::script_syntax (752).
