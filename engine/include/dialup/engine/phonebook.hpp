@@ -28,7 +28,9 @@
 // Lenient (accepted, kept, never an error): unknown keys anywhere, repeated keys (the
 // first one is interpreted), blank lines, lines whose first non-blank character is ';',
 // values that do not parse as the number a known key expects (read as the key's default,
-// kept as written), subsections of any name after the first MEDIA.
+// kept as written), a NETCOMPONENTS subsection anywhere, several DEVICE subsections per
+// MEDIA, any DEVICE= value (vpn, PPPoE, isdn: kept; check_dialable() tells the caller),
+// entries with no PhoneNumber, 8-bit bytes that are not UTF-8 (kept as they are).
 // Errors (ras_error::corrupt_phonebook, 625, with file, line and reason): a key=value
 // line before any section ("key outside any entry"); a line that is neither a section,
 // key=value, blank nor comment ("line has no '='"); '[' without ']' ("unterminated '['");
@@ -277,7 +279,8 @@ std::string dialable_number(const pbk_phone_number& n, const dialing_location& w
 //   TryNextAlternateOnFail=0), each through dialable_number(where);
 //   a primary number whose first dial character is 'P' -> pulse_dialing (the letter stays);
 //   RedialAttempts -> redial.attempts, RedialSeconds -> redial.pause (backoff 1, BUSY and
-//   NO DIALTONE are retried as RAS does: abort_on_busy false, abort_on_no_dialtone false),
+//   NO DIALTONE are retried, as the Windows redial setting retries any failed attempt
+//   (unverified, ras-model.md §5.6): abort_on_busy false, abort_on_no_dialtone false),
 //   redial.rotate_alternates = TryNextAlternateOnFail;
 //   IdleDisconnectSeconds > 0 -> idle_disconnect (0 "use the global value" and -1
 //   "disabled" both -> 0, never);
