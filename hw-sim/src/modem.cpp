@@ -1113,7 +1113,8 @@ void modem::hang_up(termination_cause why, sim_time now) {
     stats_.ended_at = now;
   }
   set_state(state::command);
-  disarm();
+  disarm();  // (this also drops a pending S1 clear, so clear S1 here)
+  reg(1) = 0;
   incoming_ringing_ = false;
   ri_ = false;
   rate_ = 0;

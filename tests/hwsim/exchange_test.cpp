@@ -719,3 +719,18 @@ TEST_CASE("pulse dialing takes longer than tone dialing") {
   // 5550100 by pulse: 46 pulses × 100 ms + 7 × 750 ms = 9.85 s; by tone 7 × 190 ms.
   CHECK(pulse.t - tone.t > 6s);
 }
+
+TEST_CASE("S1 counts rings and is cleared 8 s after the last ring or when a call ends") {
+  world w(2);
+  w.send("ATE0\r", 1);
+  w.take(1);
+  w.send("ATE0S7=15\r", 0);
+  w.send("ATDT5551001\r", 0);
+  REQUIRE(w.run_until("RING", 10s, 1));
+  w.run_for(6s);
+  CHECK(w.m(1).s_register(1) == 2);
+  REQUIRE(w.run_until("NO ANSWER", 20s, 0));  // the caller gives up
+  w.run_for(9s);
+  CHECK(w.m(1).s_register(1) == 0);
+  CHECK(w.m(1).mode() == modem_mode::command);
+}
