@@ -124,6 +124,7 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
     exchange::options x;
     x.builtin_scenario = o.builtin_scenario;
     x.personality = o.personality;
+    x.timing = o.timing;
     find_personality(o.personality);  // throws for an unknown name
     return x;
   }

@@ -416,3 +416,25 @@ TEST_CASE("flow control: a client writing faster than the line is held back by t
   CHECK(total < 1'000'000);
   CHECK(total > 30'000);
 }
+
+TEST_CASE("simulator_options::timing shortens the exchange's handshake but not the modem's S-registers") {
+  simulator_options o;
+  o.time_scale = 1.0;
+  o.timing.post_dial_delay = std::chrono::milliseconds(10);
+  o.timing.ring_on = std::chrono::milliseconds(10);
+  o.timing.billing_delay = std::chrono::milliseconds(10);
+  o.timing.answer_tone = std::chrono::milliseconds(10);
+  o.timing.train_v34 = std::chrono::milliseconds(10);
+  running_sim rs(o);
+  rs.sim->add_modem();
+  client c(rs.sim->pty_path(0));
+  c.send("ATE0S11=50\r");
+  REQUIRE(c.expect("OK\r\n") != "");
+  const auto t0 = std::chrono::steady_clock::now();
+  c.send("ATDT5550100\r");  // 0.75 s dial tone + 7 × 100 ms DTMF + ~50 ms exchange
+  CHECK(c.expect("CONNECT 33600\r\n", 5s) == "\r\nCONNECT 33600\r\n");
+  const auto took = std::chrono::steady_clock::now() - t0;
+  CHECK(took > 1400ms);
+  CHECK(took < 2500ms);
+  CHECK(rs.sim->s_register(0, 11) == 50);
+}

@@ -54,6 +54,10 @@ struct simulator_options {
   // simulator's executor with the simulator's lock held: it must not call back into
   // the simulator. Used by `dialup-sim --trace FILE`.
   std::function<void(std::size_t index, bool from_dte, std::string_view bytes)> trace;
+  // Exchange timings in simulated time (post-dial delay, ring cadence, answer tone,
+  // training...), before time_scale. Shorten these to make calls connect fast while
+  // the modem's own timings (S-registers, +++ guard) stay as they are.
+  exchange_timing timing;
 };
 
 // modem_mode (what a modem is doing right now) is defined in modem_mode.hpp.
