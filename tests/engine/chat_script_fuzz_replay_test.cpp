@@ -40,7 +40,7 @@ TEST_CASE("the chat script fuzz target holds its invariants over 2000 pseudo-ran
       "\xcf\xcb", "~~~~", std::string(70, 'x')};
   for (int i = 0; i < 2000; ++i) {
     std::vector<std::uint8_t> in;
-    in.push_back(static_cast<std::uint8_t>(rng() & 7));
+    in.push_back(static_cast<std::uint8_t>(rng() & 15));
     std::string script;
     const int n = static_cast<int>(rng() % 14);
     for (int k = 0; k < n; ++k) {

@@ -421,6 +421,15 @@ const std::vector<scenario> scenarios = {
      "\rx\r", chat_result::success, 0, {}, {}, {"REGEX \"CONNECT [0-9]+\\r\"", "\"ogin:\""}},
     {"REGEX ^ anchors at the start of a line", "TIMEOUT 3 REGEX '^OK' x", true,
      {{1s, "NOK\r\nOK"}}, "x\r", "x\r", chat_result::success, 0, {}, {}, {"REGEX \"^OK\""}},
+    {"the header's example: the #dialup line enables ANY and REGEX",
+     "#dialup: extensions\nABORT BUSY ABORT 'NO CARRIER'\n'' ATZ\nOK ATDT\\T\n"
+     "REGEX 'CONNECT( [0-9]+)?\\r' ''\nANY\n  ogin:      \\U\n  sername:   \\U\nEND\n"
+     "REGEX '[Pp]ass(word|code): *$' \\P\n",
+     false, {{1s, "OK\r\n"}, {2s, "CONNECT 33600\r\n"}, {3s, "Username:"}, {4s, "Passcode: "}},
+     "ATZ\rATDT5551212\r\rjoe\rs3cret\r", "ATZ\rATDT5551212\r\rjoe\r********\r", chat_result::success,
+     0, {}, {},
+     {"\"OK\"", "REGEX \"CONNECT( [0-9]+)?\\r\"", "\"sername:\"", "REGEX \"[Pp]ass(word|code): *$\""},
+     {}, {}, {}, " "},
     {"REGEX back-references work", "REGEX '(ab)\\1' x", true, {{1s, "xxabab"}}, "x\r", "x\r",
      chat_result::success, 0, {}, {}, {"REGEX \"(ab)\\1\""}},
     {"without extensions ANY is an expect of the word ANY", "ANY x", false, {{1s, "ANY"}}, "x\r",

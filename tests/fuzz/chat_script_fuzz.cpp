@@ -1,9 +1,10 @@
 // libFuzzer target for the chat script parser and runner (sans-I/O).
 //
-// Input layout: byte 0 = options (bit 0 extensions, bit 1 command-line form with words split at
-// LF, bit 2 ECHO on from the start); byte 1 = the script's length L; then L bytes of script; then
-// events, one code byte each: low 2 bits 0/1 = feed the next (code >> 2) + 1 bytes, 2 = let
-// ((code >> 2)^2 * 37) ms pass, 3 = hang up (code >> 2 == 0) or go to next_deadline().
+// Input layout: byte 0 = options (bit 0 extensions, bit 1 command-line form with words split
+// at LF, bit 2 ECHO on from the start, bit 3 strict off); byte 1 = the script's length L; then
+// L bytes of script; then events, one code byte each: low 2 bits 0/1 = feed the next
+// (code >> 2) + 1 bytes, 2 = let ((code >> 2)^2 * 37) ms pass, 3 = hang up (code >> 2 == 0) or
+// go to next_deadline().
 //
 // Invariants: a syntax error has a line, a column, a reason and code 752; the runner never
 // releases an action before its time or out of order, gives exactly one outcome and nothing after
@@ -136,6 +137,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   dialup::chat_parse_options opt;
   opt.extensions = flags & 1;
   opt.echo = flags & 4;
+  opt.strict = !(flags & 8);
   dialup::chat_syntax_error err;
   std::optional<dialup::chat_script> script;
   if (flags & 2) {

@@ -76,24 +76,34 @@
 //   syntax error (752); one that exceeds std::regex's complexity limits at run time simply does
 //   not match.
 //
-//   Example:
+//   Example (a terminal server that says either "login:" or "Username:", then a password
+//   prompt spelt one way or another):
 //       #dialup: extensions
 //       ABORT BUSY ABORT 'NO CARRIER'
 //       '' ATZ
 //       OK ATDT\T
 //       REGEX 'CONNECT( [0-9]+)?\r' ''
 //       ANY
-//         ogin:                   \U
-//         sername:                \U
-//         REGEX '^Password: *$'   \P
+//         ogin:      \U
+//         sername:   \U
 //       END
-//       assword: \P
+//       REGEX '[Pp]ass(word|code): *$' \P
+//
+//   Inside ANY, the word END in an expect position ends the block (write \END to expect the
+//   text END: an unknown escape is the character itself, as in chat). An ANY times out as a
+//   whole, with exit code 3; an empty alternative is a syntax error.
 //
 // Secrets: every send action carries the real bytes and a redacted form in which bytes that came
 // from \P, and whole send strings marked \q or read from @file, are replaced by "********". Say
 // texts show \P as "********"; echo and report texts have any occurrence of the password
 // replaced by "********" before they leave the runner. Nothing this module returns for display
 // (describe, to_string, actions' text/redacted, outcomes) holds the password.
+//
+// Differences from chat 2.4.9 that remain (besides strictness and the extensions): SAY gets no
+// CR appended; reports carry no time stamp; -E ($VAR) substitution is not supported; values
+// substituted for \T \U \P are sent literally (chat would interpret backslashes in a -T
+// value); chat -t 0 (no timeout at all) becomes 45 s; lines are not cut at 1023 bytes as fgets()
+// cuts them.
 //
 // Thread safety: none; a chat_script is immutable after parse and may be shared between threads
 // for reading; a chat_runner is used by one thread at a time. No I/O, no clock: time comes in as
