@@ -1270,6 +1270,25 @@ phonebook_error import_wvdial(const wvdial_config& config, std::string_view dial
   return {};
 }
 
+phonebook_entry to_phonebook_entry(const wvdial_import& imp) {
+  const dial_entry& d = imp.entry;
+  std::vector<pbk_phone_number> numbers;
+  auto add = [&](const std::string& n) {
+    if (n.empty()) return;
+    numbers.push_back({(d.pulse_dialing ? "P" : "") + n, "", 0, 0, false, ""});
+  };
+  add(d.phone_number);
+  for (const auto& a : d.alternates) add(a);
+  auto e = phonebook_entry::make_modem(d.name, d.port, "", std::move(numbers));
+  e.connect_bps = d.settings.baud_rate;
+  e.redial_attempts = d.redial.attempts;
+  e.redial_seconds = static_cast<std::uint32_t>(d.redial.pause.count());
+  e.idle_disconnect_seconds = d.idle_disconnect.count();
+  e.redial_on_link_failure = d.reconnect_if_dropped;
+  e.sync_layout();
+  return e;
+}
+
 std::string describe(const wvdial_import& imp) {
   const auto& d = imp.entry;
   std::string out = "dialer " + d.name + " on " + d.port + " at " +

@@ -730,6 +730,35 @@ TEST_CASE("a wvdial section named twice, or again in ~/.wvdialrc, continues the 
   CHECK(x.entry.settings.baud_rate == 19200);
 }
 
+TEST_CASE("an imported wvdial dialer becomes a phone-book entry without its password") {
+  auto cfg = wv_ok(read_data("wvdial.conf"));
+  auto imp = import_ok(cfg, "night");
+  phonebook pb;
+  REQUIRE_FALSE(pb.add(to_phonebook_entry(imp)));
+  std::string text;
+  REQUIRE_FALSE(pb.serialize(text));
+  CHECK(text.find("s3cr3t") == std::string::npos);
+  CHECK(text.find("jdoe") == std::string::npos);
+  auto back = parse_ok(text);
+  const auto& e = *back.find("night");
+  CHECK(e.port == "/dev/ttyUSB0");
+  CHECK(e.connect_bps == 115200);
+  CHECK(e.redial_attempts == 4);
+  CHECK(e.redial_seconds == 2);
+  CHECK(e.idle_disconnect_seconds == 300);
+  CHECK_FALSE(e.redial_on_link_failure);
+  auto d = to_dial_entry(e);
+  CHECK(d.phone_number == imp.entry.phone_number);
+  CHECK(d.alternates == imp.entry.alternates);
+  CHECK(d.settings.baud_rate == 115200);
+  CHECK(text.find("PreferredPort=/dev/ttyUSB0\r\n") != std::string::npos);
+  // Pulse dialling survives as a 'P' in front of each number.
+  auto pulse = to_phonebook_entry(import_ok(cfg, "pulse"));
+  REQUIRE(pulse.numbers.size() == 1);
+  CHECK(pulse.numbers[0].number == "P555-0100");
+  CHECK(to_dial_entry(pulse).pulse_dialing);
+}
+
 TEST_CASE("the wvdial password never appears in describe() output") {
   auto cfg = wv_ok(read_data("wvdial.conf"));
   auto imp = import_ok(cfg, "night");

@@ -14,7 +14,8 @@
 // - parse never crashes; an error has a line and a reason; add_file of more text is all
 //   or nothing;
 // - every dialer either imports or fails with a line (or 623 for none); describe() of an
-//   import does not depend on the password (it is never printed).
+//   import does not depend on the password (it is never printed); an import turned into a
+//   phone-book entry writes and reads back and does not depend on the password either.
 //
 // Built with clang -fsanitize=fuzzer as phonebook_fuzz (tests/fuzz/CMakeLists.txt) and
 // replayed over pseudo-random inputs by tests/engine/phonebook_fuzz_replay_test.cpp.
@@ -122,6 +123,21 @@ void check_wvdial(std::string_view text) {
       require(!ierr.reason.empty());
       require(ierr.line >= 1 || ierr.code == dialup::ras_error::cannot_find_phonebook_entry);
       continue;
+    }
+    // As a phone-book entry it writes and reads back, without the password.
+    dialup::phonebook pb;
+    if (!pb.add(dialup::to_phonebook_entry(imp))) {
+      std::string pbk;
+      require(!pb.serialize(pbk));
+      if (imp.credentials.password.size() >= 4 &&
+          pbk.find(imp.credentials.password) != std::string::npos) {
+        // Only allowed where the same text is in the entry for another reason.
+        dialup::wvdial_import other = imp;
+        other.credentials.password.clear();
+        dialup::phonebook pb2;
+        require(!pb2.add(dialup::to_phonebook_entry(other)));
+        require(pb2.serialize() == pbk);
+      }
     }
     auto shown = dialup::describe(imp);
     auto other = imp;

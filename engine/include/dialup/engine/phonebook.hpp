@@ -408,6 +408,15 @@ inline constexpr std::uint32_t wvdial_forever_attempts = 1000;
 phonebook_error import_wvdial(const wvdial_config& config, std::string_view dialer,
                               wvdial_import& out);
 
+// A phone-book entry for an imported dialer (make_modem layout), for `dialup phonebook
+// import`: name, Modem -> Port, Baud -> ConnectBPS, the numbers as dialled (prefix and area
+// code included, dialling rules off; a 'P' in front when pulse), Dial Attempts ->
+// RedialAttempts, the retry pause -> RedialSeconds, Idle Seconds -> IdleDisconnectSeconds,
+// Auto Reconnect -> RedialOnLinkFailure. The pbk has no place for the rest: init strings,
+// dial command, dial timeout, abort flags, back-off; and credentials are never written
+// (Windows keeps them out of the file too).
+phonebook_entry to_phonebook_entry(const wvdial_import& imp);
+
 // A few lines for a user (the CLI's import report). Prints "Password = (set, not shown)"
 // at most; never the password.
 std::string describe(const wvdial_import& imp);
