@@ -865,7 +865,8 @@ std::error_code phonebook::rename(std::string_view from, std::string to) {
 // ---- to_dial_entry ----------------------------------------------------------------------
 
 std::string dialable_number(const pbk_phone_number& n, const dialing_location& where) {
-  if (!n.use_dialing_rules) return n.number;
+  // Without a country code the rules have nothing to work with: dial as written.
+  if (!n.use_dialing_rules || n.country_code == 0) return n.number;
   const std::string area = std::string(trim(n.area_code));
   if (where.country_code == 0) {
     std::string out = "+" + std::to_string(n.country_code) + " ";

@@ -331,6 +331,7 @@ TEST_CASE("dialling rules turn a PhoneNumber group into a dialable number (vecto
       {{"5550100", "425", 1, 1, true, ""}, london, "0014255550100"},
       {{"79460000", "161", 44, 44, true, ""}, london, "016179460000"},
       {{"5550100", "425", 1, 1, true, ""}, {}, "+1 425 5550100"},
+      {{"5550100", "425", 0, 0, true, ""}, seattle, "5550100"},  // no country: as written
   };
   for (const auto& v : table) {
     INFO(v.want);

@@ -266,8 +266,8 @@ struct dialing_location {
   std::string international_prefix = "011"; // "00" in most of the world
 };
 
-// The number to dial for one PhoneNumber group. Without dialling rules: the number as
-// written. With them: same country and area (or no area code) -> the number; same country,
+// The number to dial for one PhoneNumber group. Without dialling rules (or with country
+// code 0): the number as written. With them: same country and area (or no area code) -> the number; same country,
 // other area -> long_distance_prefix + area + number; other country -> international_prefix
 // + country + area + number; location unknown -> "+<country> <area> <number>" (the engine
 // drops the '+', which is the right long-distance form in NANP only).
