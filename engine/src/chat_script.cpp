@@ -39,6 +39,7 @@
 #include <algorithm>
 #include <cctype>
 #include <climits>
+#include <cstdio>
 #include <utility>
 
 #include "dialup/engine/ras_error.hpp"
@@ -844,6 +845,17 @@ std::string to_string(const chat_action& a) {
     default: out += " " + quoted(a.text); break;
   }
   return out;
+}
+
+std::string chat_report_line(std::string_view report_text, const std::tm& local_time) {
+  // strftime's %b depends on the locale; chat runs in the C locale, so spell it out.
+  static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  char stamp[32];
+  const int mon = local_time.tm_mon >= 0 && local_time.tm_mon < 12 ? local_time.tm_mon : 0;
+  std::snprintf(stamp, sizeof stamp, "%s %02d %02d:%02d:%02d ", months[mon], local_time.tm_mday % 100,
+                local_time.tm_hour % 100, local_time.tm_min % 100, local_time.tm_sec % 100);
+  return "chat:  " + std::string(stamp) + std::string(report_text);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -671,6 +671,17 @@ TEST_CASE("ECHO ON shows modem output in chat's style, CR dropped and controls a
   CHECK(shown == "AT\n^GOK\n");
 }
 
+TEST_CASE("a report line can be written as chat writes it, with the caller's time") {
+  std::tm tm{};
+  tm.tm_mon = 10;
+  tm.tm_mday = 4;
+  tm.tm_hour = 21;
+  tm.tm_min = 5;
+  tm.tm_sec = 32;
+  // Taken from chat 2.4.9's report output for REPORT CONNECT.
+  CHECK(dialup::chat_report_line("CONNECT 33600/ARQ", tm) == "chat:  Nov 04 21:05:32 CONNECT 33600/ARQ");
+}
+
 TEST_CASE("abort outcomes suggest the RAS error of the modem's reply") {
   dialup::chat_outcome o;
   o.result = chat_result::abort;

@@ -112,6 +112,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -348,6 +349,10 @@ struct chat_action {
 
 // One line for a log: "send \"ATDT5551212^M\"", "say ...", never the password.
 std::string to_string(const chat_action& a);
+
+// A report as chat writes it to its report file: "chat:  Nov 24 21:55:32 CONNECT 33600/ARQ"
+// (no newline), with the caller's local time (strftime "%b %d %H:%M:%S ", C locale).
+std::string chat_report_line(std::string_view report_text, const std::tm& local_time);
 
 // Runs a chat_script against a peer, sans-I/O.
 //
