@@ -18,8 +18,17 @@ namespace {
 bool running_on(const asio::any_io_executor& strand) {
   using any_strand = asio::strand<asio::any_io_executor>;
   using ctx_strand = asio::strand<asio::io_context::executor_type>;
-  if (strand.target_type() == typeid(any_strand))
-    return strand.target<any_strand>()->running_in_this_thread();
+  if (strand.target_type() == typeid(any_strand)) {
+    const auto* s = strand.target<any_strand>();
+    if (s->running_in_this_thread()) return true;
+    // The engine on a caller's io_context: any thread inside that io_context's run() would
+    // deadlock waiting for it, strand or not.
+    const auto& inner = s->get_inner_executor();
+    using ctx_executor = asio::io_context::executor_type;
+    if (inner.target_type() == typeid(ctx_executor))
+      return inner.target<ctx_executor>()->running_in_this_thread();
+    return false;
+  }
   if (strand.target_type() == typeid(ctx_strand))
     return strand.target<ctx_strand>()->running_in_this_thread();
   return false;
@@ -74,8 +83,10 @@ connection_manager::~connection_manager() {
   std::vector<connection_handle> open;
   for (const auto& c : connections()) open.push_back(c.handle);
   for (auto h : open) hang_up(h);
-  const bool on_engine_thread = running_on(impl_->core->strand);
-  if (!on_engine_thread) {
+  // With its own thread the engine waits (bounded) for the modems to go on-hook. On a
+  // caller's io_context it cannot know whether that loop will run again: the hang-ups go
+  // on there, keeping what they need alive, and the destructor returns at once.
+  if (impl_->own_context && !running_on(impl_->core->strand)) {
     for (auto h : open) wait_retired(h, std::chrono::seconds(15));
   }
   if (impl_->own_context) impl_->stop_thread();

@@ -538,3 +538,127 @@ TEST_CASE("a device that vanishes mid-dial ends the dial with an error, never a 
   }
   CHECK(clean_run);
 }
+
+TEST_CASE("async_dial with a callback reports progress, then completes once on the caller's loop") {
+  fixture f;
+  caller c;
+  std::vector<conn_state> progress;
+  int completions = 0;
+  std::error_code result = ras_error::unknown;
+  connection_handle handle;
+  f.mgr->async_dial(entry_on("/fake/0"), {}, {},
+                    [&](const dial_event& e) {
+                      CHECK(std::this_thread::get_id() == std::this_thread::get_id());
+                      progress.push_back(e.state);
+                    },
+                    [&](std::error_code ec, connection_handle h) {
+                      ++completions;
+                      result = ec;
+                      handle = h;
+                      CHECK(progress.size() == good_call.size());  // progress came first
+                    });
+  CHECK(progress.empty());
+  c.run();
+  CHECK(completions == 1);
+  CHECK_FALSE(result);
+  CHECK(progress == good_call);
+  REQUIRE(handle);
+  hang_up_and_wait(*f.mgr, handle, c);
+}
+
+TEST_CASE("async_dial with use_future works from a thread with no loop, and carries the error") {
+  fixture f;
+  f.factory->script("/fake/1")->reply = [](const std::string& cmd) {
+    return cmd.rfind("ATD", 0) == 0 ? "\r\nBUSY\r\n" : "\r\nOK\r\n";
+  };
+  std::thread t([&] {
+    auto ok = f.mgr->async_dial(entry_on("/fake/0"), {}, asio::use_future);
+    auto busy = f.mgr->async_dial(entry_on("/fake/1"), {}, asio::use_future);
+    REQUIRE(ok.wait_for(5s) == std::future_status::ready);
+    // The future holds (error, handle): a failed dial's handle must still be hung up.
+    auto [ok_ec, h] = ok.get();
+    CHECK_FALSE(ok_ec);
+    CHECK(h);
+    REQUIRE(busy.wait_for(5s) == std::future_status::ready);
+    auto [busy_ec, busy_h] = busy.get();
+    CHECK(busy_ec == ras_error::line_busy);
+    REQUIRE(busy_h);
+    CHECK_FALSE(f.mgr->hang_up(busy_h));
+    CHECK(f.mgr->wait_retired(busy_h, 3s));
+    CHECK_FALSE(f.mgr->hang_up(h));
+    CHECK(f.mgr->wait_retired(h, 3s));
+  });
+  t.join();
+  for (const auto& c : f.mgr->connections()) f.mgr->hang_up(c.handle);
+}
+
+TEST_CASE("async_dial refuses a bad dial string through the completion, not inside the call") {
+  fixture f;
+  caller c;
+  std::error_code result;
+  bool called = false;
+  f.mgr->async_dial(entry_on("/fake/0", "555;ATZ"), {}, [&](std::error_code ec, connection_handle h) {
+    called = true;
+    result = ec;
+    CHECK_FALSE(h);
+  });
+  CHECK_FALSE(called);
+  c.run();
+  CHECK(called);
+  CHECK(result == ras_error::bad_phone_number);
+}
+
+#if defined(BOOST_ASIO_HAS_CO_AWAIT)
+TEST_CASE("async_dial with use_awaitable inside a coroutine on the caller's loop") {
+  fixture f;
+  caller c;
+  bool finished = false;
+  asio::co_spawn(
+      c.io,
+      [&]() -> asio::awaitable<void> {
+        // Named locals, not temporaries, in the co_await: g++ 12 miscompiles the
+        // destruction of temporaries in a co_await full-expression.
+        const auto entry = entry_on("/fake/0");
+        const dial_params params;
+        auto [ec, h] = co_await f.mgr->async_dial(entry, params, asio::use_awaitable);
+        CHECK_FALSE(ec);
+        connection_status st;
+        CHECK_FALSE(f.mgr->status(h, st));
+        CHECK(st.state == conn_state::connected);
+        auto hang_up_ec = co_await f.mgr->async_hang_up(h, asio::use_awaitable);
+        CHECK_FALSE(hang_up_ec);
+        CHECK(f.mgr->status(h, st) == ras_error::invalid_handle);
+        finished = true;
+      },
+      asio::detached);
+  c.run();
+  CHECK(finished);
+}
+#endif
+
+TEST_CASE("the engine can run on the caller's own io_context") {
+  asio::io_context io;
+  auto factory = std::make_shared<test::fake_factory>();
+  engine_options o;
+  o.transports = factory;
+  o.executor = io.get_executor();
+  connection_manager mgr(std::move(o));
+  thread_loop_scope scope(io.get_executor());
+  std::vector<conn_state> states;
+  std::error_code ec;
+  auto h = mgr.dial(entry_on("/fake/0"), {}, {}, notifier::on_event([&](const dial_event& e) {
+                      states.push_back(e.state);
+                    }),
+                    ec);
+  // A synchronous dial on the engine's own thread would deadlock: refused at once.
+  std::error_code sync_ec;
+  asio::post(io, [&] { mgr.dial(entry_on("/fake/1"), {}, sync_ec); });
+  io.run_for(5s);
+  CHECK(states == good_call);
+  CHECK(sync_ec == std::errc::resource_deadlock_would_occur);
+  bool retired = false;
+  mgr.async_hang_up(h, [&](std::error_code) { retired = true; });
+  io.restart();
+  io.run_for(5s);
+  CHECK(retired);
+}

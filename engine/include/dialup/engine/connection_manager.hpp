@@ -17,13 +17,16 @@
 // - hang_up() returns at once. The engine leaves data mode (DTR drop where the line has
 //   it, else guarded +++ then ATH), puts the modem on-hook, closes the port, and only then
 //   retires the handle; status() then answers ras_error::invalid_handle (contract 5).
-// - The destructor hangs up every connection still open and waits (bounded) for them.
+// - The destructor hangs up every connection still open. With the engine's own thread it
+//   waits (at most 15 s per connection) for each modem to be on-hook; on a caller's
+//   io_context it returns at once and the hang-ups finish as that loop runs.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -150,6 +153,56 @@ class connection_manager {
     return dial(entry, params, {}, notifier{}, ec);
   }
 
+  // Asynchronous dial with an Asio completion token (callback, use_future, use_awaitable).
+  // Completion signature: void(std::error_code, connection_handle) — once, when the dial
+  // is Connected (ec empty) or has failed (ec set; a non-null handle must still be hung
+  // up). `progress` is called with every dial_event first (the terminal one included), on
+  // the same executor as the completion handler: its associated executor, else the
+  // calling thread's registered loop, else boost::asio::system_executor. Never on the
+  // engine's strand, never inside this call.
+  // The error comes as std::error_code (RAS numbers), so with use_future / use_awaitable
+  // the result is std::tuple<std::error_code, connection_handle>: a failed dial's handle
+  // must still be hung up (ras-model.md §1.2), so it is never thrown away with an exception.
+  template <class ProgressHandler, class Token>
+  auto async_dial(const dial_entry& entry, const dial_params& params,
+                  const dial_extensions& extensions, ProgressHandler progress, Token&& token) {
+    return boost::asio::async_initiate<Token, void(std::error_code, connection_handle)>(
+        [this, &entry, &params, &extensions](auto handler, ProgressHandler progress) {
+          auto ex = completion_executor(handler);
+          using handler_t = decltype(handler);
+          auto done = std::make_shared<std::optional<handler_t>>(std::move(handler));
+          auto prog = std::make_shared<ProgressHandler>(std::move(progress));
+          notifier n = notifier::on_event(boost::asio::bind_executor(
+              ex, [done, prog](const dial_event& e) {
+                (*prog)(e);
+                const bool terminal = e.error || e.state == conn_state::connected ||
+                                      e.state == conn_state::disconnected;
+                if (terminal && *done) {
+                  auto h = std::move(**done);
+                  done->reset();
+                  std::move(h)(e.error, e.handle);
+                }
+              }));
+          std::error_code ec;
+          dial(entry, params, extensions, std::move(n), ec);
+          if (ec) {
+            boost::asio::post(ex, [done, ec] {
+              if (!*done) return;
+              auto h = std::move(**done);
+              done->reset();
+              std::move(h)(ec, connection_handle{});
+            });
+          }
+        },
+        token, std::move(progress));
+  }
+
+  template <class Token>
+  auto async_dial(const dial_entry& entry, const dial_params& params, Token&& token) {
+    return async_dial(entry, params, dial_extensions{}, [](const dial_event&) {},
+                      std::forward<Token>(token));
+  }
+
   // Starts hanging up; returns at once (RasHangUp). ras_error::invalid_handle for an
   // unknown or already retired handle. A second hang_up of a handle being hung up is not an
   // error; both complete when it is retired.
@@ -194,7 +247,10 @@ class connection_manager {
   template <class Handler>
   static boost::asio::any_io_executor completion_executor(const Handler& h) {
     using assoc = boost::asio::associated_executor_t<Handler>;
-    if constexpr (!std::is_same_v<assoc, boost::asio::system_executor>) {
+    // use_future's handler carries an executor of its own that is no I/O executor: it only
+    // fulfils a promise, so it can run anywhere.
+    if constexpr (!std::is_same_v<assoc, boost::asio::system_executor> &&
+                  std::is_convertible_v<assoc, boost::asio::any_io_executor>) {
       return boost::asio::get_associated_executor(h);
     } else {
       return default_completion_executor();
