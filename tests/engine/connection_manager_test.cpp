@@ -662,3 +662,81 @@ TEST_CASE("the engine can run on the caller's own io_context") {
   io.run_for(5s);
   CHECK(retired);
 }
+
+TEST_CASE("on a line with DTR, hang-up drops DTR instead of sending +++") {
+  fixture f;
+  auto s = f.factory->script("/fake/0");
+  s->modem_control = true;
+  caller c;
+  std::error_code ec;
+  auto h = f.mgr->dial(entry_on("/fake/0"), {}, {}, c.events_notifier(), ec);
+  c.run();
+  REQUIRE(c.states() == good_call);
+  hang_up_and_wait(*f.mgr, h, c);
+  std::lock_guard lock(s->mutex);
+  CHECK_FALSE(s->escaped);
+  CHECK(s->received.find("+++") == std::string::npos);
+  REQUIRE(s->dtr_changes.size() == 2);
+  CHECK_FALSE(s->dtr_changes[0]);  // dropped...
+  CHECK(s->dtr_changes[1]);        // ...and raised again
+  CHECK_FALSE(s->off_hook);
+  CHECK(s->commands.back() == "ATH");
+}
+
+TEST_CASE("garbage, overlong lines and RING in the middle of a dial do not disturb it") {
+  fixture f;
+  f.factory->script("/fake/0")->reply = [](const std::string& cmd) -> std::string {
+    if (cmd == "ATZ") return std::string("\x00\xff\x13garbage after reset\r\n", 24) + "\r\nOK\r\n";
+    if (cmd.rfind("ATD", 0) == 0)
+      return "\r\nRING\r\n\r\n" + std::string(3000, 'x') + "\r\n\r\nCARRIER 33600\r\n\r\nCONNECT 33600\r\n";
+    return "\r\n" + std::string(700, '#') + "\r\n\r\nOK\r\n";
+  };
+  caller c;
+  std::error_code ec;
+  auto h = f.mgr->dial(entry_on("/fake/0"), {}, {}, c.events_notifier(), ec);
+  c.run();
+  CHECK(c.states() == good_call);
+  connection_status st;
+  REQUIRE_FALSE(f.mgr->status(h, st));
+  CHECK(st.connect_rate == 33600);
+  REQUIRE(st.negotiation.size() == 1);
+  CHECK(st.negotiation[0] == "CARRIER 33600");
+  hang_up_and_wait(*f.mgr, h, c);
+}
+
+TEST_CASE("a modem that vanishes during the dial fails it with 692 in ConnectDevice") {
+  fixture f;
+  f.factory->script("/fake/0")->vanish_on = "ATDT5550100";
+  caller c;
+  std::error_code ec;
+  auto h = f.mgr->dial(entry_on("/fake/0"), {}, {}, c.events_notifier(), ec);
+  c.run();
+  REQUIRE_FALSE(c.events.empty());
+  CHECK(c.events.back().state == conn_state::connect_device);
+  CHECK(c.events.back().error == ras_error::port_or_device);
+  hang_up_and_wait(*f.mgr, h, c);
+}
+
+TEST_CASE("the password never reaches the engine's log, even at trace level") {
+  auto factory = std::make_shared<test::fake_factory>();
+  auto lines = std::make_shared<std::vector<std::string>>();
+  auto mutex = std::make_shared<std::mutex>();
+  engine_options o;
+  o.transports = factory;
+  o.log = [lines, mutex](log_level, std::string_view text) {
+    std::lock_guard lock(*mutex);
+    lines->emplace_back(text);
+  };
+  connection_manager mgr(std::move(o));
+  dial_params p;
+  p.user_name = "demo";
+  p.password = "pw-Zq81!secret";
+  std::error_code ec;
+  auto h = mgr.dial(entry_on("/fake/0"), p, ec);
+  REQUIRE_FALSE(ec);
+  CHECK_FALSE(mgr.hang_up(h));
+  CHECK(mgr.wait_retired(h, 3s));
+  std::lock_guard lock(*mutex);
+  CHECK(lines->size() > 10);  // the trace did run
+  for (const auto& l : *lines) CHECK(l.find("Zq81") == std::string::npos);
+}

@@ -32,6 +32,9 @@ struct fake_script {
   bool online = false;        // after CONNECT, until +++ or ATH
   bool off_hook = false;
   bool escaped = false;       // saw +++ while online
+  bool modem_control = false; // the line has DTR (like a real UART); &D2 behaviour
+  std::vector<bool> dtr_changes;  // every set_dtr, in order
+  std::string vanish_on;      // the device vanishes when this command line arrives
   bool open_fails = false;    // async_open fails with ENOENT
   std::string open_error;     // set to "busy" for EBUSY
   std::chrono::milliseconds reply_delay{0};
@@ -96,6 +99,27 @@ class fake_transport final : public transport {
   }
   bool is_open() const override { return open_; }
   std::string name() const override { return name_; }
+
+  bool has_modem_control() const override {
+    std::lock_guard lock(script_->mutex);
+    return script_->modem_control;
+  }
+  std::error_code set_dtr(bool on) override {
+    std::string reply;
+    {
+      std::lock_guard lock(script_->mutex);
+      if (!script_->modem_control) return std::make_error_code(std::errc::operation_not_supported);
+      script_->dtr_changes.push_back(on);
+      if (!on && script_->online) {
+        // &D2: DTR drop hangs up and returns to command state with OK (hayes-v250.md §3.1).
+        script_->online = false;
+        script_->off_hook = false;
+        reply = "\r\nOK\r\n";
+      }
+    }
+    if (!reply.empty()) send(reply, std::chrono::milliseconds(0));
+    return {};
+  }
 
   // The device vanishes: pending and later reads fail with EOF.
   void vanish() {
@@ -173,6 +197,13 @@ class fake_transport final : public transport {
           line_.clear();
           if (line.empty()) continue;
           script_->commands.push_back(line);
+          if (!script_->vanish_on.empty() && line == script_->vanish_on) {
+            vanished_ = true;
+            boost::asio::post(ex_, [this, alive = alive_] {
+              if (*alive) pump();
+            });
+            return;
+          }
           auto r = script_->reply ? script_->reply(line) : default_reply(line);
           if (line.rfind("ATD", 0) == 0) script_->off_hook = true;
           if (line.rfind("ATH", 0) == 0) script_->off_hook = false;
