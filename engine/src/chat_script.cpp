@@ -979,9 +979,11 @@ std::vector<chat_action> chat_runner::take_actions() {
 std::string chat_runner::waiting_for() const {
   if (state_ != state::expecting) return {};
   const chat_step& st = script_.steps()[pc_];
-  if (auto* e = std::get_if<chat_expect_step>(&st.what)) return pattern_display(e->attempts[attempt_].pattern);
+  if (auto* e = std::get_if<chat_expect_step>(&st.what))
+    return pattern_display(e->attempts[attempt_].pattern);
   std::string out = "ANY";
-  for (const auto& alt : std::get<chat_any_step>(st.what).alternatives) out += " " + pattern_display(alt.pattern);
+  for (const auto& alt : std::get<chat_any_step>(st.what).alternatives)
+    out += " " + pattern_display(alt.pattern);
   return out;
 }
 
