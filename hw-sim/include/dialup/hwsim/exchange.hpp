@@ -21,8 +21,10 @@
 #include <memory>
 #include <optional>
 #include <queue>
+#include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <dialup/hwsim/modem.hpp>
@@ -101,7 +103,8 @@ class exchange {
   std::size_t add_modem();
   std::size_t add_modem(const personality& p);
   std::size_t modem_count() const { return lines_.size(); }
-  modem& modem_at(std::size_t i) { return *lines_.at(i).m; }
+  // (Non-const access may change the modem's deadline: the exchange re-reads it.)
+  modem& modem_at(std::size_t i) { return touch(i); }
   const modem& modem_at(std::size_t i) const { return *lines_.at(i).m; }
   static std::string own_number(std::size_t i);
 
@@ -147,6 +150,9 @@ class exchange {
     modem_faults faults;
     sim_time out_busy_until{0};
     std::size_t out_queued = 0;  // pieces scheduled, not yet delivered
+    // The modem's deadline as listed in deadlines_, and whether it must be re-read.
+    mutable std::optional<sim_time> listed;
+    mutable bool dirty = false;
   };
   struct event {
     sim_time at;
@@ -156,6 +162,8 @@ class exchange {
   };
 
   void schedule(sim_time at, std::function<void()> fn);
+  modem& touch(std::size_t i);
+  void sync_deadlines() const;
   void modem_output(std::size_t i, std::string_view bytes);
   void notify(std::size_t modem_index, line_event ev, unsigned rate = 0, std::string info = {});
 
@@ -179,6 +187,8 @@ class exchange {
   std::vector<line> lines_;
   std::vector<number_entry> plan_;
   std::priority_queue<event, std::vector<event>, std::greater<>> queue_;
+  mutable std::set<std::pair<sim_time, std::size_t>> deadlines_;  // modems' deadlines
+  mutable std::vector<std::size_t> dirty_;                         // modems to re-read
   std::uint64_t seq_ = 0;
   std::uint64_t next_call_id_ = 1;
   sim_time now_{0};
