@@ -36,9 +36,11 @@ tsan: deps
 
 fuzz: deps
 	CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DDIALUP_BUILD_FUZZERS=ON $(CMAKE_FLAGS)
-	cmake --build build-fuzz -j $(JOBS) --target at_parser_fuzz hwsim_modem_fuzz
+	cmake --build build-fuzz -j $(JOBS) --target at_parser_fuzz hwsim_modem_fuzz phonebook_fuzz chat_script_fuzz
 	./build-fuzz/tests/fuzz/at_parser_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
 	./build-fuzz/tests/fuzz/hwsim_modem_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
+	./build-fuzz/tests/fuzz/phonebook_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
+	./build-fuzz/tests/fuzz/chat_script_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz

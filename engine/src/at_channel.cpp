@@ -32,14 +32,14 @@ constexpr std::string_view no_carrier_marker = "\r\nNO CARRIER\r";
 
 at_channel::at_channel(asio::any_io_executor ex, std::shared_ptr<transport> port,
                        response_table table, std::chrono::milliseconds resync_quiet,
-                       int max_consecutive_timeouts)
+                       int max_consecutive_timeouts, std::shared_ptr<virtual_clock> clock)
     : ex_(ex),
       port_(std::move(port)),
       parser_(std::move(table)),
       resync_quiet_(resync_quiet),
       max_consecutive_timeouts_(max_consecutive_timeouts),
-      timer_(ex),
-      resync_timer_(ex) {}
+      timer_(ex, clock),
+      resync_timer_(ex, clock) {}
 
 at_channel::~at_channel() = default;
 
@@ -83,6 +83,7 @@ void at_channel::on_read(std::error_code ec, std::size_t n) {
     resync_timer_.async_wait([self = shared_from_this()](std::error_code e) {
       if (e || self->stopped_) return;
       self->resyncing_ = false;
+      self->after_resync_ = true;
       self->parser_.reset();
       self->next();
     });
@@ -148,8 +149,9 @@ void at_channel::handle_line(response_line& line) {
       if (unsolicited_) unsolicited_(line);
       return;
     }
-    if (!cur.written) {
-      // A line before our command was even written is stale: never an answer to it.
+    if (!cur.written || (cur.needs_echo && !cur.echo_seen)) {
+      // A line before our command was written, or (after a resync, on an echoing modem)
+      // before its echo, is a late reply to something earlier: never an answer to it.
       if (unsolicited_) unsolicited_(line);
       return;
     }
@@ -221,6 +223,8 @@ void at_channel::next() {
   active_ = true;
   auto& cur = queue_.front();
   parser_.numeric_codes(cur.options.numeric_codes);
+  cur.needs_echo = after_resync_ && echo_on_ && !cur.command.empty();
+  after_resync_ = false;
   if (cur.guard.count() > 0) {
     // Escape: the guard time of silence before the escape characters. We write nothing
     // meanwhile (the caller's data writes have finished: hang-up owns the port now).
@@ -277,7 +281,10 @@ void at_channel::complete(std::error_code ec) {
   queue_.pop_front();
   active_ = false;
   parser_.numeric_codes(false);
-  if (!ec) consecutive_timeouts_ = 0;
+  if (!ec) {
+    consecutive_timeouts_ = 0;
+    if (!cur.command.empty()) echo_on_ = cur.echo_seen;
+  }
   post_handler(std::move(cur.handler), ec, std::move(cur.reply));
   if (!queue_.empty()) asio::post(ex_, [self = shared_from_this()] { self->next(); });
 }
@@ -307,6 +314,7 @@ void at_channel::start_resync() {
   resync_timer_.async_wait([self = shared_from_this()](std::error_code e) {
     if (e || self->stopped_) return;
     self->resyncing_ = false;
+    self->after_resync_ = true;
     self->parser_.reset();
     self->next();
   });

@@ -69,8 +69,8 @@ connection::connection(std::shared_ptr<manager_core> core, connection_handle h,
       number_(std::move(number)),
       params_(std::move(params)),
       sink_(std::move(sink)),
-      timer_(core_->strand),
-      deadline_(core_->strand) {
+      timer_(core_->strand, core_->clock),
+      deadline_(core_->strand, core_->clock) {
   status_.device_name = entry_.port;
   status_.phone_number = number_;
 }
@@ -163,7 +163,7 @@ void connection::on_opened(std::error_code ec, std::unique_ptr<transport> t) {
   transport_ = std::move(t);
   const auto& p = entry_.profile;
   channel_ = std::make_shared<at_channel>(core_->strand, transport_, p.responses, p.resync_quiet,
-                                          p.max_consecutive_timeouts);
+                                          p.max_consecutive_timeouts, core_->clock);
   std::weak_ptr<connection> weak = weak_from_this();
   channel_->on_trace([weak](char dir, std::string_view bytes) {
     if (auto self = weak.lock()) {

@@ -13,6 +13,7 @@
 
 #include "dialup/engine/at_channel.hpp"
 #include "dialup/engine/connection_manager.hpp"
+#include "dialup/engine/detail/timer.hpp"
 #include "notify_sink.hpp"
 
 namespace dialup::detail {
@@ -22,6 +23,7 @@ class connection;
 struct manager_core : std::enable_shared_from_this<manager_core> {
   boost::asio::any_io_executor strand;
   std::shared_ptr<transport_factory> transports;
+  std::shared_ptr<virtual_clock> clock;  // null: real time
   std::function<void(log_level, std::string_view)> log_sink;
 
   mutable std::mutex mutex;
@@ -104,8 +106,8 @@ class connection : public std::enable_shared_from_this<connection> {
   std::vector<std::pair<std::string, at_command_options>> commands_;
   std::shared_ptr<transport> transport_;
   std::shared_ptr<at_channel> channel_;
-  boost::asio::steady_timer timer_;     // DTR drop
-  boost::asio::steady_timer deadline_;  // hang-up must finish by then
+  detail::timer timer_;     // DTR drop
+  detail::timer deadline_;  // hang-up must finish by then
   bool port_reserved_ = false;
   bool started_ = false;  // set_state has run once
   bool hanging_up_ = false;

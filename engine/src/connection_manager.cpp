@@ -67,6 +67,7 @@ connection_manager::connection_manager(engine_options options) : impl_(std::make
   if (!options.transports) throw std::invalid_argument("engine_options::transports is required");
   auto& core = *impl_->core;
   core.transports = std::move(options.transports);
+  core.clock = std::move(options.clock);
   core.log_sink = std::move(options.log);
   if (options.executor) {
     core.strand = asio::make_strand(*options.executor);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "dialup/engine/detail/errors.hpp"
+#include "dialup/engine/detail/timer.hpp"
 #include "dialup/engine/transport.hpp"
 
 namespace dialup::test {
@@ -38,6 +39,9 @@ struct fake_script {
   bool open_fails = false;    // async_open fails with ENOENT
   std::string open_error;     // set to "busy" for EBUSY
   std::chrono::milliseconds reply_delay{0};
+  // The modem is busy this long with a command (echo and reply come after it): a command
+  // that arrives meanwhile waits, as on a real modem that handles one line at a time.
+  std::map<std::string, std::chrono::milliseconds> busy_for;
 
   std::vector<std::string> snapshot_commands() {
     std::lock_guard lock(mutex);
@@ -56,8 +60,9 @@ inline std::string default_reply(const std::string& cmd) {
 
 class fake_transport final : public transport {
  public:
-  fake_transport(boost::asio::any_io_executor ex, std::shared_ptr<fake_script> s, std::string name)
-      : ex_(ex), script_(std::move(s)), name_(std::move(name)), timer_(ex) {}
+  fake_transport(boost::asio::any_io_executor ex, std::shared_ptr<fake_script> s, std::string name,
+                 std::shared_ptr<virtual_clock> clock = nullptr)
+      : ex_(ex), script_(std::move(s)), name_(std::move(name)), clock_(std::move(clock)) {}
 
   void async_read_some(boost::asio::mutable_buffer buffer, io_handler h) override {
     if (auto ec = operation_fault()) {
@@ -154,13 +159,22 @@ class fake_transport final : public transport {
     post(std::exchange(reader_, nullptr), {}, n);
   }
 
+  std::chrono::steady_clock::time_point now() const {
+    return clock_ ? clock_->now() : std::chrono::steady_clock::now();
+  }
+
   void send(std::string bytes, std::chrono::milliseconds delay) {
-    if (delay.count() == 0) {
+    send_at(now() + delay, std::move(bytes));
+  }
+
+  void send_at(std::chrono::steady_clock::time_point at, std::string bytes) {
+    if (at <= now()) {
       to_host_ += bytes;
       pump();
       return;
     }
-    auto t = std::make_shared<boost::asio::steady_timer>(ex_, delay);
+    auto t = std::make_shared<detail::timer>(ex_, clock_);
+    t->expires_after(at - now());
     t->async_wait([this, t, bytes, alive = alive_](std::error_code ec) {
       if (ec || !*alive) return;
       to_host_ += bytes;
@@ -171,12 +185,12 @@ class fake_transport final : public transport {
   void peer_receive(const std::string& bytes) {
     std::string replies;
     std::chrono::milliseconds delay;
+    std::vector<std::pair<std::chrono::steady_clock::time_point, std::string>> scheduled;
     {
       std::lock_guard lock(script_->mutex);
       script_->received += bytes;
       delay = script_->reply_delay;
       if (script_->silent) return;
-      if (script_->echo) replies += bytes;
       for (char c : bytes) {
         if (script_->online) {
           // Online: data is echoed back by the remote; "+++" escapes (no guard check here:
@@ -192,37 +206,53 @@ class fake_transport final : public transport {
           }
           continue;
         }
-        if (c == '\r') {
-          auto line = line_;
-          line_.clear();
-          if (line.empty()) continue;
-          script_->commands.push_back(line);
-          if (!script_->vanish_on.empty() && line == script_->vanish_on) {
-            vanished_ = true;
-            boost::asio::post(ex_, [this, alive = alive_] {
-              if (*alive) pump();
-            });
-            return;
-          }
-          auto r = script_->reply ? script_->reply(line) : default_reply(line);
-          if (line.rfind("ATD", 0) == 0) script_->off_hook = true;
-          if (line.rfind("ATH", 0) == 0) script_->off_hook = false;
-          if (r.find("CONNECT") != std::string::npos) script_->online = true;
-          else if (line.rfind("ATD", 0) == 0 && r.find("OK") == std::string::npos)
-            script_->off_hook = r.empty();  // BUSY etc.: back on-hook; no reply: still dialing
-          replies += r;
-        } else if (c != '\n') {
-          line_ += c;
+        if (c != '\r') {
+          if (c != '\n') line_ += c;
+          continue;
         }
+        auto line = line_;
+        line_.clear();
+        // E1: the command line and its CR come back before the reply.
+        std::string out = script_->echo ? line + "\r" : std::string();
+        if (line.empty()) {
+          replies += out;
+          continue;
+        }
+        script_->commands.push_back(line);
+        if (!script_->vanish_on.empty() && line == script_->vanish_on) {
+          vanished_ = true;
+          boost::asio::post(ex_, [this, alive = alive_] {
+            if (*alive) pump();
+          });
+          return;
+        }
+        auto r = script_->reply ? script_->reply(line) : default_reply(line);
+        if (line.rfind("ATD", 0) == 0) script_->off_hook = true;
+        if (line.rfind("ATH", 0) == 0) script_->off_hook = false;
+        if (r.find("CONNECT") != std::string::npos) script_->online = true;
+        else if (line.rfind("ATD", 0) == 0 && r.find("OK") == std::string::npos)
+          script_->off_hook = r.empty();  // BUSY etc.: back on-hook; no reply: still dialing
+        auto b = script_->busy_for.find(line);
+        if (b != script_->busy_for.end() || now() < busy_until_) {
+          // Busy: this line's echo and reply wait until the modem is free, then for its
+          // own processing time — a modem handles one command line at a time.
+          auto start = std::max(now(), busy_until_);
+          busy_until_ = start + (b != script_->busy_for.end() ? b->second : std::chrono::milliseconds(0));
+          scheduled.emplace_back(busy_until_, out + r);
+          continue;
+        }
+        replies += out + r;
       }
     }
     if (!replies.empty()) send(replies, delay);
+    for (auto& [at, out] : scheduled) send_at(at, std::move(out));
   }
 
   boost::asio::any_io_executor ex_;
   std::shared_ptr<fake_script> script_;
   std::string name_;
-  boost::asio::steady_timer timer_;
+  std::shared_ptr<virtual_clock> clock_;
+  std::chrono::steady_clock::time_point busy_until_{};
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   bool open_ = true;
   bool vanished_ = false;
@@ -236,6 +266,8 @@ class fake_transport final : public transport {
 // Hands out fake transports; each port name has its own script.
 class fake_factory final : public transport_factory {
  public:
+  explicit fake_factory(std::shared_ptr<virtual_clock> clock = nullptr) : clock_(std::move(clock)) {}
+
   std::shared_ptr<fake_script> script(const std::string& port) {
     std::lock_guard lock(mutex_);
     auto& s = scripts_[port];
@@ -253,7 +285,7 @@ class fake_factory final : public transport_factory {
       if (s->open_error == "busy") ec = std::make_error_code(std::errc::device_or_resource_busy);
     }
     auto box = std::make_shared<std::unique_ptr<transport>>();
-    if (!ec) *box = std::make_unique<fake_transport>(ex, s, port);
+    if (!ec) *box = std::make_unique<fake_transport>(ex, s, port, clock_);
     opened_.fetch_add(ec ? 0 : 1);
     boost::asio::post(ex, [h = std::move(h), ec, box] { h(ec, std::move(*box)); });
   }
@@ -261,6 +293,7 @@ class fake_factory final : public transport_factory {
   int opened() const { return opened_.load(); }
 
  private:
+  std::shared_ptr<virtual_clock> clock_;
   std::mutex mutex_;
   std::map<std::string, std::shared_ptr<fake_script>> scripts_;
   std::atomic<int> opened_{0};

@@ -8,9 +8,12 @@
 // - the echo of the command (E1) is recognised and dropped, never taken for a reply;
 // - RING and other unsolicited lines never complete a command;
 // - after a timeout or a cancelled command, input is drained until the modem has been
-//   quiet for `resync_quiet` before the next command is written, so a late reply is never
-//   taken as the next command's answer; `max_consecutive_timeouts` timeouts in a row
-//   declare the port unresponsive (every later command fails with device_not_ready).
+//   quiet for `resync_quiet` before the next command is written; and when the modem
+//   echoes commands (E1), the first command after that accepts no reply before its own
+//   echo — a modem answers commands in order, so a late reply to the timed-out command
+//   comes before the next command's echo and is dropped (peers.md §2.2, §11);
+//   `max_consecutive_timeouts` timeouts in a row declare the port unresponsive (every
+//   later command fails with device_not_ready).
 //
 // Threading: not thread-safe. Every member function must be called on the executor given
 // to the constructor (the engine's strand), and every handler runs there, never inside the
@@ -32,6 +35,7 @@
 
 #include "dialup/engine/at_parser.hpp"
 #include "dialup/engine/detail/asio.hpp"
+#include "dialup/engine/detail/timer.hpp"
 #include "dialup/engine/transport.hpp"
 
 namespace dialup {
@@ -55,9 +59,10 @@ class at_channel : public std::enable_shared_from_this<at_channel> {
   using error_handler = std::function<void(std::error_code)>;
   using data_handler = std::function<void(std::error_code, std::size_t)>;
 
+  // clock: the engine's virtual clock, or null for real time.
   at_channel(boost::asio::any_io_executor ex, std::shared_ptr<transport> port,
              response_table table, std::chrono::milliseconds resync_quiet,
-             int max_consecutive_timeouts);
+             int max_consecutive_timeouts, std::shared_ptr<virtual_clock> clock = nullptr);
   ~at_channel();
 
   // Starts the reader. Call once, after construction.
@@ -113,6 +118,7 @@ class at_channel : public std::enable_shared_from_this<at_channel> {
     at_reply reply;
     bool echo_seen = false;
     bool written = false;
+    bool needs_echo = false;     // replies before our echo are stale (first command after a resync)
     std::string raw;             // what to write (command + CR, or the escape)
     std::chrono::milliseconds guard{0};
   };
@@ -137,8 +143,8 @@ class at_channel : public std::enable_shared_from_this<at_channel> {
   std::chrono::milliseconds resync_quiet_;
   int max_consecutive_timeouts_;
 
-  boost::asio::steady_timer timer_;   // command timeout, escape guard
-  boost::asio::steady_timer resync_timer_;
+  detail::timer timer_;   // command timeout, escape guard
+  detail::timer resync_timer_;
   std::array<char, 4096> read_buf_{};
   bool reading_ = false;
   bool stopped_ = false;
@@ -151,6 +157,8 @@ class at_channel : public std::enable_shared_from_this<at_channel> {
   bool need_resync_ = false;
   int consecutive_timeouts_ = 0;
   bool unresponsive_ = false;
+  bool echo_on_ = false;              // the modem echoed the last command that completed
+  bool after_resync_ = false;         // the next command is the first after a resync
 
   // Data state.
   std::string data_in_;               // received call data not yet read by the caller

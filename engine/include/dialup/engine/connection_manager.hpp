@@ -39,6 +39,7 @@
 #include "dialup/engine/notifier.hpp"
 #include "dialup/engine/ras_error.hpp"
 #include "dialup/engine/transport.hpp"
+#include "dialup/engine/virtual_clock.hpp"
 
 namespace dialup {
 
@@ -125,6 +126,8 @@ struct engine_options {
   std::optional<boost::asio::any_io_executor> executor;
   // Opens ports. Required.
   std::shared_ptr<transport_factory> transports;
+  // Simulated time for every engine timer (tests); null: the steady clock.
+  std::shared_ptr<virtual_clock> clock;
   // Where the engine logs (state changes, modem traffic at trace level). Called on the
   // engine's strand: keep it short and thread-safe. Passwords never reach it.
   std::function<void(log_level, std::string_view)> log;

@@ -4,7 +4,7 @@
 // It plays the part of a Unimodem INF (ras-model.md §8.1–§8.3): `reset` is the INF Reset
 // string, `init` the numbered Init strings, `dial_prefix`/`tone`/`pulse`/`dial_suffix` the
 // Settings fragments, `responses` the Responses table. The built-in generic() profile
-// follows the INF recommendations: factory defaults, echo off, verbose result codes, full
+// follows the INF recommendations — verbose result codes, full
 // progress reports, DCD follows carrier, DTR drop hangs up, no auto-answer.
 #pragma once
 
@@ -22,8 +22,10 @@ struct modem_profile {
 
   std::string reset = "ATZ";
   // Sent in order after the reset; each must answer OK. Each should stay under 40 characters
-  // (Unimodem's assumption, ras-model.md §8.1).
-  std::vector<std::string> init = {"ATE0V1Q0X4&C1&D2S0=0"};
+  // (Unimodem's assumption, ras-model.md §8.1). Unlike Unimodem's recommendation, echo stays
+  // on (E1): the echo of each command is how the AT channel tells a late reply to an
+  // earlier, timed-out command from the answer to the current one (peers.md §11).
+  std::vector<std::string> init = {"ATE1V1Q0X4&C1&D2S0=0"};
   // Appended to the init as a command of its own when non-zero: S7=<seconds>, the modem's
   // wait for carrier (Unimodem CallSetupFailTimer; never hard-coded).
   std::uint32_t call_setup_fail_timer = 0;

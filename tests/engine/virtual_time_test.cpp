@@ -1,0 +1,228 @@
+// The engine on virtual time: the real, unshortened timeouts of the generic modem profile
+// (5 s reset, 3 s commands, 90 s for ATD, 1.2 s escape guards), run in milliseconds on a
+// single thread. The engine runs on the test's own io_context; time moves only when the
+// test has run everything that was ready.
+#include "dialup/engine/virtual_clock.hpp"
+
+#include <doctest/doctest.h>
+
+#include "dialup/engine/at_channel.hpp"
+#include "dialup/engine/connection_manager.hpp"
+#include "dialup/engine/event_loop.hpp"
+#include "fake_modem.hpp"
+
+using namespace dialup;
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct vt_world {
+  asio::io_context io;
+  std::shared_ptr<virtual_clock> clock = std::make_shared<virtual_clock>();
+  std::shared_ptr<test::fake_factory> factory = std::make_shared<test::fake_factory>(clock);
+  thread_loop_scope scope{io.get_executor()};
+  std::unique_ptr<connection_manager> mgr;
+  std::vector<dial_event> events;
+
+  vt_world() {
+    engine_options o;
+    o.transports = factory;
+    o.executor = io.get_executor();
+    o.clock = clock;
+    mgr = std::make_unique<connection_manager>(std::move(o));
+  }
+  ~vt_world() { mgr.reset(); }
+
+  // Runs what is ready; when nothing is, moves time to the next deadline. Stops when done()
+  // or when there is nothing left to run and no timer pending.
+  template <class Done>
+  void run_until(Done done) {
+    for (int i = 0; i < 100000; ++i) {
+      io.restart();
+      io.poll();
+      if (done()) return;
+      if (!clock->advance_to_next()) {
+        io.restart();
+        if (io.poll() == 0) return;
+      }
+    }
+  }
+
+  double seconds() const {
+    return std::chrono::duration<double>(clock->now().time_since_epoch()).count();
+  }
+
+  connection_handle dial(const std::string& port, const std::string& number = "5550100") {
+    dial_entry e;
+    e.port = port;
+    e.phone_number = number;  // the generic profile, real timeouts
+    std::error_code ec;
+    auto h = mgr->dial(e, {}, {}, notifier::on_event([this](const dial_event& ev) {
+                         events.push_back(ev);
+                       }),
+                       ec);
+    REQUIRE_FALSE(ec);
+    return h;
+  }
+
+  bool terminal() const {
+    return !events.empty() && (events.back().error || events.back().state == conn_state::connected ||
+                               events.back().state == conn_state::disconnected);
+  }
+
+  void hang_up(connection_handle h) {
+    bool retired = false;
+    mgr->async_hang_up(h, [&](std::error_code) { retired = true; });
+    run_until([&] { return retired; });
+    REQUIRE(retired);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a modem that never answers ATD fails after the full 90 s connect timeout, in virtual time") {
+  vt_world w;
+  w.factory->script("/fake/0")->reply = [](const std::string& cmd) {
+    return cmd.rfind("ATD", 0) == 0 ? std::string() : std::string("\r\nOK\r\n");
+  };
+  auto real_start = std::chrono::steady_clock::now();
+  auto h = w.dial("/fake/0");
+  w.run_until([&] { return w.terminal(); });
+  REQUIRE(w.terminal());
+  CHECK(w.events.back().state == conn_state::connect_device);
+  CHECK(w.events.back().error == ras_error::request_timeout);
+  CHECK(w.seconds() >= 90.0);
+  CHECK(w.seconds() < 91.0);
+  CHECK(std::chrono::steady_clock::now() - real_start < 2s);
+  // The abort character went out when our timer ran out, so the line is not held.
+  auto s = w.factory->script("/fake/0");
+  {
+    std::lock_guard lock(s->mutex);
+    CHECK(s->received.substr(s->received.size() - 1) == "\r");
+  }
+  w.hang_up(h);
+  CHECK_FALSE(s->is_off_hook());
+}
+
+TEST_CASE("a silent modem fails at the 5 s reset timeout, and hang-up still finishes") {
+  vt_world w;
+  w.factory->script("/fake/0")->silent = true;
+  auto h = w.dial("/fake/0");
+  w.run_until([&] { return w.terminal(); });
+  CHECK(w.events.back().error == ras_error::request_timeout);
+  CHECK(w.seconds() == doctest::Approx(5.0).epsilon(0.01));
+  auto before = w.seconds();
+  w.hang_up(h);  // ATH times out too; the port is closed regardless
+  CHECK(w.seconds() - before < 10.0);
+  connection_status st;
+  CHECK(w.mgr->status(h, st) == ras_error::invalid_handle);
+}
+
+TEST_CASE("a good call and its hang-up on virtual time keep the modem's guard times") {
+  vt_world w;
+  auto h = w.dial("/fake/0");
+  w.run_until([&] { return w.terminal(); });
+  REQUIRE(w.events.back().state == conn_state::connected);
+  auto connected_at = w.seconds();
+  w.hang_up(h);
+  // A guard time (1.2 s) of silence before +++, then nothing until the modem's OK (a real
+  // modem sends it only after its own post-guard), then ATH.
+  CHECK(w.seconds() - connected_at >= 1.2);
+  {
+    auto s = w.factory->script("/fake/0");
+    std::lock_guard lock(s->mutex);
+    auto plus = s->received.find("+++");
+    REQUIRE(plus != std::string::npos);
+    CHECK(s->received.substr(plus) == "+++ATH\r");  // nothing between +++ and ATH
+  }
+  auto s = w.factory->script("/fake/0");
+  CHECK(s->escaped);
+  CHECK_FALSE(s->is_off_hook());
+}
+
+TEST_CASE("every failure point of the dial on virtual time ends in one terminal notification") {
+  // Beast-style: fail the n-th transport operation, n = 0, 1, 2, ... with the generic
+  // profile's real timeouts, until a dial goes through untouched.
+  bool clean = false;
+  for (int n = 0; n < 60 && !clean; ++n) {
+    CAPTURE(n);
+    vt_world w;
+    w.factory->script("/fake/0")->fail_at = n;
+    auto h = w.dial("/fake/0");
+    w.run_until([&] { return w.terminal(); });
+    REQUIRE(w.terminal());
+    int terminals = 0;
+    for (const auto& e : w.events)
+      if (e.error || e.state == conn_state::connected) ++terminals;
+    CHECK(terminals == 1);
+    clean = w.events.back().state == conn_state::connected && !w.events.back().error;
+    w.hang_up(h);
+    connection_status st;
+    CHECK(w.mgr->status(h, st) == ras_error::invalid_handle);
+  }
+  CHECK(clean);
+}
+
+TEST_CASE("a late reply to a timed-out command is never taken as the next command's answer") {
+  // The modem is busy with ATI9 for 4.5 s — past the 3 s timeout — and answers it late.
+  // It handles one line at a time, so the next command's echo and reply come after that.
+  asio::io_context io;
+  auto clock = std::make_shared<virtual_clock>();
+  auto script = std::make_shared<test::fake_script>();
+  script->echo = true;
+  script->busy_for["ATI9"] = 4500ms;
+  script->reply = [](const std::string& cmd) -> std::string {
+    if (cmd == "ATI9") return "\r\nLATE-ANSWER-TO-ATI9\r\n\r\nERROR\r\n";
+    if (cmd == "ATI3") return "\r\nFIRMWARE 1.0\r\n\r\nOK\r\n";
+    return "\r\nOK\r\n";
+  };
+  auto port = std::make_shared<test::fake_transport>(io.get_executor(), script, "/fake/0", clock);
+  auto ch = std::make_shared<at_channel>(io.get_executor(), port, response_table::generic(), 250ms,
+                                         2, clock);
+  ch->start();
+  std::vector<std::string> stale;
+  ch->on_unsolicited([&](const response_line& l) { stale.push_back(l.text); });
+
+  std::error_code first_ec, second_ec, third_ec;
+  at_reply second, third;
+  bool first_done = false, second_done = false, third_done = false;
+  // Learn that the modem echoes (the channel relies on it after a resync).
+  ch->async_command("AT", {3000ms, false}, [&](std::error_code ec, at_reply) {
+    REQUIRE_FALSE(ec);
+    ch->async_command("ATI9", {3000ms, false}, [&](std::error_code ec2, at_reply) {
+      first_ec = ec2;
+      first_done = true;
+      ch->async_command("ATI3", {3000ms, false}, [&](std::error_code ec3, at_reply r) {
+        second_ec = ec3;
+        second = r;
+        second_done = true;
+      });
+      ch->async_command("AT", {3000ms, false}, [&](std::error_code ec4, at_reply r) {
+        third_ec = ec4;
+        third = r;
+        third_done = true;
+      });
+    });
+  });
+  for (int i = 0; i < 1000 && !third_done; ++i) {
+    io.restart();
+    io.poll();
+    if (!third_done && !clock->advance_to_next()) break;
+  }
+  REQUIRE(first_done);
+  CHECK(first_ec == std::errc::timed_out);
+  REQUIRE(second_done);
+  CHECK_FALSE(second_ec);
+  CHECK(second.final.kind == response_kind::ok);
+  REQUIRE(second.information.size() == 1);
+  CHECK(second.information[0].text == "FIRMWARE 1.0");
+  REQUIRE(third_done);
+  CHECK_FALSE(third_ec);
+  CHECK(third.final.kind == response_kind::ok);
+  // The late ERROR was seen and dropped as stale.
+  bool saw_late = false;
+  for (const auto& l : stale) saw_late |= (l == "ERROR");
+  CHECK(saw_late);
+  ch->stop();
+}
