@@ -26,6 +26,7 @@
 #include <dialup/hwsim/detail/asio.hpp>
 #include <dialup/hwsim/exchange.hpp>
 #include <dialup/hwsim/rfc2217.hpp>
+#include <dialup/hwsim/scenario.hpp>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -692,6 +693,18 @@ void simulator::reappear(std::size_t i) {
   });
 }
 
+bool simulator::dial_tone(std::size_t i) const {
+  return impl_->locked(i, [&] { return impl_->world.dial_tone(i); });
+}
+
+bool simulator::silent(std::size_t i) const {
+  return impl_->locked(i, [&] { return std::as_const(impl_->world).modem_at(i).silent(); });
+}
+
+bool simulator::vanished(std::size_t i) const {
+  return impl_->locked(i, [&] { return impl_->ports[i]->vanished; });
+}
+
 double simulator::time_scale() const { return impl_->opt.time_scale; }
 
 void simulator::add_number(number_entry e) {
@@ -707,13 +720,6 @@ unsigned simulator::connect_rate(std::size_t i) const {
   return impl_->locked(i, [&] { return impl_->world.modem_at(i).connect_rate(); });
 }
 
-std::string default_scenario() {
-  std::ostringstream o;
-  for (const auto& e : exchange::default_number_plan())
-    o << e.number << (e.number.size() < 8 ? std::string(9 - e.number.size(), ' ') : " ")
-      << e.description << '\n';
-  o << "5551000+i simulated modem i (another dialup-sim modem; calls between modems carry data both ways)\n";
-  return o.str();
-}
+std::string default_scenario() { return format_scenario(exchange::default_number_plan()); }
 
 }  // namespace dialup::hwsim

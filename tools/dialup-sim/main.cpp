@@ -3,13 +3,28 @@
 //   dialup-sim --modems 2 --link /tmp/modem --personality generic --time-scale 1
 //
 // prints one line per modem ("<index> <pty> <link or -> <own number>", plus
-// " rfc2217://127.0.0.1:<port>" with --rfc2217) and runs until
-// SIGINT/SIGTERM, then closes the ptys and removes the links.
+// " rfc2217://127.0.0.1:<port>" with --rfc2217) and runs until SIGINT/SIGTERM, then
+// closes the ptys and removes the links (and the control socket).
+//
+// --scenario FILE loads a number plan in the format --print-default-scenario prints
+// (checked whole before the simulator starts: an error names the line, nothing is loaded).
+// --control PATH listens on a Unix socket for line commands that change the line
+// conditions while running (see k_control_help below); each command gets one reply
+// line, "OK ..." or "ERROR ...", after any information lines.
 #include <dialup/hwsim/simulator.hpp>
+
+#include <dialup/hwsim/scenario.hpp>
 
 #include <dialup/hwsim/detail/asio.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/streambuf.hpp>
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 
@@ -17,9 +32,12 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
+#include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -41,6 +59,128 @@ std::string escape(std::string_view b) {
   return o;
 }
 
+namespace hwsim = dialup::hwsim;
+
+const char* const k_control_help =
+    "commands (I is a modem index, or 'all'):\n"
+    "  status               one line per modem: index pty mode hook rate dialtone silent plugged\n"
+    "  dialtone I on|off    dial tone present / a dead line (NO DIALTONE with X2/X4)\n"
+    "  drop I               the far end of modem I's call hangs up now (NO CARRIER after S10)\n"
+    "  unplug I             USB unplug: the pty and its link go away\n"
+    "  replug I             plugged back in: a new pty behind the same link (printed)\n"
+    "  silent I on|off      the modem reads and ignores everything / answers again\n"
+    "  help                 this text\n";
+
+// Runs one control command; returns the reply (information lines, then OK or ERROR).
+std::string control_command(hwsim::simulator& sim, const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> w{std::istream_iterator<std::string>(in), std::istream_iterator<std::string>()};
+  if (w.empty()) return "";
+  const std::string& cmd = w[0];
+  if (cmd == "help") return std::string(k_control_help) + "OK\n";
+  if (cmd == "status") {
+    if (w.size() != 1) return "ERROR status takes no argument\n";
+    std::ostringstream o;
+    for (std::size_t i = 0; i < sim.modem_count(); ++i)
+      o << i << ' ' << (sim.vanished(i) ? "-" : sim.pty_path(i)) << ' ' << hwsim::to_string(sim.mode(i)) << ' '
+        << (sim.off_hook(i) ? "off-hook" : "on-hook") << " rate=" << sim.connect_rate(i)
+        << " dialtone=" << (sim.dial_tone(i) ? "on" : "off") << " silent=" << (sim.silent(i) ? "on" : "off")
+        << ' ' << (sim.vanished(i) ? "unplugged" : "plugged") << '\n';
+    return o.str() + "OK\n";
+  }
+  const bool needs_onoff = cmd == "dialtone" || cmd == "silent";
+  const bool one_arg = cmd == "drop" || cmd == "unplug" || cmd == "replug";
+  if (!needs_onoff && !one_arg) return "ERROR unknown command '" + cmd + "' (try help)\n";
+  if (w.size() != (needs_onoff ? 3u : 2u))
+    return "ERROR usage: " + cmd + (needs_onoff ? " I on|off\n" : " I\n");
+  std::vector<std::size_t> which;
+  if (w[1] == "all") {
+    for (std::size_t i = 0; i < sim.modem_count(); ++i) which.push_back(i);
+  } else {
+    std::size_t i = 0;
+    try {
+      std::size_t used = 0;
+      const unsigned long v = std::stoul(w[1], &used);
+      if (used != w[1].size() || w[1][0] == '-') throw std::invalid_argument("");
+      i = static_cast<std::size_t>(v);
+    } catch (const std::exception&) {
+      return "ERROR '" + w[1] + "' is not a modem index\n";
+    }
+    if (i >= sim.modem_count()) return "ERROR no modem " + w[1] + " (0.." + std::to_string(sim.modem_count() - 1) + ")\n";
+    which.push_back(i);
+  }
+  bool on = false;
+  if (needs_onoff) {
+    if (w[2] != "on" && w[2] != "off") return "ERROR expected on or off, got '" + w[2] + "'\n";
+    on = w[2] == "on";
+  }
+  std::ostringstream o;
+  for (std::size_t i : which) {
+    if (cmd == "dialtone") sim.set_dial_tone(i, on);
+    else if (cmd == "silent") sim.set_silent(i, on);
+    else if (cmd == "drop") sim.drop_carrier(i);
+    else if (cmd == "unplug") sim.vanish(i);
+    else if (cmd == "replug") {
+      sim.reappear(i);
+      o << i << ' ' << sim.pty_path(i) << ' ' << (sim.link_path(i).empty() ? "-" : sim.link_path(i)) << '\n';
+    }
+  }
+  return o.str() + "OK\n";
+}
+
+// One connection to the control socket: reads lines, answers each.
+class control_session : public std::enable_shared_from_this<control_session> {
+ public:
+  control_session(boost::asio::local::stream_protocol::socket s, hwsim::simulator& sim)
+      : sock_(std::move(s)), sim_(sim), in_(4096) {}
+  void start() { read(); }
+
+ private:
+  void read() {
+    boost::asio::async_read_until(sock_, in_, '\n', [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+      if (ec) return;  // closed, or a line longer than 4 KiB
+      std::string line(boost::asio::buffers_begin(self->in_.data()), boost::asio::buffers_begin(self->in_.data()) + static_cast<std::ptrdiff_t>(n));
+      self->in_.consume(n);
+      while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+      std::string reply;
+      try {
+        reply = control_command(self->sim_, line);
+      } catch (const std::exception& e) {
+        reply = std::string("ERROR ") + e.what() + "\n";
+      }
+      if (reply.empty()) {
+        self->read();
+        return;
+      }
+      auto buf = std::make_shared<std::string>(std::move(reply));
+      boost::asio::async_write(self->sock_, boost::asio::buffer(*buf), [self, buf](boost::system::error_code wec, std::size_t) {
+        if (!wec) self->read();
+      });
+    });
+  }
+  boost::asio::local::stream_protocol::socket sock_;
+  hwsim::simulator& sim_;
+  boost::asio::streambuf in_;
+};
+
+void accept_control(boost::asio::local::stream_protocol::acceptor& acc, hwsim::simulator& sim) {
+  acc.async_accept([&acc, &sim](boost::system::error_code ec, boost::asio::local::stream_protocol::socket s) {
+    if (ec == boost::asio::error::operation_aborted || !acc.is_open()) return;
+    if (!ec) std::make_shared<control_session>(std::move(s), sim)->start();
+    accept_control(acc, sim);
+  });
+}
+
+// Each modem needs a pty master here and its client a slave: raise the soft limit on
+// open files to the hard one (1,024 by default is not enough for 1,000 modems).
+void raise_fd_limit() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &r);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -52,7 +192,9 @@ int main(int argc, char** argv) {
   bool print_scenario = false;
   std::string trace_file;
   int rfc2217_base = -1;
-  app.add_option("--modems,-n", modems, "number of simulated modems")->check(CLI::Range(1, 256));
+  std::string scenario_file;
+  std::string control_path;
+  app.add_option("--modems,-n", modems, "number of simulated modems")->check(CLI::Range(1, 4000));
   app.add_option("--link,-l", link, "symlink prefix: modem i is also PREFIX<i>");
   app.add_option("--personality,-p", personality, "generic, usr, conexant or cellular")
       ->check(CLI::IsMember({"generic", "usr", "conexant", "cellular"}));
@@ -64,6 +206,11 @@ int main(int argc, char** argv) {
   app.add_option("--rfc2217", rfc2217_base,
                  "also serve modem i over RFC 2217 on 127.0.0.1:PORT+i (0: any free ports)")
       ->check(CLI::Range(0, 65535));
+  app.add_option("--scenario", scenario_file,
+                 "number plan to load instead of the built-in one (format: --print-default-scenario)");
+  app.add_option("--control", control_path,
+                 "Unix socket for commands while running: status, dialtone I on|off, drop I, unplug I, "
+                 "replug I, silent I on|off, help");
   CLI11_PARSE(app, argc, argv);
 
   if (print_scenario) {
@@ -71,12 +218,32 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  // The scenario is read and checked whole before anything starts.
+  std::vector<dialup::hwsim::number_entry> plan;
+  if (!scenario_file.empty()) {
+    std::ifstream f(scenario_file);
+    if (!f) {
+      std::cerr << "dialup-sim: cannot read " << scenario_file << "\n";
+      return 2;
+    }
+    std::ostringstream text;
+    text << f.rdbuf();
+    try {
+      plan = dialup::hwsim::parse_scenario(text.str());
+    } catch (const dialup::hwsim::scenario_error& e) {
+      std::cerr << "dialup-sim: " << scenario_file << ": " << e.what() << " (nothing loaded)\n";
+      return 2;
+    }
+  }
+  raise_fd_limit();
+
   boost::asio::io_context ioc;
   std::shared_ptr<std::ofstream> trace;
   dialup::hwsim::simulator_options opt;
   opt.time_scale = time_scale;
   opt.link_prefix = link;
   opt.personality = personality;
+  opt.builtin_scenario = scenario_file.empty();
   if (!trace_file.empty()) {
     trace = std::make_shared<std::ofstream>(trace_file, std::ios::app);
     if (!*trace) {
@@ -94,6 +261,25 @@ int main(int argc, char** argv) {
   }
   try {
     dialup::hwsim::simulator sim(ioc.get_executor(), opt);
+    for (auto& e : plan) sim.add_number(std::move(e));
+    std::unique_ptr<boost::asio::local::stream_protocol::acceptor> control;
+    struct remove_socket {
+      std::string path;
+      ~remove_socket() {
+        if (!path.empty()) ::unlink(path.c_str());
+      }
+    } control_cleanup;
+    if (!control_path.empty()) {
+      struct stat st{};
+      if (::lstat(control_path.c_str(), &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) throw std::runtime_error(control_path + " exists and is not a socket");
+        ::unlink(control_path.c_str());  // left by a previous run
+      }
+      control = std::make_unique<boost::asio::local::stream_protocol::acceptor>(
+          ioc, boost::asio::local::stream_protocol::endpoint(control_path));
+      control_cleanup.path = control_path;
+      accept_control(*control, sim);
+    }
     for (std::size_t i = 0; i < modems; ++i) {
       const auto k = sim.add_modem();
       std::cout << k << ' ' << sim.pty_path(k) << ' '
@@ -109,7 +295,9 @@ int main(int argc, char** argv) {
     }
     boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&ioc](const boost::system::error_code&, int) { ioc.stop(); });
+    if (control) std::cout << "control " << control_path << std::endl;
     ioc.run();
+    if (control) control->close();
     sim.shutdown();  // the executor is stopped: safe here
   } catch (const std::exception& e) {
     std::cerr << "dialup-sim: " << e.what() << "\n";

@@ -120,21 +120,22 @@ class simulator {
   // for a given modem, not both at once (both see the modem's output).
   std::uint16_t serve_rfc2217(std::size_t index, std::uint16_t port = 0);
 
+  // Line conditions as set above (for dialup-sim's `status`).
+  bool dial_tone(std::size_t index) const;
+  bool silent(std::size_t index) const;
+  bool vanished(std::size_t index) const;  // unplugged by vanish(), not yet reappear()ed
+
  private:
   struct impl;
   std::shared_ptr<impl> impl_;
 };
 
-// The built-in number plan, one line per number, as dialup-sim --print-default-scenario
-// prints it:
-//   5550100  answers after one ring at 33600, echoes data
-//   5550102  text login service (user demo, password demo)
-//   5550110  busy
-//   5550120  rings, never answers
-//   5550130  a voice answers
-//   5550140  answers at 33600, carrier drops after 10 s
-//   5550150  noisy line
-//   5551000+i  simulated modem i
+// The built-in number plan as a scenario file (scenario.hpp: the format
+// `dialup-sim --scenario FILE` loads), as dialup-sim --print-default-scenario prints it:
+//   5550100  echo          rings=1 rate=33600    # answers after one ring at 33600, echoes data
+//   5550102  login         ...                   # text login service (user demo, password demo)
+//   5550110  busy, 5550120 no-answer, 5550130 voice, 5550140 carrier-drop (10 s),
+//   5550150  noisy; 5551000+i reaches simulated modem i.
 std::string default_scenario();
 
 }  // namespace dialup::hwsim
