@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
@@ -32,11 +33,12 @@ struct running_sim {
   std::optional<simulator> sim;
   std::thread thread;
 
-  running_sim() {
+  explicit running_sim(std::size_t modems = 1, std::function<void(simulator_options&)> tweak = {}) {
     simulator_options o;
     o.time_scale = 0.02;
+    if (tweak) tweak(o);
     sim.emplace(ioc.get_executor(), o);
-    sim->add_modem();
+    for (std::size_t i = 0; i < modems; ++i) sim->add_modem();
     thread = std::thread([this] { ioc.run(); });
   }
   ~running_sim() {
@@ -191,4 +193,127 @@ TEST_CASE("minicom under tmux: ATZ, ATI, a dial, +++ and ATH" * doctest::test_su
   // -o: no init string, so the screen shows only what the test types.
   terminal_session(minicom + " -o -D " + rs.sim->pty_path(0) + " -b 115200 -c off", rs,
                    "CTRL-A Z for help");
+}
+
+namespace {
+
+// One terminal program in its own private tmux server.
+class tmux_terminal {
+ public:
+  tmux_terminal(const std::string& program_cmd) {
+    static int n = 0;
+    sock_ = "hwsim2-" + std::to_string(::getpid()) + "-" + std::to_string(++n);
+    t_ = find_program("tmux") + " -L " + sock_ + " ";
+    ok_ = std::system((t_ + "new-session -d -s t -x 100 -y 30 'timeout --foreground 40 " + program_cmd + "'").c_str()) == 0;
+  }
+  ~tmux_terminal() { (void)!std::system((t_ + "kill-server 2>/dev/null").c_str()); }
+  bool started() const { return ok_; }
+  void keys(const std::string& k) { (void)!std::system((t_ + "send-keys -t t " + k).c_str()); }
+  std::string screen() const {
+    std::string out;
+    if (FILE* f = ::popen((t_ + "capture-pane -t t -p").c_str(), "r")) {
+      char buf[256];
+      while (std::fgets(buf, sizeof buf, f)) out += buf;
+      ::pclose(f);
+    }
+    return out;
+  }
+  bool wait_for(const std::string& what, int count = 1) const {
+    const auto end = std::chrono::steady_clock::now() + 10s;
+    for (;;) {
+      const std::string s = screen();
+      int k = 0;
+      for (auto p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++k;
+      if (k >= count) return true;
+      if (std::chrono::steady_clock::now() > end) return false;
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+
+ private:
+  std::string sock_, t_;
+  bool ok_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("two tio sessions under tmux: one dials the other's modem, RING, ATA, typing both ways, +++ ATH gives NO CARRIER" *
+          doctest::test_suite("interop")) {
+  const std::string tio = find_program("tio");
+  if (tio.empty() || find_program("tmux").empty()) {
+    MESSAGE("tio or tmux is not installed: skipped");
+    return;
+  }
+  running_sim rs(2);
+  tmux_terminal a(tio + " -b 115200 " + rs.sim->pty_path(0));
+  tmux_terminal b(tio + " -b 115200 " + rs.sim->pty_path(1));
+  REQUIRE(a.started());
+  REQUIRE(b.started());
+  REQUIRE(a.wait_for("Connected"));
+  REQUIRE(b.wait_for("Connected"));
+  b.keys("ATZ Enter");
+  REQUIRE(b.wait_for("OK"));
+  a.keys("ATDT5551001 Enter");
+  CHECK(b.wait_for("RING"));
+  b.keys("ATA Enter");
+  CHECK(a.wait_for("CONNECT 33600"));
+  CHECK(b.wait_for("CONNECT 33600"));
+  a.keys("hello-from-a");
+  CHECK(b.wait_for("hello-from-a"));
+  b.keys("hello-from-b");
+  CHECK(a.wait_for("hello-from-b"));
+  CHECK(rs.sim->mode(0) == modem_mode::online_data);
+  CHECK(rs.sim->mode(1) == modem_mode::online_data);
+  std::this_thread::sleep_for(100ms);  // guard time: 1 s simulated = 20 ms here
+  a.keys("+++");
+  CHECK(a.wait_for("OK"));  // the escape's OK (a typed no command before)
+  a.keys("ATH Enter");
+  CHECK(a.wait_for("OK", 2));
+  CHECK(b.wait_for("NO CARRIER"));
+  CHECK(a.screen().find("NO CARRIER") == std::string::npos);  // never after a local ATH
+  CHECK_FALSE(rs.sim->off_hook(0));
+  const auto end = std::chrono::steady_clock::now() + 3s;
+  while (rs.sim->off_hook(1) && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(10ms);
+  CHECK_FALSE(rs.sim->off_hook(1));
+}
+
+namespace {
+
+// A python3 that has pySerial (Debian: /usr/bin/python3 with python3-serial).
+std::string python_with_pyserial() {
+  for (const char* py : {"/usr/bin/python3", "/usr/local/bin/python3"}) {
+    if (::access(py, X_OK) != 0) continue;
+    const std::string cmd = std::string(py) + " -c 'import serial.rfc2217' 2>/dev/null";
+    if (std::system(cmd.c_str()) == 0) return py;
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("pySerial's RFC 2217 client: DTR/RTS, DSR/CTS/DCD/RI, an incoming call answered, data, DTR drop hangs up" *
+          doctest::test_suite("interop")) {
+  const std::string py = python_with_pyserial();
+  if (py.empty()) {
+    MESSAGE("python3 with pySerial (package python3-serial) is not installed: skipped");
+    return;
+  }
+  // The ring burst lasts 2 s simulated = 40 ms at this scale: make it long enough for a
+  // client that sees RI only through NOTIFY-MODEMSTATE.
+  running_sim rs(2, [](simulator_options& o) { o.timing.ring_on = std::chrono::milliseconds(30000); });
+  const auto port = rs.sim->serve_rfc2217(0);
+  const std::string cmd = "timeout 60 " + py + " " HWSIM_TEST_DIR "/rfc2217_pyserial.py " + std::to_string(port) +
+                          " " + rs.sim->pty_path(1) + " 2>&1";
+  std::string out;
+  int st = -1;
+  if (FILE* f = ::popen(cmd.c_str(), "r")) {
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, f)) out += buf;
+    st = ::pclose(f);
+  }
+  INFO(out);
+  CHECK(WIFEXITED(st));
+  CHECK(WEXITSTATUS(st) == 0);
+  CHECK(out.find("all checks passed") != std::string::npos);
+  CHECK_FALSE(rs.sim->off_hook(0));
 }
