@@ -411,6 +411,14 @@ void exchange::start_training(const std::shared_ptr<call>& c) {
             if (c->ph == call::phase::connected) clear_call(c, -1);
           });
           break;
+        case service_kind::program:
+          if (!hooks_.start) {
+            clear_call(c, -1);  // nobody can run it: the far end hangs up at once
+            break;
+          }
+          programs_[c->id] = c;
+          hooks_.start(c->id, *c->service);
+          break;
         default:
           break;
       }
@@ -504,9 +512,30 @@ void exchange::deliver(const std::shared_ptr<call>& c, int dir, const std::strin
       }
       break;
     }
+    case service_kind::program:
+      if (hooks_.input && programs_.count(c->id)) hooks_.input(c->id, data);
+      break;
     default:
       break;  // discard, pdp
   }
+}
+
+void exchange::program_output(std::uint64_t id, std::string_view data, sim_time now) {
+  advance(now);
+  const auto it = programs_.find(id);
+  if (it == programs_.end()) return;
+  if (auto c = it->second.lock()) transmit(c, 1, data);
+  advance(now);
+}
+
+void exchange::program_exited(std::uint64_t id, sim_time now) {
+  advance(now);
+  const auto it = programs_.find(id);
+  if (it == programs_.end()) return;
+  auto c = it->second.lock();
+  programs_.erase(it);  // exited: no stop() for it
+  if (c) clear_call(c, -1);
+  advance(now);
 }
 
 // Clears a call. by_modem is the line that hung up (it needs no notice), or -1 when
@@ -520,6 +549,10 @@ void exchange::clear_call(const std::shared_ptr<call>& c, int by_modem) {
   if (c->callee_modem >= 0 && c->callee_modem != by_modem) {
     const auto k = static_cast<std::size_t>(c->callee_modem);
     notify(k, up ? line_event::carrier_lost : line_event::ring_stopped);
+  }
+  if (const auto it = programs_.find(c->id); it != programs_.end()) {
+    programs_.erase(it);
+    if (hooks_.stop) hooks_.stop(c->id);
   }
   if (lines_[c->caller].active == c) lines_[c->caller].active.reset();
   if (c->callee_modem >= 0 && lines_[static_cast<std::size_t>(c->callee_modem)].active == c)

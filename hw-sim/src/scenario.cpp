@@ -15,7 +15,7 @@ namespace dialup::hwsim {
 
 namespace {
 
-constexpr std::array<std::pair<service_kind, const char*>, 9> k_kinds{{
+constexpr std::array<std::pair<service_kind, const char*>, 10> k_kinds{{
     {service_kind::echo, "echo"},
     {service_kind::login, "login"},
     {service_kind::discard, "discard"},
@@ -25,6 +25,7 @@ constexpr std::array<std::pair<service_kind, const char*>, 9> k_kinds{{
     {service_kind::carrier_drop, "carrier-drop"},
     {service_kind::noisy, "noisy"},
     {service_kind::pdp, "pdp"},
+    {service_kind::program, "program"},
 }};
 
 std::string kind_list() {
@@ -75,11 +76,21 @@ std::vector<number_entry> parse_scenario(std::string_view text) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     // Words up to a comment.
     std::vector<std::string_view> words;
-    std::string description;
+    std::string description, command;
+    bool has_command = false;
     std::size_t i = 0;
     while (i < line.size()) {
       while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
       if (i >= line.size()) break;
+      if (line.substr(i, 2) == "--" && (i + 2 == line.size() || line[i + 2] == ' ' || line[i + 2] == '\t')) {
+        // program: the rest of the line is the command (no comment: '#' may be in it).
+        std::string_view cmd = line.substr(i + 2);
+        while (!cmd.empty() && (cmd.front() == ' ' || cmd.front() == '\t')) cmd.remove_prefix(1);
+        while (!cmd.empty() && (cmd.back() == ' ' || cmd.back() == '\t')) cmd.remove_suffix(1);
+        command = cmd;
+        has_command = true;
+        break;
+      }
       if (line[i] == '#') {
         std::string_view d = line.substr(i + 1);
         while (!d.empty() && (d.front() == ' ' || d.front() == '\t')) d.remove_prefix(1);
@@ -133,6 +144,11 @@ std::vector<number_entry> parse_scenario(std::string_view text) {
                                          "' (rings, rate, drop-after, error-rate)");
       }
     }
+    if (e.kind == service_kind::program && command.empty())
+      throw scenario_error(lineno, "a program number needs its command after -- (e.g. 5550200 program -- /bin/cat)");
+    if (e.kind != service_kind::program && has_command)
+      throw scenario_error(lineno, "'-- command' is only for the program kind");
+    e.program = command;
     for (const auto& x : plan)
       if (x.number == e.number) throw scenario_error(lineno, e.number + " is listed twice");
     e.description = description;
@@ -146,7 +162,10 @@ std::string format_scenario(const std::vector<number_entry>& plan) {
   o << "# dialup-sim number plan (load an edited copy with dialup-sim --scenario FILE).\n"
        "# NUMBER   KIND          [rings=N] [rate=BPS] [drop-after=SECONDS] [error-rate=FRACTION]  # description\n"
        "# KIND: " << kind_list() << "\n"
-       "# 5551000+i always reaches simulated modem i (calls between modems carry data both ways).\n";
+       "# 5551000+i always reaches simulated modem i (calls between modems carry data both ways).\n"
+       "# A program answers with: NUMBER program [rings=N] [rate=BPS] -- COMMAND (run by /bin/sh -c on a pty;\n"
+       "#   the caller's data is its input, its output goes to the caller, its exit drops the line),\n"
+       "#   for example: 5550200 program -- exec /usr/sbin/pppd notty 192.168.7.1:192.168.7.2\n";
   for (const auto& e : plan) {
     std::string line = e.number;
     line.resize(std::max<std::size_t>(line.size() + 1, 9), ' ');
@@ -163,6 +182,10 @@ std::string format_scenario(const std::vector<number_entry>& plan) {
       char b[32];
       std::snprintf(b, sizeof b, " error-rate=%g", e.error_rate);
       line += b;
+    }
+    if (e.kind == service_kind::program) {
+      o << line << " -- " << e.program << '\n';  // the command runs to the end of the line
+      continue;
     }
     if (!e.description.empty()) {
       line.resize(std::max<std::size_t>(line.size() + 2, 50), ' ');

@@ -32,6 +32,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -40,6 +41,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
@@ -120,6 +122,124 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
         presence_timer(std::make_unique<asio::steady_timer>(ex)) {
     if (!(opt.time_scale >= 0.0) || !std::isfinite(opt.time_scale))
       throw std::invalid_argument("hwsim: time_scale must be finite and >= 0");
+    // The hooks run inside exchange calls, under mu_, on whatever thread made the call.
+    program_hooks h;
+    h.start = [this](std::uint64_t id, const number_entry& e) { start_program(id, e); };
+    h.input = [this](std::uint64_t id, std::string_view d) {
+      if (auto it = programs.find(id); it != programs.end()) {
+        it->second->out.append(d);
+        program_write(it->second);
+      }
+    };
+    h.stop = [this](std::uint64_t id) {
+      if (auto it = programs.find(id); it != programs.end()) {
+        it->second->master.reset();  // hangs the program's tty up: SIGHUP
+        programs.erase(it);
+      }
+    };
+    world.set_program_hooks(std::move(h));
+  }
+
+  // ------------------------------------------------------------------------ programs
+
+  // A program answering a call (service_kind::program), on a pty of its own whose slave
+  // is its controlling terminal. Closing the master hangs it up (SIGHUP); its exit
+  // (EIO on the master once every slave fd is closed) drops the line.
+  struct program_proc {
+    std::uint64_t id = 0;
+    std::unique_ptr<asio::posix::stream_descriptor> master;
+    std::string out, wbuf;
+    std::size_t woff = 0;
+    bool writing = false;
+    std::array<char, 4096> buf{};
+  };
+
+  // The exchange must not be re-entered from inside a hook: report failures later.
+  void program_failed(std::uint64_t id) {
+    asio::post(ex, [self = shared_from_this(), id] {
+      std::lock_guard lk(self->mu);
+      if (self->stopped) return;
+      self->world.program_exited(id, self->sim_now());
+      self->rearm();
+    });
+  }
+
+  void start_program(std::uint64_t id, const number_entry& e) {
+    if (stopped) return program_failed(id);
+    const int m = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    char name[128];
+    if (m < 0 || ::grantpt(m) != 0 || ::unlockpt(m) != 0 || ::ptsname_r(m, name, sizeof name) != 0) {
+      if (m >= 0) ::close(m);
+      return program_failed(id);
+    }
+    const std::string slave = name;
+    const std::string cmd = e.program;
+    // Double fork: the program is re-parented to init, so nobody has to reap it later.
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      const pid_t grandchild = ::fork();
+      if (grandchild != 0) ::_exit(grandchild < 0 ? 1 : 0);
+      ::setsid();
+      const int fd = ::open(slave.c_str(), O_RDWR);  // first tty opened: the controlling one
+      if (fd < 0) ::_exit(127);
+      ::ioctl(fd, TIOCSCTTY, 0);
+      ::dup2(fd, 0);
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      if (fd > 2) ::close(fd);
+      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    if (pid < 0) {
+      ::close(m);
+      return program_failed(id);
+    }
+    int st = 0;
+    ::waitpid(pid, &st, 0);
+    auto pr = std::make_shared<program_proc>();
+    pr->id = id;
+    pr->master = std::make_unique<asio::posix::stream_descriptor>(ex, m);
+    programs[id] = pr;
+    program_read(pr);
+  }
+
+  void program_read(const std::shared_ptr<program_proc>& pr) {
+    pr->master->async_read_some(asio::buffer(pr->buf), [self = shared_from_this(), pr](
+                                                           boost::system::error_code ec, std::size_t n) {
+      std::lock_guard lk(self->mu);
+      if (self->stopped || !pr->master) return;
+      if (ec) {
+        // The program and everything it started have closed the tty: it is gone.
+        pr->master.reset();
+        self->programs.erase(pr->id);
+        self->world.program_exited(pr->id, self->sim_now());
+        self->rearm();
+        return;
+      }
+      self->world.program_output(pr->id, std::string_view(pr->buf.data(), n), self->sim_now());
+      self->rearm();
+      if (pr->master) self->program_read(pr);
+    });
+  }
+
+  void program_write(const std::shared_ptr<program_proc>& pr) {
+    if (stopped || pr->writing || !pr->master) return;
+    if (pr->woff == pr->wbuf.size()) {
+      if (pr->out.empty()) return;
+      pr->wbuf.clear();
+      pr->wbuf.swap(pr->out);
+      pr->woff = 0;
+    }
+    pr->writing = true;
+    pr->master->async_write_some(
+        asio::buffer(pr->wbuf.data() + pr->woff, pr->wbuf.size() - pr->woff),
+        [self = shared_from_this(), pr](boost::system::error_code ec, std::size_t n) {
+          std::lock_guard lk(self->mu);
+          pr->writing = false;
+          if (self->stopped || !pr->master || ec) return;  // the read side sees the exit
+          pr->woff += n;
+          self->program_write(pr);
+        });
   }
 
   static exchange::options make_options(const simulator_options& o) {
@@ -582,6 +702,8 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
     // stopped == true and do nothing.
     timer.reset();
     presence_timer.reset();
+    for (auto& [id, pr] : programs) pr->master.reset();  // SIGHUP to every answering program
+    programs.clear();
     for (auto& p : ports) {
       p->acceptor.reset();
       p->rfc.reset();
@@ -608,6 +730,7 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
   std::optional<sim_time> armed_for;
   bool stopped = false;
   std::vector<std::unique_ptr<port>> ports;
+  std::map<std::uint64_t, std::shared_ptr<program_proc>> programs;  // by call id
   std::vector<port*> rfc_ports;   // ports with an RFC 2217 server
   std::size_t paused_ports = 0;   // ports with read_paused set
   // Ports without a client, polled together by one timer (not one timer per port:

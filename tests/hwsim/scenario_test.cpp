@@ -67,6 +67,9 @@ TEST_CASE("a malformed scenario names the first bad line and loads nothing") {
       {"5550100 echo rings\n", 1, "expected key=value"},
       {"5550100 echo\n5550100 busy\n", 2, "listed twice"},
       {"5550100 echo\x01\n", 1, "control character"},
+      {"5550200 program\n", 1, "needs its command after --"},
+      {"5550200 program --   \n", 1, "needs its command after --"},
+      {"5550100 echo -- /bin/cat\n", 1, "only for the program kind"},
   };
   for (const auto& v : vectors) {
     CAPTURE(v.text);
@@ -79,4 +82,16 @@ TEST_CASE("a malformed scenario names the first bad line and loads nothing") {
       CHECK(std::string(e.what()).rfind("line " + std::to_string(v.line) + ": ", 0) == 0);
     }
   }
+}
+
+TEST_CASE("a program number: the rest of the line after -- is the command, and it reads back") {
+  const auto p = parse_scenario("5550200 program rings=2 -- exec /usr/sbin/pppd notty # not a comment\n");
+  REQUIRE(p.size() == 1);
+  CHECK(p[0].kind == service_kind::program);
+  CHECK(p[0].rings == 2);
+  CHECK(p[0].program == "exec /usr/sbin/pppd notty # not a comment");
+  const auto back = parse_scenario(format_scenario(p));
+  REQUIRE(back.size() == 1);
+  CHECK(back[0].program == p[0].program);
+  CHECK(back[0].rings == 2);
 }

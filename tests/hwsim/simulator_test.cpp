@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -437,4 +439,60 @@ TEST_CASE("simulator_options::timing shortens the exchange's handshake but not t
   CHECK(took > 1400ms);
   CHECK(took < 2500ms);
   CHECK(rs.sim->s_register(0, 11) == 50);
+}
+
+TEST_CASE("a program on a pty answers a call: it gets the caller's data, its output reaches the caller, its exit drops the line") {
+  running_sim rs;
+  number_entry e;
+  e.number = "5550200";
+  e.kind = service_kind::program;
+  // Cooked pty (as a login would see it): the caller's CR arrives as a newline.
+  e.program = "printf 'hello from the program\\r\\n'; read x; echo \"got:$x\"; exit 0";
+  rs.sim->add_number(e);
+  rs.sim->add_modem();
+  client c(rs.sim->pty_path(0));
+  c.send("ATDT5550200\r");
+  REQUIRE(c.expect("CONNECT 33600") != "");
+  CHECK(c.expect("hello from the program") != "");
+  c.send("abc\r");
+  CHECK(c.expect("got:abc") != "");
+  // The program exited: the far end has hung up.
+  CHECK(c.expect("NO CARRIER") != "");
+  CHECK_FALSE(rs.sim->off_hook(0));
+}
+
+TEST_CASE("the caller hanging up stops the answering program (SIGHUP on its tty)") {
+  running_sim rs;
+  const std::string mark = "/tmp/hwsim-prog-" + std::to_string(::getpid());
+  std::remove(mark.c_str());
+  number_entry e;
+  e.number = "5550201";
+  e.kind = service_kind::program;
+  e.program = "trap 'echo hup > " + mark + "; exit 0' HUP; echo ready; while :; do sleep 0.05; done";
+  rs.sim->add_number(e);
+  rs.sim->add_modem();
+  client c(rs.sim->pty_path(0));
+  c.send("ATDT5550201\r");
+  REQUIRE(c.expect("CONNECT") != "");
+  REQUIRE(c.expect("ready") != "");
+  c.close();  // DTR drop: &D2 hangs up, the call ends, the program's tty is hung up
+  const auto end = std::chrono::steady_clock::now() + 5s;
+  struct stat sb{};
+  while (::stat(mark.c_str(), &sb) != 0 && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(20ms);
+  CHECK(::stat(mark.c_str(), &sb) == 0);
+  std::remove(mark.c_str());
+}
+
+TEST_CASE("a program number with a command that cannot run drops the line after CONNECT") {
+  running_sim rs;
+  number_entry e;
+  e.number = "5550202";
+  e.kind = service_kind::program;
+  e.program = "exec /nonexistent/program";
+  rs.sim->add_number(e);
+  rs.sim->add_modem();
+  client c(rs.sim->pty_path(0));
+  c.send("ATDT5550202\r");
+  REQUIRE(c.expect("CONNECT") != "");
+  CHECK(c.expect("NO CARRIER") != "");
 }

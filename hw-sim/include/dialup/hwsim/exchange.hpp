@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <queue>
@@ -44,6 +45,9 @@ enum class service_kind {
   carrier_drop,  // answers, echoes, drops the carrier after drop_after
   noisy,         // answers, echoes with bytes corrupted at error_rate
   pdp,           // cellular packet-data access point (*99#): answers at once, discards
+  program,       // answers, and a program (number_entry::program) is the answering party:
+                 // its pty gets the caller's data, its output goes to the caller, its exit
+                 // drops the line (see program_hooks; the pty simulator runs it)
 };
 
 struct number_entry {
@@ -54,6 +58,17 @@ struct number_entry {
   sim_duration drop_after{10000};   // carrier_drop: time online before the drop
   double error_rate = 0.02;         // noisy: probability that a byte is corrupted
   std::string description;
+  std::string program;              // program: command line, run with /bin/sh -c on a pty
+};
+
+// How the exchange reaches the program of a service_kind::program call. The owner of the
+// exchange (the pty simulator) runs the program; the exchange calls these synchronously
+// (they must not call back into the exchange) and hears back through program_output()
+// and program_exited(). Without a `start` hook a program call drops as soon as it connects.
+struct program_hooks {
+  std::function<void(std::uint64_t call, const number_entry& e)> start;  // call answered
+  std::function<void(std::uint64_t call, std::string_view data)> input;  // from the caller, paced
+  std::function<void(std::uint64_t call)> stop;                          // the call ended
 };
 
 // Faults of one modem, applied on demand (ARCHITECTURE.md "Faults").
@@ -129,6 +144,13 @@ class exchange {
   // The far end of modem i's call hangs up / the line drops, now.
   void drop_carrier(std::size_t i, sim_time now);
 
+  // The answering programs (service_kind::program).
+  void set_program_hooks(program_hooks h) { hooks_ = std::move(h); }
+  // Output of call `call`'s program, towards the caller (paced at the line rate).
+  void program_output(std::uint64_t call, std::string_view data, sim_time now);
+  // The program of call `call` exited (or could not start): the line drops.
+  void program_exited(std::uint64_t call, sim_time now);
+
   // Number plan.
   void add_number(number_entry e);
   const std::vector<number_entry>& numbers() const { return plan_; }
@@ -189,6 +211,8 @@ class exchange {
   std::priority_queue<event, std::vector<event>, std::greater<>> queue_;
   mutable std::set<std::pair<sim_time, std::size_t>> deadlines_;  // modems' deadlines
   mutable std::vector<std::size_t> dirty_;                         // modems to re-read
+  program_hooks hooks_;
+  std::map<std::uint64_t, std::weak_ptr<call>> programs_;  // calls whose program runs
   std::uint64_t seq_ = 0;
   std::uint64_t next_call_id_ = 1;
   sim_time now_{0};

@@ -4,9 +4,11 @@
 // One number per line:
 //
 //   NUMBER  KIND  [rings=N] [rate=BPS] [drop-after=SECONDS] [error-rate=FRACTION]  [# description]
+//   NUMBER  program  [rings=N] [rate=BPS] -- COMMAND
 //
-// KIND is one of echo, login, discard, busy, no-answer, voice, carrier-drop, noisy, pdp
-// (see service_kind). A `#` that starts a word begins a comment (the rest of the line is
+// KIND is one of echo, login, discard, busy, no-answer, voice, carrier-drop, noisy, pdp,
+// program (see service_kind). For program, everything after a `--` word is the command
+// (run by /bin/sh -c on a pty as the answering party; no comment on that line). A `#` that starts a word begins a comment (the rest of the line is
 // the entry's description); `#` inside a number (`*99#`) is a digit. Blank lines and
 // comment lines are ignored. The modems' own numbers (5551000 + index) are not part of
 // the plan and always work.
