@@ -186,6 +186,31 @@ void exchange::drop_carrier(std::size_t i, sim_time now) {
   advance(now);
 }
 
+void exchange::retrain(std::size_t i, sim_time now) {
+  advance(now);
+  if (auto c = lines_.at(i).active; c && c->ph == call::phase::connected) retrain_call(c);
+  advance(now);
+}
+
+// Periodic retrains of a service's line (number_entry::retrain_every), while connected.
+void exchange::schedule_retrain(const std::shared_ptr<call>& c) {
+  schedule(now_ + c->service->retrain_every, [this, c] {
+    if (c->ph != call::phase::connected) return;
+    retrain_call(c);
+    schedule_retrain(c);
+  });
+}
+
+void exchange::retrain_call(const std::shared_ptr<call>& c) {
+  if (c->ph != call::phase::connected) return;
+  if (c->service && c->service->kind == service_kind::noisy && c->rate > 2400) c->rate -= 2400;
+  // Nothing passes while the modems retrain: both directions resume after it.
+  const double resume = static_cast<double>((now_ + opt_.timing.retrain).count());
+  for (double& f : c->free_at) f = std::max(f, resume);
+  notify(c->caller, line_event::retrain, c->rate);
+  if (c->callee_modem >= 0) notify(static_cast<std::size_t>(c->callee_modem), line_event::retrain, c->rate);
+}
+
 void exchange::add_number(number_entry e) {
   plan_.erase(std::remove_if(plan_.begin(), plan_.end(),
                              [&](const number_entry& x) { return x.number == e.number; }),
@@ -399,6 +424,7 @@ void exchange::start_training(const std::shared_ptr<call>& c) {
     notify(c->caller, line_event::carrier, c->rate);
     if (c->callee_modem >= 0)
       notify(static_cast<std::size_t>(c->callee_modem), line_event::carrier, c->rate);
+    if (c->service && c->service->retrain_every.count() > 0) schedule_retrain(c);
     if (c->service) {
       c->svc = std::make_unique<service_state>();
       c->svc->kind = c->service->kind;

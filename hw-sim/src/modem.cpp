@@ -1297,6 +1297,16 @@ void modem::on_line_event(line_event ev, sim_time now, unsigned rate,
     case line_event::carrier:
       if (state_ == state::dialing || state_ == state::answering) connected(rate, now);
       return;
+    case line_event::retrain:
+      // A retrain is invisible to the DTE (no result code); the link may come back at a
+      // lower rate, which ATI6/ATI11/#UD then report.
+      if (state_ != state::online_data && state_ != state::online_command) return;
+      if (rate) {
+        rate_ = rate;
+        stats_.rate = rate;
+      }
+      ++stats_.retrains;
+      return;
     case line_event::carrier_lost:
       if ((state_ == state::online_data || state_ == state::online_command) && !carrier_lost_) {
         carrier_lost_ = true;
@@ -1461,7 +1471,7 @@ std::vector<std::string> modem::usr_ati6() const {
   v.push_back(row("Blocks sent", 0, "Blocks Received", 0));
   v.push_back(row("Blocks resent", 0, "", 0).substr(0, 33));
   v.push_back("");
-  v.push_back(row("Retrains Requested", 0, "Retrains Granted", 0));
+  v.push_back(row("Retrains Requested", stats_.retrains, "Retrains Granted", stats_.retrains));
   v.push_back(row("Line Reversals", 0, "Blers", 0));
   v.push_back(row("Link Timeouts", 0, "Link Naks", 0));
   v.push_back("");

@@ -136,12 +136,15 @@ std::vector<number_entry> parse_scenario(std::string_view text) {
       } else if (key == "drop-after") {
         if (!to_double(val, d) || d < 0 || d > 86400) throw scenario_error(lineno, "drop-after must be 0..86400 seconds");
         e.drop_after = sim_duration(static_cast<long long>(std::llround(d * 1000)));
+      } else if (key == "retrain-every") {
+        if (!to_double(val, d) || d < 0.1 || d > 86400) throw scenario_error(lineno, "retrain-every must be 0.1..86400 seconds");
+        e.retrain_every = sim_duration(static_cast<long long>(std::llround(d * 1000)));
       } else if (key == "error-rate") {
         if (!to_double(val, d) || d < 0 || d > 1) throw scenario_error(lineno, "error-rate must be 0..1");
         e.error_rate = d;
       } else {
         throw scenario_error(lineno, "unknown key '" + std::string(key) +
-                                         "' (rings, rate, drop-after, error-rate)");
+                                         "' (rings, rate, drop-after, error-rate, retrain-every)");
       }
     }
     if (e.kind == service_kind::program && command.empty())
@@ -160,7 +163,7 @@ std::vector<number_entry> parse_scenario(std::string_view text) {
 std::string format_scenario(const std::vector<number_entry>& plan) {
   std::ostringstream o;
   o << "# dialup-sim number plan (load an edited copy with dialup-sim --scenario FILE).\n"
-       "# NUMBER   KIND          [rings=N] [rate=BPS] [drop-after=SECONDS] [error-rate=FRACTION]  # description\n"
+       "# NUMBER   KIND          [rings=N] [rate=BPS] [drop-after=SECONDS] [error-rate=FRACTION] [retrain-every=SECONDS]  # description\n"
        "# KIND: " << kind_list() << "\n"
        "# 5551000+i always reaches simulated modem i (calls between modems carry data both ways).\n"
        "# A program answers with: NUMBER program [rings=N] [rate=BPS] -- COMMAND (run by /bin/sh -c on a pty;\n"
@@ -181,6 +184,11 @@ std::string format_scenario(const std::vector<number_entry>& plan) {
     if (e.kind == service_kind::noisy) {
       char b[32];
       std::snprintf(b, sizeof b, " error-rate=%g", e.error_rate);
+      line += b;
+    }
+    if (e.retrain_every.count() > 0) {
+      char b[40];
+      std::snprintf(b, sizeof b, " retrain-every=%g", static_cast<double>(e.retrain_every.count()) / 1000.0);
       line += b;
     }
     if (e.kind == service_kind::program) {

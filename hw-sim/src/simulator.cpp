@@ -791,6 +791,13 @@ void simulator::drop_carrier(std::size_t i) {
   });
 }
 
+void simulator::retrain(std::size_t i) {
+  impl_->locked(i, [&] {
+    impl_->world.retrain(i, impl_->sim_now());
+    impl_->rearm();
+  });
+}
+
 void simulator::shutdown() { impl_->shutdown(); }
 
 void simulator::set_faults(std::size_t i, const modem_faults& f) {

@@ -257,6 +257,8 @@ TEST_CASE("dialup-sim --control: status, dial tone off, drop, unplug and replug 
     CHECK(control(sock, "dialtone 0 on") == "OK\n");
     CHECK(d.command("ATDT5550100\r", "CONNECT").find("CONNECT 33600") != std::string::npos);
     CHECK(control(sock, "status").find(" online_data off-hook rate=33600") != std::string::npos);
+    CHECK(control(sock, "retrain 0") == "OK\n");
+    CHECK(d.command("after-retrain", "after-retrain").find("after-retrain") != std::string::npos);  // echo resumes
     CHECK(control(sock, "drop 0") == "OK\n");
     CHECK(d.command("", "NO CARRIER").find("NO CARRIER") != std::string::npos);
     CHECK(control(sock, "silent 0 on") == "OK\n");

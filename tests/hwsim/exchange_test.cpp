@@ -734,3 +734,42 @@ TEST_CASE("S1 counts rings and is cleared 8 s after the last ring or when a call
   CHECK(w.m(1).s_register(1) == 0);
   CHECK(w.m(1).mode() == modem_mode::command);
 }
+
+TEST_CASE("a retrain pauses the data both ways for the retrain time, and is counted for ATI6") {
+  world w(1, "usr");
+  connect_echo(w);
+  w.x.retrain(0, w.t);
+  w.send("x");
+  // Nothing comes back while the modems retrain (3 s).
+  w.run_for(2500ms);
+  CHECK(w.take().empty());
+  CHECK(w.run_until("x", 2s));
+  CHECK(w.m().last_call().retrains == 1);
+  CHECK(w.m().connect_rate() == 33600);  // a clean line keeps its rate
+  w.take();
+  w.run_for(1500ms);  // +++ guard
+  w.send("+++");
+  REQUIRE(w.run_until("OK", 5s));
+  w.take();
+  w.send("ATI6\r");
+  REQUIRE(w.run_until("OK", 5s));
+  CHECK(w.take().find("Retrains Requested           1   Retrains Granted             1") != std::string::npos);
+}
+
+TEST_CASE("a noisy line with retrain-every retrains periodically and falls back 2400 bit/s each time") {
+  world w;
+  number_entry e;
+  e.number = "5550155";
+  e.kind = service_kind::noisy;
+  e.error_rate = 0;
+  e.retrain_every = 10s;
+  w.x.add_number(e);
+  w.send("ATE0\r");
+  w.take();
+  w.send("ATDT5550155\r");
+  REQUIRE(w.run_until("CONNECT 33600", 60s));
+  w.run_for(25s);
+  CHECK(w.m().last_call().retrains == 2);
+  CHECK(w.m().connect_rate() == 33600 - 2 * 2400);
+  CHECK(w.m().mode() == modem_mode::online_data);
+}

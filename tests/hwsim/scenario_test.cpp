@@ -33,7 +33,7 @@ TEST_CASE("scenario lines: keys, comments, * and # in numbers, CRLF") {
       "   \t\n"
       "5550199 carrier-drop rings=3 rate=9600 drop-after=2.5  # short call\r\n"
       "*98#  pdp\n"
-      "1-555-0123 noisy error-rate=0.5\n");
+      "1-555-0123 noisy error-rate=0.5 retrain-every=30\n");
   REQUIRE(p.size() == 3);
   CHECK(p[0].number == "5550199");
   CHECK(p[0].kind == service_kind::carrier_drop);
@@ -45,6 +45,8 @@ TEST_CASE("scenario lines: keys, comments, * and # in numbers, CRLF") {
   CHECK(p[1].kind == service_kind::pdp);
   CHECK(p[1].rings == 0);
   CHECK(p[2].error_rate == doctest::Approx(0.5));
+  CHECK(p[2].retrain_every == sim_duration(30000));
+  CHECK(parse_scenario(format_scenario(p))[2].retrain_every == sim_duration(30000));
   CHECK(p[2].description.empty());
 }
 
@@ -70,6 +72,7 @@ TEST_CASE("a malformed scenario names the first bad line and loads nothing") {
       {"5550200 program\n", 1, "needs its command after --"},
       {"5550200 program --   \n", 1, "needs its command after --"},
       {"5550100 echo -- /bin/cat\n", 1, "only for the program kind"},
+      {"5550150 noisy retrain-every=0\n", 1, "retrain-every must be"},
   };
   for (const auto& v : vectors) {
     CAPTURE(v.text);

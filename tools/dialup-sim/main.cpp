@@ -66,6 +66,7 @@ const char* const k_control_help =
     "  status               one line per modem: index pty mode hook rate dialtone silent plugged\n"
     "  dialtone I on|off    dial tone present / a dead line (NO DIALTONE with X2/X4)\n"
     "  drop I               the far end of modem I's call hangs up now (NO CARRIER after S10)\n"
+    "  retrain I            modem I's call retrains now (data pauses ~3 s; noisy lines fall back)\n"
     "  unplug I             USB unplug: the pty and its link go away\n"
     "  replug I             plugged back in: a new pty behind the same link (printed)\n"
     "  silent I on|off      the modem reads and ignores everything / answers again\n"
@@ -89,7 +90,7 @@ std::string control_command(hwsim::simulator& sim, const std::string& line) {
     return o.str() + "OK\n";
   }
   const bool needs_onoff = cmd == "dialtone" || cmd == "silent";
-  const bool one_arg = cmd == "drop" || cmd == "unplug" || cmd == "replug";
+  const bool one_arg = cmd == "drop" || cmd == "unplug" || cmd == "replug" || cmd == "retrain";
   if (!needs_onoff && !one_arg) return "ERROR unknown command '" + cmd + "' (try help)\n";
   if (w.size() != (needs_onoff ? 3u : 2u))
     return "ERROR usage: " + cmd + (needs_onoff ? " I on|off\n" : " I\n");
@@ -119,6 +120,7 @@ std::string control_command(hwsim::simulator& sim, const std::string& line) {
     if (cmd == "dialtone") sim.set_dial_tone(i, on);
     else if (cmd == "silent") sim.set_silent(i, on);
     else if (cmd == "drop") sim.drop_carrier(i);
+    else if (cmd == "retrain") sim.retrain(i);
     else if (cmd == "unplug") sim.vanish(i);
     else if (cmd == "replug") {
       sim.reappear(i);
@@ -209,8 +211,8 @@ int main(int argc, char** argv) {
   app.add_option("--scenario", scenario_file,
                  "number plan to load instead of the built-in one (format: --print-default-scenario)");
   app.add_option("--control", control_path,
-                 "Unix socket for commands while running: status, dialtone I on|off, drop I, unplug I, "
-                 "replug I, silent I on|off, help");
+                 "Unix socket for commands while running: status, dialtone I on|off, drop I, retrain I, "
+                 "unplug I, replug I, silent I on|off, help");
   CLI11_PARSE(app, argc, argv);
 
   if (print_scenario) {

@@ -59,6 +59,7 @@ struct number_entry {
   double error_rate = 0.02;         // noisy: probability that a byte is corrupted
   std::string description;
   std::string program;              // program: command line, run with /bin/sh -c on a pty
+  sim_duration retrain_every{0};    // > 0: the line retrains this often while connected
 };
 
 // How the exchange reaches the program of a service_kind::program call. The owner of the
@@ -97,6 +98,7 @@ struct exchange_timing {
   sim_duration train_v32{5000};
   sim_duration train_v22{3000};
   sim_duration pdp_connect{200};       // §5.3 PDP context → CONNECT
+  sim_duration retrain{3000};          // a retrain: no data either way for this long [est]
 };
 
 class exchange {
@@ -143,6 +145,9 @@ class exchange {
   void set_faults(std::size_t i, const modem_faults& f);
   // The far end of modem i's call hangs up / the line drops, now.
   void drop_carrier(std::size_t i, sim_time now);
+  // Modem i's connected call retrains now: no data either way for timing().retrain; on
+  // a noisy line the rate falls back one V.34 step (2400 bit/s, not below 2400).
+  void retrain(std::size_t i, sim_time now);
 
   // The answering programs (service_kind::program).
   void set_program_hooks(program_hooks h) { hooks_ = std::move(h); }
@@ -202,6 +207,8 @@ class exchange {
   void transmit(const std::shared_ptr<call>& c, int dir, std::string_view data);
   void deliver(const std::shared_ptr<call>& c, int dir, const std::string& data);
   void clear_call(const std::shared_ptr<call>& c, int by_modem);
+  void retrain_call(const std::shared_ptr<call>& c);
+  void schedule_retrain(const std::shared_ptr<call>& c);
   const number_entry* lookup(const std::string& number) const;
   static bool matches(const std::string& dialed, const std::string& plan_number);
 

@@ -55,6 +55,7 @@ enum class line_event {
   voice,         // outgoing: a voice answered
   carrier,       // both: handshake done, data carrier up at `rate`
   carrier_lost,  // both: the remote hung up or the line dropped
+  retrain,       // both, online: the modems retrained; data resumes at `rate`
 };
 
 // Why the last call ended, for diagnostics (AT#UD key 60, V.58 codes, §6.1).
@@ -83,6 +84,7 @@ struct call_stats {
   termination_cause cause = termination_cause::none;
   sim_time connected_at{0};
   sim_time ended_at{0};
+  unsigned retrains = 0;  // retrains during the call (ATI6 "Retrains Requested/Granted")
 };
 
 class modem {

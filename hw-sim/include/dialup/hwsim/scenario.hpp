@@ -3,7 +3,8 @@
 //
 // One number per line:
 //
-//   NUMBER  KIND  [rings=N] [rate=BPS] [drop-after=SECONDS] [error-rate=FRACTION]  [# description]
+//   NUMBER  KIND  [rings=N] [rate=BPS] [drop-after=SECONDS] [error-rate=FRACTION]
+//                 [retrain-every=SECONDS]  [# description]
 //   NUMBER  program  [rings=N] [rate=BPS] -- COMMAND
 //
 // KIND is one of echo, login, discard, busy, no-answer, voice, carrier-drop, noisy, pdp,

@@ -120,6 +120,10 @@ class simulator {
   // for a given modem, not both at once (both see the modem's output).
   std::uint16_t serve_rfc2217(std::size_t index, std::uint16_t port = 0);
 
+  // Modem `index`'s call retrains now: no data either way for about 3 s (simulated);
+  // on a noisy line the rate falls back 2400 bit/s. Nothing if no call is up.
+  void retrain(std::size_t index);
+
   // Line conditions as set above (for dialup-sim's `status`).
   bool dial_tone(std::size_t index) const;
   bool silent(std::size_t index) const;
