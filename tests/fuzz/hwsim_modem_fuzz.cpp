@@ -1,7 +1,7 @@
 // libFuzzer target for the hw-sim modem interpreter and exchange (sans-I/O).
 //
 // The input is a little script: feed bytes to one of two modems, let simulated time
-// pass, drop DTR, drop the carrier, kill the dial tone, make a modem silent. After
+// pass, drop DTR, drop the carrier, retrain, kill the dial tone, make a modem silent. After
 // every step the modem's state must be consistent: on-hook exactly when it is in
 // command state without a call, and no deadline left in the past.
 //
@@ -95,7 +95,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         else x.dtr_off(op / 8 % 2, t);
         break;
       case 6:
-        x.drop_carrier(op / 8 % 2, t);
+        if (op & 0x40) x.retrain(op / 8 % 2, t);
+        else x.drop_carrier(op / 8 % 2, t);
         break;
       case 7:
         if (op & 0x80) {
