@@ -265,6 +265,11 @@ TEST_CASE("dialup-sim --control: status, dial tone off, drop, unplug and replug 
     CHECK(d.command("AT\r", "OK", 1).find("OK") == std::string::npos);
     CHECK(control(sock, "silent 0 off") == "OK\n");
     CHECK(d.command("AT\r", "OK").find("OK") != std::string::npos);
+    CHECK(control(sock, "fault 0 delay=300 split=2 gap=10 garbage=\\r\\nJUNK\\x21") == "OK\n");
+    CHECK(d.command("ATZ\r", "JUNK!").find("OK\r\n\r\nJUNK!") != std::string::npos);
+    CHECK(control(sock, "fault 0 stuck=maybe").rfind("ERROR bad fault 'stuck=maybe'", 0) == 0);
+    CHECK(control(sock, "fault 0") == "OK\n");  // cleared
+    CHECK(d.command("ATZ\r", "JUNK", 1).find("JUNK") == std::string::npos);
   }
   struct stat sb{};
   CHECK(control(sock, "unplug 0") == "OK\n");

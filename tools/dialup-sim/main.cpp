@@ -32,8 +32,10 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <cctype>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -70,7 +72,52 @@ const char* const k_control_help =
     "  unplug I             USB unplug: the pty and its link go away\n"
     "  replug I             plugged back in: a new pty behind the same link (printed)\n"
     "  silent I on|off      the modem reads and ignores everything / answers again\n"
+    "  fault I [delay=MS] [split=N] [gap=MS] [garbage=TEXT] [stuck=on|off]\n"
+    "                       replaces modem I's faults (simulated ms): every reply MS late,\n"
+    "                       replies cut into N-byte writes GAP apart, TEXT (\\r \\n \\xNN)\n"
+    "                       after each ATZ/AT&F, online ignoring +++ and DTR; 'fault I' clears\n"
     "  help                 this text\n";
+
+// "\r", "\n", "\t", "\\", "\xNN" in a control-command argument.
+std::string unescape(const std::string& s) {
+  std::string o;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '\\' || i + 1 >= s.size()) {
+      o += s[i];
+      continue;
+    }
+    const char c = s[++i];
+    if (c == 'r') o += '\r';
+    else if (c == 'n') o += '\n';
+    else if (c == 't') o += '\t';
+    else if (c == 'x' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+             std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      o += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      o += c;
+    }
+  }
+  return o;
+}
+
+// A modem index or "all".
+std::optional<std::vector<std::size_t>> modems_of(const hwsim::simulator& sim, const std::string& arg) {
+  std::vector<std::size_t> which;
+  if (arg == "all") {
+    for (std::size_t i = 0; i < sim.modem_count(); ++i) which.push_back(i);
+    return which;
+  }
+  try {
+    std::size_t used = 0;
+    const unsigned long v = std::stoul(arg, &used);
+    if (used != arg.size() || arg[0] == '-' || v >= sim.modem_count()) return std::nullopt;
+    which.push_back(static_cast<std::size_t>(v));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return which;
+}
 
 // Runs one control command; returns the reply (information lines, then OK or ERROR).
 std::string control_command(hwsim::simulator& sim, const std::string& line) {
@@ -88,6 +135,36 @@ std::string control_command(hwsim::simulator& sim, const std::string& line) {
         << " dialtone=" << (sim.dial_tone(i) ? "on" : "off") << " silent=" << (sim.silent(i) ? "on" : "off")
         << ' ' << (sim.vanished(i) ? "unplugged" : "plugged") << '\n';
     return o.str() + "OK\n";
+  }
+  if (cmd == "fault") {
+    if (w.size() < 2) return "ERROR usage: fault I [delay=MS] [split=N] [gap=MS] [garbage=TEXT] [stuck=on|off]\n";
+    hwsim::modem_faults f;
+    for (std::size_t k = 2; k < w.size(); ++k) {
+      const auto eq = w[k].find('=');
+      if (eq == std::string::npos) return "ERROR expected key=value, got '" + w[k] + "'\n";
+      const std::string key = w[k].substr(0, eq), val = w[k].substr(eq + 1);
+      auto number = [&](unsigned long max, unsigned long& out) {
+        try {
+          std::size_t used = 0;
+          out = std::stoul(val, &used);
+          return used == val.size() && val[0] != '-' && out <= max;
+        } catch (const std::exception&) {
+          return false;
+        }
+      };
+      unsigned long v = 0;
+      if (key == "delay" && number(3600000, v)) f.response_delay = hwsim::sim_duration(v);
+      else if (key == "gap" && number(3600000, v)) f.split_gap = hwsim::sim_duration(v);
+      else if (key == "split" && number(4096, v)) f.split_writes = v;
+      else if (key == "stuck" && (val == "on" || val == "off")) f.stuck_in_data = val == "on";
+      else if (key == "garbage") f.garbage_after_reset = unescape(val);
+      else return "ERROR bad fault '" + w[k] + "' (delay=MS split=N gap=MS garbage=TEXT stuck=on|off)\n";
+    }
+    w.resize(2);
+    const auto which = modems_of(sim, w[1]);
+    if (!which) return "ERROR no modem '" + w[1] + "'\n";
+    for (std::size_t i : *which) sim.set_faults(i, f);
+    return "OK\n";
   }
   const bool needs_onoff = cmd == "dialtone" || cmd == "silent";
   const bool one_arg = cmd == "drop" || cmd == "unplug" || cmd == "replug" || cmd == "retrain";
@@ -212,7 +289,7 @@ int main(int argc, char** argv) {
                  "number plan to load instead of the built-in one (format: --print-default-scenario)");
   app.add_option("--control", control_path,
                  "Unix socket for commands while running: status, dialtone I on|off, drop I, retrain I, "
-                 "unplug I, replug I, silent I on|off, help");
+                 "unplug I, replug I, silent I on|off, fault I ..., help");
   CLI11_PARSE(app, argc, argv);
 
   if (print_scenario) {
