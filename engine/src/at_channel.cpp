@@ -38,8 +38,14 @@ at_channel::at_channel(asio::any_io_executor ex, std::shared_ptr<transport> port
       parser_(std::move(table)),
       resync_quiet_(resync_quiet),
       max_consecutive_timeouts_(max_consecutive_timeouts),
-      timer_(ex, clock),
-      resync_timer_(ex, clock) {}
+      deadline_timer_(ex, clock),
+      guard_timer_(ex, clock),
+      resync_timer_(ex, clock),
+      clock_(clock) {}
+
+std::chrono::steady_clock::time_point at_channel::now() const {
+  return clock_ ? clock_->now() : std::chrono::steady_clock::now();
+}
 
 at_channel::~at_channel() = default;
 
@@ -179,13 +185,16 @@ void at_channel::async_command(std::string command, at_command_options options,
   p.options = options;
   p.handler = std::move(h);
   queue_.push_back(std::move(p));
-  if (!active_) asio::post(ex_, [self = shared_from_this()] { self->next(); });
+  // Starting the write here is safe (the handler still runs later, through the executor)
+  // and saves a hop per command.
+  if (!active_) next();
 }
 
 void at_channel::async_escape(std::string escape, std::chrono::milliseconds guard,
                               std::chrono::milliseconds timeout, command_handler h) {
   pending p;
   p.raw = std::move(escape);
+  p.escape = true;
   p.guard = guard;
   p.options.timeout = timeout;
   p.handler = std::move(h);
@@ -225,11 +234,11 @@ void at_channel::next() {
   parser_.numeric_codes(cur.options.numeric_codes);
   cur.needs_echo = after_resync_ && echo_on_ && !cur.command.empty();
   after_resync_ = false;
-  if (cur.guard.count() > 0) {
+  if (cur.escape && cur.guard.count() > 0) {
     // Escape: the guard time of silence before the escape characters. We write nothing
     // meanwhile (the caller's data writes have finished: hang-up owns the port now).
-    timer_.expires_after(cur.guard);
-    timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+    guard_timer_.expires_after(cur.guard);
+    guard_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
       if (ec || self->stopped_ || !self->active_) return;
       self->write_current();
     });
@@ -250,7 +259,7 @@ void at_channel::write_current() {
     }
     auto& c = self->queue_.front();
     c.written = true;
-    if (c.guard.count() > 0) {
+    if (c.escape) {
       // The modem answers OK only after the second guard time; until then it may still
       // pass call data. Read replies as lines from here on.
       self->parser_.resume_command_mode();
@@ -263,20 +272,34 @@ void at_channel::write_current() {
 
 void at_channel::arm_timeout() {
   auto& cur = queue_.front();
-  timer_.expires_after(cur.options.timeout + cur.guard);
-  timer_.async_wait([self = shared_from_this()](std::error_code ec) {
-    if (ec || self->stopped_ || !self->active_) return;
-    ++self->consecutive_timeouts_;
-    self->need_resync_ = true;
-    if (self->consecutive_timeouts_ >= self->max_consecutive_timeouts_)
-      self->unresponsive_ = true;
-    self->complete(std::make_error_code(std::errc::timed_out));
-  });
+  deadline_ = now() + cur.options.timeout + cur.guard;
+  if (armed_for_ && *armed_for_ <= *deadline_) return;  // the armed timer fires in time
+  armed_for_ = deadline_;
+  deadline_timer_.expires_after(*deadline_ - now());
+  deadline_timer_.async_wait([self = shared_from_this()](std::error_code ec) { self->on_deadline(ec); });
+}
+
+void at_channel::on_deadline(std::error_code ec) {
+  if (ec || stopped_) return;  // re-armed for an earlier deadline, or stopped
+  armed_for_.reset();
+  if (!active_ || !deadline_) return;  // the command it was armed for has completed
+  if (now() < *deadline_) {
+    // A later command's deadline: wait for the rest of it.
+    armed_for_ = deadline_;
+    deadline_timer_.expires_after(*deadline_ - now());
+    deadline_timer_.async_wait([self = shared_from_this()](std::error_code e) { self->on_deadline(e); });
+    return;
+  }
+  ++consecutive_timeouts_;
+  need_resync_ = true;
+  if (consecutive_timeouts_ >= max_consecutive_timeouts_) unresponsive_ = true;
+  complete(std::make_error_code(std::errc::timed_out));
 }
 
 void at_channel::complete(std::error_code ec) {
   if (!active_ || queue_.empty()) return;
-  timer_.cancel();
+  deadline_.reset();  // the deadline timer stays armed; it finds nothing to do
+  guard_timer_.cancel();
   auto cur = std::move(queue_.front());
   queue_.pop_front();
   active_ = false;
@@ -296,7 +319,8 @@ void at_channel::post_handler(command_handler h, std::error_code ec, at_reply re
 }
 
 void at_channel::fail_all(std::error_code ec) {
-  timer_.cancel();
+  deadline_.reset();
+  guard_timer_.cancel();
   active_ = false;
   while (!queue_.empty()) {
     auto p = std::move(queue_.front());
@@ -335,8 +359,10 @@ void at_channel::stop() {
   if (stopped_) return;
   cancel();
   stopped_ = true;
-  timer_.cancel();
+  deadline_timer_.cancel();
+  guard_timer_.cancel();
   resync_timer_.cancel();
+  if (reading_) port_->cancel();  // the reader stops too; the port stays open
 }
 
 void at_channel::async_read_data(asio::mutable_buffer buffer, data_handler h) {

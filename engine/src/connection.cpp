@@ -97,15 +97,17 @@ connection_info connection::info() const {
 // The only place that changes the RAS state: logs old -> new, updates the status first,
 // then posts the notification (STYLE.md: update first, then notify).
 void connection::set_state(conn_state s) {
-  log(log_level::debug, started_ ? std::string(to_string(state_)) + " -> " + std::string(to_string(s))
-                                  : "dial started: " + std::string(to_string(s)));
+  if (logging())
+    log(log_level::debug, started_ ? std::string(to_string(state_)) + " -> " + std::string(to_string(s))
+                                    : "dial started: " + std::string(to_string(s)));
   started_ = true;
   state_ = s;
   {
     std::lock_guard lock(status_mutex_);
     status_.state = s;
   }
-  sink_->push(dial_event{handle_, s, {}, 0, params_.sub_entry, params_.callback_id});
+  sink_->push(dial_event{handle_, s, {}, 0, params_.sub_entry, params_.callback_id,
+                         std::chrono::steady_clock::now()});
 }
 
 // Every failure of the dial passes here: the state in which it happened is reported again
@@ -119,7 +121,8 @@ void connection::finish(std::error_code ec) {
     std::lock_guard lock(status_mutex_);
     status_.error = ec;
   }
-  sink_->push(dial_event{handle_, state_, ec, 0, params_.sub_entry, params_.callback_id});
+  sink_->push(dial_event{handle_, state_, ec, 0, params_.sub_entry, params_.callback_id,
+                         std::chrono::steady_clock::now()});
   if (was_dialing && channel_) {
     // Our own timer ran out while the modem was still dialing: any character aborts the
     // dial (hayes-v250.md §1.2), so the line is not left off-hook until the caller hangs up.
@@ -165,7 +168,7 @@ void connection::on_opened(std::error_code ec, std::unique_ptr<transport> t) {
   channel_ = std::make_shared<at_channel>(core_->strand, transport_, p.responses, p.resync_quiet,
                                           p.max_consecutive_timeouts, core_->clock);
   std::weak_ptr<connection> weak = weak_from_this();
-  channel_->on_trace([weak](char dir, std::string_view bytes) {
+  if (logging()) channel_->on_trace([weak](char dir, std::string_view bytes) {
     if (auto self = weak.lock()) {
       std::string printable;
       for (char c : bytes) {
@@ -253,7 +256,7 @@ void connection::dial() {
   cmd += number_;
   cmd += p.dial_suffix;
   phase_ = phase::dialing;
-  log(log_level::info, "dialing " + number_ + " on " + entry_.port);
+  if (logging()) log(log_level::info, "dialing " + number_ + " on " + entry_.port);
   channel_->async_command(cmd, at_command_options{p.connect_timeout, false},
                           [self = shared_from_this()](std::error_code ec, at_reply r) {
                             self->on_dial_reply(ec, r);
@@ -294,7 +297,7 @@ void connection::on_dial_reply(std::error_code ec, const at_reply& reply) {
     finish(fail);
     return;
   }
-  log(log_level::info, "connected: " + reply.final.text);
+  if (logging()) log(log_level::info, "connected: " + reply.final.text);
   phase_ = phase::online;
   set_state(conn_state::device_connected);
   set_state(conn_state::all_devices_connected);
@@ -358,12 +361,12 @@ void connection::hang_up(std::function<void(std::error_code)> done) {
   if (done) hang_up_done_.push_back(std::move(done));
   if (hanging_up_) return;
   hanging_up_ = true;
-  log(log_level::info, "hanging up");
+  if (logging()) log(log_level::info, "hanging up");
 
   // A dial still in progress ends with Disconnected + 631, its one terminal notification.
   if (!sink_->terminal_pushed())
     sink_->push(dial_event{handle_, conn_state::disconnected, ras_error::user_disconnection, 0,
-                           params_.sub_entry, params_.callback_id});
+                           params_.sub_entry, params_.callback_id, std::chrono::steady_clock::now()});
 
   const auto before = phase_;
   phase_ = phase::hanging_up;
@@ -449,7 +452,7 @@ void connection::close_and_retire() {
     std::lock_guard lock(status_mutex_);
     status_.state = conn_state::disconnected;
   }
-  log(log_level::info, "port closed");
+  if (logging()) log(log_level::info, "port closed");
   core_->retire(handle_);
   auto done = std::move(hang_up_done_);
   hang_up_done_.clear();

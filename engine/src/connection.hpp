@@ -93,6 +93,8 @@ class connection : public std::enable_shared_from_this<connection> {
 
   std::error_code map_channel_error(std::error_code ec) const;
   void log(log_level level, const std::string& text) const;
+  // Whether anyone listens: log text is not even built when nobody does.
+  bool logging() const { return static_cast<bool>(core_->log_sink); }
 
   std::shared_ptr<manager_core> core_;
   const connection_handle handle_;

@@ -27,6 +27,7 @@
 #include <array>
 #include <chrono>
 #include <deque>
+#include <optional>
 #include <functional>
 #include <memory>
 #include <string>
@@ -120,6 +121,7 @@ class at_channel : public std::enable_shared_from_this<at_channel> {
     bool written = false;
     bool needs_echo = false;     // replies before our echo are stale (first command after a resync)
     std::string raw;             // what to write (command + CR, or the escape)
+    bool escape = false;         // the escape sequence: guard time, raw, then an OK
     std::chrono::milliseconds guard{0};
   };
 
@@ -132,6 +134,8 @@ class at_channel : public std::enable_shared_from_this<at_channel> {
   void next();
   void write_current();
   void arm_timeout();
+  void on_deadline(std::error_code ec);
+  std::chrono::steady_clock::time_point now() const;
   void complete(std::error_code ec);
   void fail_all(std::error_code ec);
   void start_resync();
@@ -143,8 +147,16 @@ class at_channel : public std::enable_shared_from_this<at_channel> {
   std::chrono::milliseconds resync_quiet_;
   int max_consecutive_timeouts_;
 
-  detail::timer timer_;   // command timeout, escape guard
+  // Command timeouts: one deadline timer armed lazily. A command sets deadline_; the timer
+  // is re-armed only when it would fire too late, and is not cancelled when a command
+  // completes (it checks deadline_ when it fires). That saves two timer syscalls per
+  // command on the reactor — most commands take microseconds, their timeouts seconds.
+  detail::timer deadline_timer_;
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
+  std::optional<std::chrono::steady_clock::time_point> armed_for_;
+  detail::timer guard_timer_;   // escape guard time
   detail::timer resync_timer_;
+  std::shared_ptr<virtual_clock> clock_;
   std::array<char, 4096> read_buf_{};
   bool reading_ = false;
   bool stopped_ = false;

@@ -55,6 +55,9 @@ struct dial_event {
   std::uint32_t extended_error = 0;   // dwExtendedError
   std::uint32_t sub_entry = 1;        // 1-based (multilink)
   std::uintptr_t callback_id = 0;     // dial_params::callback_id
+  // When the engine entered the state (or met the error), on the steady clock — not when
+  // the notifier runs.
+  std::chrono::steady_clock::time_point time{};
 };
 
 // RasDialFunc: (unMsg, rasconnstate, dwError)
