@@ -62,12 +62,13 @@ void manager_core::retire(connection_handle h) {
 
 connection::connection(std::shared_ptr<manager_core> core, connection_handle h,
                        dial_entry entry, std::string number, dial_params params,
-                       std::shared_ptr<notify_sink> sink)
+                       dial_extensions extensions, std::shared_ptr<notify_sink> sink)
     : core_(std::move(core)),
       handle_(h),
       entry_(std::move(entry)),
       number_(std::move(number)),
       params_(std::move(params)),
+      extensions_(extensions),
       sink_(std::move(sink)),
       timer_(core_->strand, core_->clock),
       deadline_(core_->strand, core_->clock) {
@@ -207,6 +208,11 @@ void connection::on_opened(std::error_code ec, std::unique_ptr<transport> t) {
     commands_.push_back({p.reset, at_command_options{p.reset_timeout, true}});
   }
   for (const auto& c : p.init) commands_.push_back({c, at_command_options{p.command_timeout, false}});
+  if (extensions_.options & rdeopt_ignore_modem_speaker)
+    commands_.push_back({(extensions_.options & rdeopt_set_modem_speaker) ? "ATM1" : "ATM0",
+                         at_command_options{p.command_timeout, false}});
+  if (p.blind_dial && !p.blind_on.empty())
+    commands_.push_back({p.blind_on, at_command_options{p.command_timeout, false}});
   if (p.call_setup_fail_timer != 0)
     commands_.push_back({"ATS7=" + std::to_string(p.call_setup_fail_timer),
                          at_command_options{p.command_timeout, false}});

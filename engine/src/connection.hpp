@@ -49,7 +49,8 @@ std::string port_key(const std::string& port);
 class connection : public std::enable_shared_from_this<connection> {
  public:
   connection(std::shared_ptr<manager_core> core, connection_handle h, dial_entry entry,
-             std::string number, dial_params params, std::shared_ptr<notify_sink> sink);
+             std::string number, dial_params params, dial_extensions extensions,
+             std::shared_ptr<notify_sink> sink);
 
   // All of these run on the strand.
   void start();
@@ -101,6 +102,7 @@ class connection : public std::enable_shared_from_this<connection> {
   const dial_entry entry_;
   const std::string number_;  // normalized dial string
   const dial_params params_;
+  const dial_extensions extensions_;
   std::shared_ptr<notify_sink> sink_;
 
   phase phase_ = phase::opening;

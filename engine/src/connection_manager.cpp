@@ -104,7 +104,6 @@ asio::any_io_executor connection_manager::default_completion_executor() {
 connection_handle connection_manager::dial(const dial_entry& entry, const dial_params& params,
                                            const dial_extensions& extensions, notifier n,
                                            std::error_code& ec) {
-  (void)extensions;
   ec.clear();
   auto& core = impl_->core;
   const std::string& raw = params.phone_number.empty() ? entry.phone_number : params.phone_number;
@@ -153,7 +152,7 @@ connection_handle connection_manager::dial(const dial_entry& entry, const dial_p
     std::lock_guard lock(core->mutex);
     h = connection_handle{core->next_handle++};
     conn = std::make_shared<detail::connection>(core, h, entry, normalize_dial_string(raw),
-                                                params, sink);
+                                                params, extensions, sink);
     core->connections.emplace(h.value, conn);
   }
   asio::post(core->strand, [conn] { conn->start(); });

@@ -740,3 +740,28 @@ TEST_CASE("the password never reaches the engine's log, even at trace level") {
   CHECK(lines->size() > 10);  // the trace did run
   for (const auto& l : *lines) CHECK(l.find("Zq81") == std::string::npos);
 }
+
+TEST_CASE("dial extensions set the speaker, and a blind-dial profile sends X3 before dialling") {
+  fixture f;
+  caller c;
+  std::error_code ec;
+  dial_extensions ext;
+  ext.options = rdeopt_ignore_modem_speaker;  // speaker off
+  auto e = entry_on("/fake/0");
+  e.profile.blind_dial = true;
+  auto h = f.mgr->dial(e, {}, ext, c.events_notifier(), ec);
+  c.run();
+  REQUIRE(c.states() == good_call);
+  auto cmds = f.factory->script("/fake/0")->snapshot_commands();
+  REQUIRE(cmds.size() == 5);
+  CHECK(cmds[2] == "ATM0");
+  CHECK(cmds[3] == "ATX3");
+  CHECK(cmds[4] == "ATDT5550100");
+  hang_up_and_wait(*f.mgr, h, c);
+
+  ext.options = rdeopt_ignore_modem_speaker | rdeopt_set_modem_speaker;
+  h = f.mgr->dial(entry_on("/fake/1"), {}, ext, c.events_notifier(), ec);
+  c.run();
+  CHECK(f.factory->script("/fake/1")->snapshot_commands()[2] == "ATM1");
+  hang_up_and_wait(*f.mgr, h, c);
+}

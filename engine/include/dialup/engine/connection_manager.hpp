@@ -95,6 +95,12 @@ enum rdeopt : std::uint32_t {
   rdeopt_set_modem_speaker = 0x0008,
 };
 
+// What the engine does with each option:
+// - rdeopt_ignore_modem_speaker: the speaker follows rdeopt_set_modem_speaker (on: ATM1,
+//   off: ATM0, sent after the init commands) instead of the profile's init.
+// - rdeopt_paused_states: accepted; this engine has no paused states yet (link kind
+//   "none" has none to enter), so it changes nothing.
+// - rdeopt_use_prefix_suffix: accepted; the profile's dial_prefix/dial_suffix always apply.
 struct dial_extensions {
   std::uint32_t options = 0;  // rdeopt_*
 };

@@ -34,6 +34,9 @@ struct modem_profile {
   char tone = 'T';
   char pulse = 'P';
   std::string dial_suffix;
+  // Dial without waiting for a dial tone (Unimodem Blind_On): sent after the init when set.
+  bool blind_dial = false;
+  std::string blind_on = "ATX3";
   std::string hangup = "ATH";
   std::string escape = "+++";
 
