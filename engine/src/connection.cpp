@@ -61,17 +61,20 @@ void manager_core::retire(connection_handle h) {
 }
 
 connection::connection(std::shared_ptr<manager_core> core, connection_handle h,
-                       dial_entry entry, std::string number, dial_params params,
+                       dial_entry entry, std::vector<std::string> numbers, dial_params params,
                        dial_extensions extensions, std::shared_ptr<notify_sink> sink)
     : core_(std::move(core)),
       handle_(h),
       entry_(std::move(entry)),
-      number_(std::move(number)),
+      numbers_(std::move(numbers)),
+      number_(numbers_.front()),
       params_(std::move(params)),
       extensions_(extensions),
       sink_(std::move(sink)),
       timer_(core_->strand, core_->clock),
-      deadline_(core_->strand, core_->clock) {
+      deadline_(core_->strand, core_->clock),
+      redial_timer_(core_->strand, core_->clock) {
+  next_pause_ = std::chrono::duration_cast<std::chrono::milliseconds>(entry_.redial.pause);
   status_.device_name = entry_.port;
   status_.phone_number = number_;
 }
@@ -108,7 +111,7 @@ void connection::set_state(conn_state s) {
     status_.state = s;
   }
   sink_->push(dial_event{handle_, s, {}, 0, params_.sub_entry, params_.callback_id,
-                         std::chrono::steady_clock::now()});
+                         std::chrono::steady_clock::now(), attempt_});
 }
 
 // Every failure of the dial passes here: the state in which it happened is reported again
@@ -123,7 +126,7 @@ void connection::finish(std::error_code ec) {
     status_.error = ec;
   }
   sink_->push(dial_event{handle_, state_, ec, 0, params_.sub_entry, params_.callback_id,
-                         std::chrono::steady_clock::now()});
+                         std::chrono::steady_clock::now(), attempt_});
   if (was_dialing && channel_) {
     // Our own timer ran out while the modem was still dialing: any character aborts the
     // dial (hayes-v250.md §1.2), so the line is not left off-hook until the caller hangs up.
@@ -300,6 +303,10 @@ void connection::on_dial_reply(std::error_code ec, const at_reply& reply) {
   if (fail) {
     // The modem has gone back on-hook by itself after any of these codes.
     phase_ = phase::commands;  // so finish() does not send an abort character
+    if (should_redial(fail)) {
+      schedule_redial(fail);
+      return;
+    }
     finish(fail);
     return;
   }
@@ -309,6 +316,48 @@ void connection::on_dial_reply(std::error_code ec, const at_reply& reply) {
   set_state(conn_state::all_devices_connected);
   // link_kind::none: no authentication or projection; the data line is the caller's.
   set_state(conn_state::connected);
+}
+
+// Redial rules (RASENTRY dwRedialCount/dwRedialPause; wvdial's abort switches and
+// back-off, peers.md §1.2): only call outcomes are retried — a port, modem or timeout
+// failure is not going to get better by dialling again.
+bool connection::should_redial(std::error_code fail) const {
+  const auto& r = entry_.redial;
+  if (attempt_ > r.attempts) return false;
+  if (fail == ras_error::line_busy) return !r.abort_on_busy;
+  if (fail == ras_error::no_dialtone) return !r.abort_on_no_dialtone;
+  return fail == ras_error::no_answer || fail == ras_error::no_carrier ||
+         fail == ras_error::voice_answer || fail == ras_error::temp_failure;
+}
+
+void connection::schedule_redial(std::error_code fail) {
+  phase_ = phase::redial_wait;
+  auto pause = next_pause_;
+  if (logging())
+    log(log_level::info, "attempt " + std::to_string(attempt_) + " failed (" + describe(fail) +
+                             "); redialling in " + std::to_string(pause.count()) + " ms");
+  // Back-off for the pause after this one.
+  auto grown = std::chrono::milliseconds(
+      static_cast<long long>(static_cast<double>(next_pause_.count()) * entry_.redial.backoff));
+  next_pause_ = std::min(grown, std::chrono::duration_cast<std::chrono::milliseconds>(entry_.redial.max_pause));
+  redial_timer_.expires_after(pause);
+  redial_timer_.async_wait([self = shared_from_this(), fail](std::error_code ec) {
+    if (ec || self->phase_ != phase::redial_wait || self->hanging_up_) return;
+    ++self->attempt_;
+    if (self->entry_.redial.rotate_alternates)
+      self->number_ = self->numbers_[(self->attempt_ - 1) % self->numbers_.size()];
+    {
+      std::lock_guard lock(self->status_mutex_);
+      self->status_.phone_number = self->number_;
+    }
+    // Each attempt is visible: ConnectDevice again, with why the last one ended.
+    self->state_ = conn_state::connect_device;
+    self->sink_->push(dial_event{self->handle_, conn_state::connect_device, {},
+                                 ras_number(fail), self->params_.sub_entry,
+                                 self->params_.callback_id, std::chrono::steady_clock::now(),
+                                 self->attempt_});
+    self->dial();
+  });
 }
 
 void connection::drop_online(std::error_code ec) {
@@ -331,7 +380,8 @@ void connection::on_port_error(std::error_code ec) {
     drop_online(ras_error::hardware_failure);
     return;
   }
-  if (phase_ == phase::commands || phase_ == phase::dialing) finish(ras_error::port_or_device);
+  if (phase_ == phase::commands || phase_ == phase::dialing || phase_ == phase::redial_wait)
+    finish(ras_error::port_or_device);
 }
 
 void connection::read_data(asio::mutable_buffer buf,
@@ -450,6 +500,7 @@ void connection::close_and_retire() {
   phase_ = phase::closed;
   timer_.cancel();
   deadline_.cancel();
+  redial_timer_.cancel();
   if (channel_) channel_->stop();
   if (transport_) transport_->close();
   if (port_reserved_) core_->release_port(entry_.port);

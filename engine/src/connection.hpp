@@ -48,8 +48,9 @@ std::string port_key(const std::string& port);
 
 class connection : public std::enable_shared_from_this<connection> {
  public:
+  // numbers: normalized dial strings, the first dialled first, the rest alternates.
   connection(std::shared_ptr<manager_core> core, connection_handle h, dial_entry entry,
-             std::string number, dial_params params, dial_extensions extensions,
+             std::vector<std::string> numbers, dial_params params, dial_extensions extensions,
              std::shared_ptr<notify_sink> sink);
 
   // All of these run on the strand.
@@ -68,6 +69,7 @@ class connection : public std::enable_shared_from_this<connection> {
     opening,       // OpenPort: the transport is being opened
     commands,      // ConnectDevice: reset and init commands
     dialing,       // ConnectDevice: ATD sent, waiting for CONNECT
+    redial_wait,   // ConnectDevice: an attempt failed; pausing before the next
     online,        // Connected: data state
     failed,        // the dial failed; waiting for the caller's hang-up
     dropped,       // was online; the carrier dropped or the device vanished
@@ -82,6 +84,8 @@ class connection : public std::enable_shared_from_this<connection> {
   void on_command(std::size_t index, std::error_code ec, const at_reply& reply);
   void dial();
   void on_dial_reply(std::error_code ec, const at_reply& reply);
+  bool should_redial(std::error_code fail) const;
+  void schedule_redial(std::error_code fail);
   void on_port_error(std::error_code ec);
   void on_carrier_lost();
   void drop_online(std::error_code ec);
@@ -100,7 +104,10 @@ class connection : public std::enable_shared_from_this<connection> {
   std::shared_ptr<manager_core> core_;
   const connection_handle handle_;
   const dial_entry entry_;
-  const std::string number_;  // normalized dial string
+  std::vector<std::string> numbers_;  // normalized: the entry's number, then its alternates
+  std::string number_;                // the one dialled in this attempt
+  std::uint32_t attempt_ = 1;
+  std::chrono::milliseconds next_pause_{0};
   const dial_params params_;
   const dial_extensions extensions_;
   std::shared_ptr<notify_sink> sink_;
@@ -112,6 +119,7 @@ class connection : public std::enable_shared_from_this<connection> {
   std::shared_ptr<at_channel> channel_;
   detail::timer timer_;     // DTR drop
   detail::timer deadline_;  // hang-up must finish by then
+  detail::timer redial_timer_;
   bool port_reserved_ = false;
   bool started_ = false;  // set_state has run once
   bool hanging_up_ = false;

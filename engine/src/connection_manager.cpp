@@ -112,6 +112,13 @@ connection_handle connection_manager::dial(const dial_entry& entry, const dial_p
     core->log(log_level::warning, "refused dial string: " + describe(bad));
     return {};
   }
+  for (const auto& alt : entry.alternates) {
+    if (auto bad = check_dial_string(alt)) {
+      ec = bad;
+      core->log(log_level::warning, "refused alternate number: " + describe(bad));
+      return {};
+    }
+  }
   if (entry.port.empty()) {
     ec = ras_error::invalid_parameter;
     core->log(log_level::warning, "refused dial: no port given");
@@ -151,8 +158,10 @@ connection_handle connection_manager::dial(const dial_entry& entry, const dial_p
   {
     std::lock_guard lock(core->mutex);
     h = connection_handle{core->next_handle++};
-    conn = std::make_shared<detail::connection>(core, h, entry, normalize_dial_string(raw),
-                                                params, extensions, sink);
+    std::vector<std::string> numbers{normalize_dial_string(raw)};
+    for (const auto& alt : entry.alternates) numbers.push_back(normalize_dial_string(alt));
+    conn = std::make_shared<detail::connection>(core, h, entry, std::move(numbers), params,
+                                                extensions, sink);
     core->connections.emplace(h.value, conn);
   }
   asio::post(core->strand, [conn] { conn->start(); });

@@ -57,6 +57,10 @@ struct vt_world {
     dial_entry e;
     e.port = port;
     e.phone_number = number;  // the generic profile, real timeouts
+    return dial(e);
+  }
+
+  connection_handle dial(const dial_entry& e) {
     std::error_code ec;
     auto h = mgr->dial(e, {}, {}, notifier::on_event([this](const dial_event& ev) {
                          events.push_back(ev);
@@ -225,4 +229,115 @@ TEST_CASE("a late reply to a timed-out command is never taken as the next comman
   for (const auto& l : stale) saw_late |= (l == "ERROR");
   CHECK(saw_late);
   ch->stop();
+}
+
+namespace {
+// Every number in `busy` answers BUSY; the rest connect.
+void busy_numbers(test::fake_script& s, std::vector<std::string> busy) {
+  s.reply = [busy](const std::string& cmd) -> std::string {
+    for (const auto& b : busy)
+      if (cmd == "ATDT" + b) return "\r\nBUSY\r\n";
+    return cmd.rfind("ATD", 0) == 0 ? "\r\nCONNECT 33600\r\n" : "\r\nOK\r\n";
+  };
+}
+std::vector<std::string> dialled(test::fake_script& s) {
+  std::vector<std::string> out;
+  for (const auto& c : s.snapshot_commands())
+    if (c.rfind("ATD", 0) == 0) out.push_back(c);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("a busy primary number is redialled on the alternate after the pause, and each attempt is reported") {
+  vt_world w;
+  busy_numbers(*w.factory->script("/fake/0"), {"5550110"});
+  dial_entry e;
+  e.port = "/fake/0";
+  e.phone_number = "5550110";
+  e.alternates = {"5550100"};
+  e.redial.attempts = 3;
+  e.redial.pause = 3s;
+  auto h = w.dial(e);
+  w.run_until([&] { return w.terminal(); });
+  REQUIRE(w.events.back().state == conn_state::connected);
+  CHECK_FALSE(w.events.back().error);
+  CHECK(w.events.back().attempt == 2);
+  // OpenPort, PortOpened, ConnectDevice (1), ConnectDevice (2, after 676), DeviceConnected...
+  REQUIRE(w.events.size() == 7);
+  CHECK(w.events[2].state == conn_state::connect_device);
+  CHECK(w.events[2].attempt == 1);
+  CHECK(w.events[3].state == conn_state::connect_device);
+  CHECK(w.events[3].attempt == 2);
+  CHECK(w.events[3].extended_error == 676);
+  CHECK_FALSE(w.events[3].error);
+  CHECK(dialled(*w.factory->script("/fake/0")) == std::vector<std::string>{"ATDT5550110", "ATDT5550100"});
+  CHECK(w.seconds() >= 3.0);
+  connection_status st;
+  REQUIRE_FALSE(w.mgr->status(h, st));
+  CHECK(st.phone_number == "5550100");
+  w.hang_up(h);
+}
+
+TEST_CASE("abort-on-busy ends the dial at the first BUSY without redialling") {
+  vt_world w;
+  busy_numbers(*w.factory->script("/fake/0"), {"5550110"});
+  dial_entry e;
+  e.port = "/fake/0";
+  e.phone_number = "5550110";
+  e.redial.attempts = 5;
+  e.redial.abort_on_busy = true;
+  auto h = w.dial(e);
+  w.run_until([&] { return w.terminal(); });
+  CHECK(w.events.back().error == ras_error::line_busy);
+  CHECK(dialled(*w.factory->script("/fake/0")).size() == 1);
+  w.hang_up(h);
+}
+
+TEST_CASE("redials back off and stop after the entry's attempts, ending with the last error") {
+  vt_world w;
+  busy_numbers(*w.factory->script("/fake/0"), {"5550110"});
+  dial_entry e;
+  e.port = "/fake/0";
+  e.phone_number = "5550110";
+  e.redial.attempts = 3;
+  e.redial.pause = 5s;
+  e.redial.backoff = 2.0;
+  e.redial.max_pause = 15s;
+  std::vector<double> attempt_times;
+  auto h = w.dial(e);
+  w.run_until([&] {
+    if (!w.events.empty() && w.events.back().state == conn_state::connect_device &&
+        attempt_times.size() < w.events.back().attempt)
+      attempt_times.push_back(w.seconds());
+    return w.terminal();
+  });
+  CHECK(w.events.back().error == ras_error::line_busy);
+  CHECK(w.events.back().attempt == 4);
+  CHECK(dialled(*w.factory->script("/fake/0")).size() == 4);
+  // Pauses of 5, 10 and 15 (capped from 20) seconds between the four attempts.
+  REQUIRE(attempt_times.size() == 4);
+  CHECK(attempt_times[1] - attempt_times[0] == doctest::Approx(5.0).epsilon(0.01));
+  CHECK(attempt_times[2] - attempt_times[1] == doctest::Approx(10.0).epsilon(0.01));
+  CHECK(attempt_times[3] - attempt_times[2] == doctest::Approx(15.0).epsilon(0.01));
+  w.hang_up(h);
+}
+
+TEST_CASE("hang-up during the redial pause ends it at once, with no further dialling") {
+  vt_world w;
+  busy_numbers(*w.factory->script("/fake/0"), {"5550110"});
+  dial_entry e;
+  e.port = "/fake/0";
+  e.phone_number = "5550110";
+  e.redial.attempts = 3;
+  e.redial.pause = 60s;
+  auto h = w.dial(e);
+  w.run_until([&] { return !dialled(*w.factory->script("/fake/0")).empty() && w.clock->pending() > 0 &&
+                           w.seconds() > 0.5; });
+  auto before = w.seconds();
+  REQUIRE(before < 60.0);  // still inside the 60 s pause
+  w.hang_up(h);
+  CHECK(w.seconds() - before < 5.0);
+  CHECK(dialled(*w.factory->script("/fake/0")).size() == 1);
+  CHECK(w.events.back().state == conn_state::disconnected);
+  CHECK(w.events.back().error == ras_error::user_disconnection);
 }

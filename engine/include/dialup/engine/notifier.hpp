@@ -58,6 +58,10 @@ struct dial_event {
   // When the engine entered the state (or met the error), on the steady clock — not when
   // the notifier runs.
   std::chrono::steady_clock::time_point time{};
+  // Which dial attempt this is (1 = the first). A redial reports ConnectDevice again with
+  // the next attempt number, the number it dials, and the RAS error that ended the previous
+  // attempt in extended_error (676 busy, 678 no answer, ...).
+  std::uint32_t attempt = 1;
 };
 
 // RasDialFunc: (unMsg, rasconnstate, dwError)
