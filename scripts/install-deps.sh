@@ -9,7 +9,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev
   clang libclang-rt-14-dev
   # interop tests run these real programs against the simulator
-  ppp tio minicom tmux ser2net socat
+  ppp tio minicom tmux ser2net socat python3-serial
 )
 
 missing=()
