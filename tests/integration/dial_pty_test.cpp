@@ -304,3 +304,29 @@ TEST_CASE("a call whose carrier drops is reported disconnected by the remote") {
   hang_up_and_wait(*e.mgr, h, c);
   CHECK_FALSE(w.sim->off_hook(0));
 }
+
+TEST_CASE("over a pty, a busy number is redialled on its alternate and connects") {
+  sim_world w(1);
+  engine_world e;
+  caller c;
+  auto entry = entry_for(*w.sim, 0, "5550110");
+  entry.alternates = {"5550100"};
+  entry.redial.attempts = 2;
+  entry.redial.pause = std::chrono::seconds(0);
+  std::error_code ec;
+  auto h = e.mgr->dial(entry, {}, {}, c.events_notifier(), ec);
+  REQUIRE_FALSE(ec);
+  c.run();
+  REQUIRE_FALSE(c.events.empty());
+  CHECK(c.events.back().state == conn_state::connected);
+  CHECK(c.events.back().attempt == 2);
+  bool saw_retry = false;
+  for (const auto& ev : c.events)
+    saw_retry |= ev.state == conn_state::connect_device && ev.attempt == 2 && ev.extended_error == 676;
+  CHECK(saw_retry);
+  connection_status st;
+  REQUIRE_FALSE(e.mgr->status(h, st));
+  CHECK(st.phone_number == "5550100");
+  hang_up_and_wait(*e.mgr, h, c);
+  CHECK_FALSE(w.sim->off_hook(0));
+}
