@@ -397,7 +397,20 @@ void at_channel::deliver_data() {
   read_more();  // reading may have paused for back-pressure
 }
 
-void at_channel::async_write_data(asio::const_buffer buffer, data_handler h) {
+void at_channel::unread_data(std::string bytes) {
+  data_in_.insert(0, bytes);
+  deliver_data();
+}
+
+void at_channel::cancel_data_read() {
+  if (!data_reader_) return;
+  auto h = std::move(data_reader_);
+  data_reader_ = nullptr;
+  asio::post(ex_, [h = std::move(h)] { h(detail::aborted_error(), 0); });
+}
+
+void at_channel::async_write_data(asio::const_buffer buffer, data_handler h,
+                                  std::optional<std::string_view> trace_as) {
   if (stopped_ || port_failed_ || !parser_.in_data_mode()) {
     std::error_code ec = port_failed_ ? port_error_code_
                          : stopped_   ? detail::aborted_error()
@@ -405,7 +418,9 @@ void at_channel::async_write_data(asio::const_buffer buffer, data_handler h) {
     asio::post(ex_, [h = std::move(h), ec] { h(ec, 0); });
     return;
   }
-  if (trace_) trace_('>', std::string_view(static_cast<const char*>(buffer.data()), buffer.size()));
+  if (trace_)
+    trace_('>', trace_as ? *trace_as
+                         : std::string_view(static_cast<const char*>(buffer.data()), buffer.size()));
   port_->async_write(buffer, std::move(h));
 }
 

@@ -62,7 +62,8 @@ void manager_core::retire(connection_handle h) {
 
 connection::connection(std::shared_ptr<manager_core> core, connection_handle h,
                        dial_entry entry, std::vector<std::string> numbers, dial_params params,
-                       dial_extensions extensions, std::shared_ptr<notify_sink> sink)
+                       dial_extensions extensions, std::optional<chat_script> script,
+                       std::shared_ptr<notify_sink> sink)
     : core_(std::move(core)),
       handle_(h),
       entry_(std::move(entry)),
@@ -73,7 +74,9 @@ connection::connection(std::shared_ptr<manager_core> core, connection_handle h,
       sink_(std::move(sink)),
       timer_(core_->strand, core_->clock),
       deadline_(core_->strand, core_->clock),
-      redial_timer_(core_->strand, core_->clock) {
+      redial_timer_(core_->strand, core_->clock),
+      script_(std::move(script)),
+      script_timer_(core_->strand, core_->clock) {
   next_pause_ = std::chrono::duration_cast<std::chrono::milliseconds>(entry_.redial.pause);
   status_.device_name = entry_.port;
   status_.phone_number = number_;
@@ -185,6 +188,11 @@ void connection::on_opened(std::error_code ec, std::unique_ptr<transport> t) {
           printable += hex[static_cast<unsigned char>(c) & 0xf];
         } else printable += c;
       }
+      // A remote that echoes the password back must not put it in the trace.
+      const auto& pw = self->params_.password;
+      for (auto at = pw.empty() ? std::string::npos : printable.find(pw); at != std::string::npos;
+           at = printable.find(pw, at))
+        printable.replace(at, pw.size(), "********");
       self->log(log_level::trace, std::string(1, dir) + " " + printable);
     }
   });
@@ -311,11 +319,113 @@ void connection::on_dial_reply(std::error_code ec, const at_reply& reply) {
     return;
   }
   if (logging()) log(log_level::info, "connected: " + reply.final.text);
-  phase_ = phase::online;
   set_state(conn_state::device_connected);
+  if (script_) {
+    // A post-dial login script is a device of its own, with its own ConnectDevice /
+    // DeviceConnected pair after the modem's (ras-model.md §3.3).
+    phase_ = phase::scripting;
+    set_state(conn_state::connect_device);
+    start_script();
+    return;
+  }
+  phase_ = phase::online;
+  connected_states();
+}
+
+void connection::connected_states() {
   set_state(conn_state::all_devices_connected);
   // link_kind::none: no authentication or projection; the data line is the caller's.
   set_state(conn_state::connected);
+}
+
+// ---------------------------------------------------------------------------------------
+// Login script: the chat runner over the data line.
+
+void connection::start_script() {
+  chat_substitutions subs;
+  subs.phone = number_;
+  subs.user = params_.user_name;
+  subs.password = params_.password;
+  runner_ = std::make_unique<chat_runner>(*script_, std::move(subs));
+  runner_->start(clock_now());
+  script_read();
+  pump_script();
+}
+
+void connection::script_read() {
+  channel_->async_read_data(asio::buffer(script_buf_),
+                            [self = shared_from_this()](std::error_code ec, std::size_t n) {
+                              if (self->phase_ != phase::scripting) {
+                                // The script has finished: what came is the caller's.
+                                if (!ec && n)
+                                  self->channel_->unread_data(std::string(self->script_buf_.data(), n));
+                                return;
+                              }
+                              if (ec) {
+                                if (is_aborted(ec)) return;
+                                self->runner_->hangup(self->clock_now());  // NO CARRIER, EOF
+                              } else {
+                                self->runner_->feed(std::string_view(self->script_buf_.data(), n),
+                                                    self->clock_now());
+                                self->script_read();
+                              }
+                              self->pump_script();
+                            });
+}
+
+void connection::pump_script() {
+  if (phase_ != phase::scripting || !runner_) return;
+  for (auto& a : runner_->take_actions()) {
+    switch (a.kind) {
+      case chat_action_kind::send: {
+        auto bytes = std::make_shared<std::string>(std::move(a.bytes));
+        auto shown = std::make_shared<std::string>(a.redacted);
+        channel_->async_write_data(asio::buffer(*bytes), [bytes, shown](std::error_code, std::size_t) {},
+                                   std::string_view(*shown));
+        break;
+      }
+      case chat_action_kind::outcome:
+        break;
+      default:
+        if (logging()) log(log_level::info, "script: " + to_string(a));  // never a secret
+        break;
+    }
+  }
+  if (runner_->done()) {
+    on_script_done();
+    return;
+  }
+  if (auto d = runner_->next_deadline()) {
+    auto now = clock_now();
+    script_timer_.expires_after(*d > now ? *d - now : std::chrono::steady_clock::duration::zero());
+    script_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+      if (ec || self->phase_ != phase::scripting) return;
+      self->runner_->advance(self->clock_now());
+      self->pump_script();
+    });
+  }
+}
+
+void connection::on_script_done() {
+  script_timer_.cancel();
+  const auto outcome = *runner_->outcome();
+  if (logging()) log(log_level::info, "script ended: " + outcome.to_string());
+  if (outcome.result != chat_result::success) {
+    phase_ = phase::online;  // the call is up; finish() reports, hang_up() clears it
+    channel_->cancel_data_read();
+    finish(outcome.error());
+    return;
+  }
+  phase_ = phase::online;
+  channel_->cancel_data_read();
+  auto unread = runner_->take_unread();
+  if (!unread.empty()) channel_->unread_data(std::move(unread));
+  set_state(conn_state::device_connected);
+  connected_states();
+}
+
+std::chrono::steady_clock::time_point connection::clock_now() const {
+  return core_->clock ? core_->clock->now() : std::chrono::steady_clock::now();
 }
 
 // Redial rules (RASENTRY dwRedialCount/dwRedialPause; wvdial's abort switches and
@@ -368,6 +478,11 @@ void connection::drop_online(std::error_code ec) {
 }
 
 void connection::on_carrier_lost() {
+  if (phase_ == phase::scripting && runner_ && !hanging_up_) {
+    runner_->hangup(clock_now());
+    pump_script();
+    return;
+  }
   if (phase_ != phase::online || hanging_up_) return;
   log(log_level::info, "carrier lost (NO CARRIER)");
   drop_online(ras_error::remote_disconnection);
@@ -380,7 +495,8 @@ void connection::on_port_error(std::error_code ec) {
     drop_online(ras_error::hardware_failure);
     return;
   }
-  if (phase_ == phase::commands || phase_ == phase::dialing || phase_ == phase::redial_wait)
+  if (phase_ == phase::commands || phase_ == phase::dialing || phase_ == phase::redial_wait ||
+      phase_ == phase::scripting)
     finish(ras_error::port_or_device);
 }
 
@@ -444,7 +560,9 @@ void connection::hang_up(std::function<void(std::error_code)> done) {
   });
 
   channel_->cancel();  // a pending ATD or init command is abandoned
-  if (before == phase::online && channel_->in_data_mode()) {
+  script_timer_.cancel();
+  if ((before == phase::online || before == phase::scripting || before == phase::failed) &&
+      channel_->in_data_mode()) {
     hang_up_online();
   } else if (before == phase::dialing) {
     // Any character aborts a dial in progress (hayes-v250.md §1.2); the modem answers
@@ -501,6 +619,7 @@ void connection::close_and_retire() {
   timer_.cancel();
   deadline_.cancel();
   redial_timer_.cancel();
+  script_timer_.cancel();
   if (channel_) channel_->stop();
   if (transport_) transport_->close();
   if (port_reserved_) core_->release_port(entry_.port);

@@ -2,6 +2,7 @@
 // Internal to the engine.
 #pragma once
 
+#include <array>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "dialup/engine/at_channel.hpp"
+#include "dialup/engine/chat_script.hpp"
 #include "dialup/engine/connection_manager.hpp"
 #include "dialup/engine/detail/timer.hpp"
 #include "notify_sink.hpp"
@@ -51,7 +53,7 @@ class connection : public std::enable_shared_from_this<connection> {
   // numbers: normalized dial strings, the first dialled first, the rest alternates.
   connection(std::shared_ptr<manager_core> core, connection_handle h, dial_entry entry,
              std::vector<std::string> numbers, dial_params params, dial_extensions extensions,
-             std::shared_ptr<notify_sink> sink);
+             std::optional<chat_script> script, std::shared_ptr<notify_sink> sink);
 
   // All of these run on the strand.
   void start();
@@ -70,6 +72,7 @@ class connection : public std::enable_shared_from_this<connection> {
     commands,      // ConnectDevice: reset and init commands
     dialing,       // ConnectDevice: ATD sent, waiting for CONNECT
     redial_wait,   // ConnectDevice: an attempt failed; pausing before the next
+    scripting,     // the login script runs over the data line (its ConnectDevice)
     online,        // Connected: data state
     failed,        // the dial failed; waiting for the caller's hang-up
     dropped,       // was online; the carrier dropped or the device vanished
@@ -87,6 +90,11 @@ class connection : public std::enable_shared_from_this<connection> {
   bool should_redial(std::error_code fail) const;
   void schedule_redial(std::error_code fail);
   void on_port_error(std::error_code ec);
+  void connected_states();
+  void start_script();
+  void script_read();
+  void pump_script();
+  void on_script_done();
   void on_carrier_lost();
   void drop_online(std::error_code ec);
 
@@ -100,6 +108,7 @@ class connection : public std::enable_shared_from_this<connection> {
   void log(log_level level, const std::string& text) const;
   // Whether anyone listens: log text is not even built when nobody does.
   bool logging() const { return static_cast<bool>(core_->log_sink); }
+  std::chrono::steady_clock::time_point clock_now() const;
 
   std::shared_ptr<manager_core> core_;
   const connection_handle handle_;
@@ -120,6 +129,10 @@ class connection : public std::enable_shared_from_this<connection> {
   detail::timer timer_;     // DTR drop
   detail::timer deadline_;  // hang-up must finish by then
   detail::timer redial_timer_;
+  std::optional<chat_script> script_;
+  std::unique_ptr<chat_runner> runner_;
+  std::array<char, 1024> script_buf_{};
+  detail::timer script_timer_;
   bool port_reserved_ = false;
   bool started_ = false;  // set_state has run once
   bool hanging_up_ = false;

@@ -119,6 +119,16 @@ connection_handle connection_manager::dial(const dial_entry& entry, const dial_p
       return {};
     }
   }
+  std::optional<chat_script> script;
+  if (!entry.login_script.empty()) {
+    chat_syntax_error err;
+    script = chat_script::parse(entry.login_script, err);
+    if (!script) {
+      ec = ras_error::script_syntax;
+      core->log(log_level::warning, "refused dial: login script " + err.to_string());
+      return {};
+    }
+  }
   if (entry.port.empty()) {
     ec = ras_error::invalid_parameter;
     core->log(log_level::warning, "refused dial: no port given");
@@ -161,7 +171,7 @@ connection_handle connection_manager::dial(const dial_entry& entry, const dial_p
     std::vector<std::string> numbers{normalize_dial_string(raw)};
     for (const auto& alt : entry.alternates) numbers.push_back(normalize_dial_string(alt));
     conn = std::make_shared<detail::connection>(core, h, entry, std::move(numbers), params,
-                                                extensions, sink);
+                                                extensions, std::move(script), sink);
     core->connections.emplace(h.value, conn);
   }
   asio::post(core->strand, [conn] { conn->start(); });

@@ -3,7 +3,9 @@
 // scaled clock (a 17 s call takes under a second).
 #include <doctest/doctest.h>
 
+#include <array>
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include "dialup/drivers/serial_transport.hpp"
@@ -328,5 +330,119 @@ TEST_CASE("over a pty, a busy number is redialled on its alternate and connects"
   REQUIRE_FALSE(e.mgr->status(h, st));
   CHECK(st.phone_number == "5550100");
   hang_up_and_wait(*e.mgr, h, c);
+  CHECK_FALSE(w.sim->off_hook(0));
+}
+
+namespace {
+const std::string login_script = R"(ABORT incorrect
+ogin: \U
+assword: \P
+"logged in" "")";
+}
+
+TEST_CASE("a login script logs in to the login service after CONNECT, with its own device states") {
+  sim_world w(1);
+  auto lines = std::make_shared<std::vector<std::string>>();
+  auto mutex = std::make_shared<std::mutex>();
+  engine_options o;
+  o.transports = std::make_shared<drivers::serial_transport_factory>();
+  o.log = [lines, mutex](log_level, std::string_view t) {
+    std::lock_guard lock(*mutex);
+    lines->emplace_back(t);
+  };
+  connection_manager mgr(std::move(o));
+  caller c;
+  auto entry = entry_for(*w.sim, 0, "5550102");
+  entry.login_script = login_script;
+  dial_params p;
+  p.user_name = "demo";
+  p.password = "demo";
+  std::error_code ec;
+  auto h = mgr.dial(entry, p, {}, c.events_notifier(), ec);
+  REQUIRE_FALSE(ec);
+  c.run();
+  const std::vector<conn_state> expected = {
+      conn_state::open_port,      conn_state::port_opened,      conn_state::connect_device,
+      conn_state::device_connected, conn_state::connect_device, conn_state::device_connected,
+      conn_state::all_devices_connected, conn_state::connected};
+  CHECK(c.states() == expected);
+  for (const auto& ev : c.events) CHECK_FALSE(ev.error);
+  // The login service echoes what it gets once logged in.
+  data_stream stream(mgr, h, c.io.get_executor());
+  std::string out = "after login\r\n", in(out.size(), '\0');
+  asio::async_write(stream, asio::buffer(out), [](boost::system::error_code, std::size_t) {});
+  // The banner's tail may come first; read until our text is back.
+  std::string got;
+  std::function<void()> read_more = [&] {
+    auto buf = std::make_shared<std::array<char, 256>>();
+    stream.async_read_some(asio::buffer(*buf), [&, buf](boost::system::error_code e2, std::size_t n) {
+      if (e2) return;
+      got.append(buf->data(), n);
+      if (got.find(out) == std::string::npos) read_more();
+    });
+  };
+  read_more();
+  c.run(5s);
+  CHECK(got.find(out) != std::string::npos);
+  hang_up_and_wait(mgr, h, c);
+  CHECK_FALSE(w.sim->off_hook(0));
+  std::lock_guard lock(*mutex);
+  bool traced_send = false;
+  for (const auto& l : *lines) {
+    traced_send |= l.find("********") != std::string::npos;
+    // "demo" is the user name too; the password must only ever show as ********.
+    CHECK(l.find("assword: demo") == std::string::npos);
+    const bool raw_password_send = l.find("> demo\\r") != std::string::npos;
+    CHECK_FALSE(raw_password_send);
+  }
+  CHECK(traced_send);
+}
+
+TEST_CASE("a refused password fails the script's ConnectDevice with 691; the call is hung up") {
+  sim_world w(1);
+  engine_world e;
+  caller c;
+  auto entry = entry_for(*w.sim, 0, "5550102");
+  entry.login_script = login_script;
+  dial_params p;
+  p.user_name = "demo";
+  p.password = "not-the-password";
+  std::error_code ec;
+  auto h = e.mgr->dial(entry, p, {}, c.events_notifier(), ec);
+  c.run();
+  REQUIRE(c.events.size() == 6);
+  CHECK(c.events[4].state == conn_state::connect_device);
+  CHECK(c.events.back().state == conn_state::connect_device);
+  CHECK(c.events.back().error == ras_error::authentication_failure);
+  CHECK(w.sim->off_hook(0));  // the call is still up until the caller hangs up
+  hang_up_and_wait(*e.mgr, h, c);
+  CHECK_FALSE(w.sim->off_hook(0));
+}
+
+TEST_CASE("a login prompt that never comes fails with a script timeout, and the modem is hung up") {
+  sim_world w(1);
+  engine_world e;
+  caller c;
+  auto entry = entry_for(*w.sim, 0, "5550100");  // the echo service never prompts
+  entry.login_script = "TIMEOUT 1\nogin: \\U\n";
+  std::error_code ec;
+  auto h = e.mgr->dial(entry, {}, {}, c.events_notifier(), ec);
+  c.run();
+  REQUIRE_FALSE(c.events.empty());
+  CHECK(c.events.back().error == ras_error::request_timeout);
+  hang_up_and_wait(*e.mgr, h, c);
+  CHECK_FALSE(w.sim->off_hook(0));
+}
+
+TEST_CASE("a login script with a syntax error is refused before anything is dialled") {
+  sim_world w(1);
+  engine_world e;
+  caller c;
+  auto entry = entry_for(*w.sim, 0, "5550102");
+  entry.login_script = "ogin: 'unterminated";
+  std::error_code ec;
+  auto h = e.mgr->dial(entry, {}, {}, c.events_notifier(), ec);
+  CHECK(ec == ras_error::script_syntax);
+  CHECK_FALSE(h);
   CHECK_FALSE(w.sim->off_hook(0));
 }

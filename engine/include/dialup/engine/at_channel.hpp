@@ -100,7 +100,13 @@ class at_channel : public std::enable_shared_from_this<at_channel> {
 
   // Data state: reads call data into buffer (at least one byte), writes it out.
   void async_read_data(boost::asio::mutable_buffer buffer, data_handler h);
-  void async_write_data(boost::asio::const_buffer buffer, data_handler h);
+  // trace_as: what the trace shows instead of the bytes (a login script's redacted send).
+  void async_write_data(boost::asio::const_buffer buffer, data_handler h,
+                        std::optional<std::string_view> trace_as = std::nullopt);
+  // Puts call data back in front of what is buffered (a login script's unread bytes).
+  void unread_data(std::string bytes);
+  // Completes a pending data read with operation_canceled.
+  void cancel_data_read();
 
   // Cancels the command in progress (and any queued), completing them with
   // operation_aborted, and any pending data read. The next command resynchronises first.
