@@ -116,6 +116,7 @@ void at_channel::append_data(std::string_view data) {
   // A carrier drop while online comes as "\r\nNO CARRIER\r\n" after the last data, with no
   // framing relative to it (hayes-v250.md §3.6). Look for it in the new data, allowing for
   // it to straddle two reads: carrier_scan_ keeps the tail of what came before.
+  if (!data.empty()) last_data_ = now();
   std::string joined = carrier_scan_;
   const std::size_t base = joined.size();
   joined.append(data);
@@ -418,6 +419,7 @@ void at_channel::async_write_data(asio::const_buffer buffer, data_handler h,
     asio::post(ex_, [h = std::move(h), ec] { h(ec, 0); });
     return;
   }
+  last_data_ = now();
   if (trace_)
     trace_('>', trace_as ? *trace_as
                          : std::string_view(static_cast<const char*>(buffer.data()), buffer.size()));

@@ -52,6 +52,20 @@ std::shared_ptr<connection> manager_core::find(connection_handle h) const {
   return it == connections.end() ? nullptr : it->second;
 }
 
+void manager_core::publish(const connection_event& e) {
+  std::lock_guard lock(mutex);
+  for (const auto& sub : subscriptions) {
+    if (sub.handle && !(sub.handle == e.handle)) continue;
+    asio::post(sub.ex, [f = sub.f, e] {
+      try {
+        f(e);
+      } catch (...) {
+        // A subscriber's exception must not reach the caller's loop through us.
+      }
+    });
+  }
+}
+
 void manager_core::retire(connection_handle h) {
   {
     std::lock_guard lock(mutex);
@@ -76,7 +90,9 @@ connection::connection(std::shared_ptr<manager_core> core, connection_handle h,
       deadline_(core_->strand, core_->clock),
       redial_timer_(core_->strand, core_->clock),
       script_(std::move(script)),
-      script_timer_(core_->strand, core_->clock) {
+      script_timer_(core_->strand, core_->clock),
+      idle_timer_(core_->strand, core_->clock),
+      dcd_timer_(core_->strand, core_->clock) {
   next_pause_ = std::chrono::duration_cast<std::chrono::milliseconds>(entry_.redial.pause);
   status_.device_name = entry_.port;
   status_.phone_number = number_;
@@ -336,6 +352,60 @@ void connection::connected_states() {
   set_state(conn_state::all_devices_connected);
   // link_kind::none: no authentication or projection; the data line is the caller's.
   set_state(conn_state::connected);
+  published_up_ = true;
+  core_->publish({handle_, connection_event_kind::connected, {}, clock_now()});
+  if (entry_.idle_disconnect.count() > 0) arm_idle_timer();
+  if (transport_->has_modem_control()) watch_dcd();
+}
+
+// Carrier watch on a line with modem-control signals: DCD is polled once a second (as
+// FreeBSD ppp does; POSIX has no pollable event for it, peers.md §8), and its fall means
+// the remote hung up (&C1: DCD follows the carrier).
+void connection::watch_dcd() {
+  dcd_timer_.expires_after(std::chrono::seconds(1));
+  dcd_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+    if (ec || self->phase_ != phase::online || self->hanging_up_) return;
+    modem_lines lines;
+    if (auto e = self->transport_->get_lines(lines)) {
+      self->on_port_error(e);
+      return;
+    }
+    if (!lines.dcd) {
+      if (self->logging()) self->log(log_level::info, "carrier lost (DCD dropped)");
+      self->drop_online(ras_error::remote_disconnection);
+      return;
+    }
+    self->watch_dcd();
+  });
+}
+
+// Idle disconnect (RASENTRY dwIdleDisconnectSeconds): no call data either way for that long
+// and the connection is hung up with 828 (ERROR_IDLE_TIMEOUT).
+void connection::arm_idle_timer() {
+  const auto limit = std::chrono::duration_cast<std::chrono::steady_clock::duration>(entry_.idle_disconnect);
+  auto idle_for = clock_now() - channel_->last_data_activity(clock_now());
+  auto wait = idle_for >= limit ? std::chrono::steady_clock::duration::zero() : limit - idle_for;
+  idle_timer_.expires_after(wait);
+  idle_timer_.async_wait([self = shared_from_this(), limit](std::error_code ec) {
+    if (ec || self->phase_ != phase::online || self->hanging_up_) return;
+    if (self->clock_now() - self->channel_->last_data_activity(self->clock_now()) < limit) {
+      self->arm_idle_timer();  // there was traffic meanwhile
+      return;
+    }
+    if (self->logging()) self->log(log_level::info, "idle for too long; hanging up");
+    {
+      std::lock_guard lock(self->status_mutex_);
+      self->status_.error = ras_error::idle_timeout;
+    }
+    self->went_down(ras_error::idle_timeout);
+    self->hang_up({});
+  });
+}
+
+void connection::went_down(std::error_code ec) {
+  if (!published_up_ || published_down_) return;
+  published_down_ = true;
+  core_->publish({handle_, connection_event_kind::disconnected, ec, clock_now()});
 }
 
 // ---------------------------------------------------------------------------------------
@@ -472,9 +542,14 @@ void connection::schedule_redial(std::error_code fail) {
 
 void connection::drop_online(std::error_code ec) {
   phase_ = phase::dropped;
-  std::lock_guard lock(status_mutex_);
-  status_.state = conn_state::disconnected;
-  status_.error = ec;
+  idle_timer_.cancel();
+  dcd_timer_.cancel();
+  {
+    std::lock_guard lock(status_mutex_);
+    status_.state = conn_state::disconnected;
+    status_.error = ec;
+  }
+  went_down(ec);
 }
 
 void connection::on_carrier_lost() {
@@ -620,6 +695,9 @@ void connection::close_and_retire() {
   deadline_.cancel();
   redial_timer_.cancel();
   script_timer_.cancel();
+  idle_timer_.cancel();
+  dcd_timer_.cancel();
+  went_down(ras_error::user_disconnection);
   if (channel_) channel_->stop();
   if (transport_) transport_->close();
   if (port_reserved_) core_->release_port(entry_.port);

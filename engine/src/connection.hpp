@@ -34,9 +34,20 @@ struct manager_core : std::enable_shared_from_this<manager_core> {
   std::set<std::string> ports_in_use;
   std::uint64_t next_handle = 1;
 
+  struct subscription {
+    std::uint64_t id;
+    connection_handle handle;  // null: every connection
+    boost::asio::any_io_executor ex;
+    std::function<void(const connection_event&)> f;
+  };
+  std::vector<subscription> subscriptions;
+  std::uint64_t next_subscription = 1;
+
   void log(log_level level, std::string_view text) const {
     if (log_sink) log_sink(level, text);
   }
+  // Posts e to every subscriber of its handle. Thread-safe.
+  void publish(const connection_event& e);
   // Port ownership (ARCHITECTURE.md contract 4). Thread-safe.
   bool reserve_port(const std::string& port);
   void release_port(const std::string& port);
@@ -97,6 +108,9 @@ class connection : public std::enable_shared_from_this<connection> {
   void on_script_done();
   void on_carrier_lost();
   void drop_online(std::error_code ec);
+  void went_down(std::error_code ec);  // publishes the disconnected event, once
+  void arm_idle_timer();
+  void watch_dcd();
 
   // Hang-up procedure.
   void hang_up_online();
@@ -133,6 +147,10 @@ class connection : public std::enable_shared_from_this<connection> {
   std::unique_ptr<chat_runner> runner_;
   std::array<char, 1024> script_buf_{};
   detail::timer script_timer_;
+  detail::timer idle_timer_;
+  detail::timer dcd_timer_;
+  bool published_up_ = false;
+  bool published_down_ = false;
   bool port_reserved_ = false;
   bool started_ = false;  // set_state has run once
   bool hanging_up_ = false;

@@ -198,6 +198,34 @@ void connection_manager::start_hang_up(connection_handle h,
   });
 }
 
+std::uint64_t connection_manager::subscribe(connection_handle h,
+                                            std::function<void(const connection_event&)> f,
+                                            std::error_code& ec) {
+  auto loop = current_thread_loop();
+  if (!loop) {
+    ec = ras_error::invalid_parameter;
+    return 0;
+  }
+  return subscribe_on(h, *loop, std::move(f), ec);
+}
+
+std::uint64_t connection_manager::subscribe_on(connection_handle h, asio::any_io_executor ex,
+                                               std::function<void(const connection_event&)> f,
+                                               std::error_code& ec) {
+  ec.clear();
+  auto& core = *impl_->core;
+  std::lock_guard lock(core.mutex);
+  auto id = core.next_subscription++;
+  core.subscriptions.push_back({id, h, std::move(ex), std::move(f)});
+  return id;
+}
+
+void connection_manager::unsubscribe(std::uint64_t id) {
+  auto& core = *impl_->core;
+  std::lock_guard lock(core.mutex);
+  std::erase_if(core.subscriptions, [id](const auto& s) { return s.id == id; });
+}
+
 std::error_code connection_manager::status(connection_handle h, connection_status& out) const {
   auto conn = impl_->core->find(h);
   if (!conn) return ras_error::invalid_handle;

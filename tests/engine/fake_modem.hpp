@@ -34,6 +34,7 @@ struct fake_script {
   bool off_hook = false;
   bool escaped = false;       // saw +++ while online
   bool modem_control = false; // the line has DTR (like a real UART); &D2 behaviour
+  bool dcd = true;            // what get_lines reports for DCD
   std::vector<bool> dtr_changes;  // every set_dtr, in order
   std::string vanish_on;      // the device vanishes when this command line arrives
   bool open_fails = false;    // async_open fails with ENOENT
@@ -108,6 +109,13 @@ class fake_transport final : public transport {
   bool has_modem_control() const override {
     std::lock_guard lock(script_->mutex);
     return script_->modem_control;
+  }
+  std::error_code get_lines(modem_lines& out) override {
+    std::lock_guard lock(script_->mutex);
+    if (!script_->modem_control) return std::make_error_code(std::errc::operation_not_supported);
+    out.dcd = script_->dcd;
+    out.dsr = out.cts = true;
+    return {};
   }
   std::error_code set_dtr(bool on) override {
     std::string reply;

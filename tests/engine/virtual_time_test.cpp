@@ -8,6 +8,7 @@
 
 #include "dialup/engine/at_channel.hpp"
 #include "dialup/engine/connection_manager.hpp"
+#include "dialup/engine/data_stream.hpp"
 #include "dialup/engine/event_loop.hpp"
 #include "fake_modem.hpp"
 
@@ -340,4 +341,63 @@ TEST_CASE("hang-up during the redial pause ends it at once, with no further dial
   CHECK(dialled(*w.factory->script("/fake/0")).size() == 1);
   CHECK(w.events.back().state == conn_state::disconnected);
   CHECK(w.events.back().error == ras_error::user_disconnection);
+}
+
+TEST_CASE("a connection idle for the entry's idle-disconnect time is hung up with 828, and subscribers hear it") {
+  vt_world w;
+  std::vector<connection_event> events;
+  std::error_code ec;
+  auto sub = w.mgr->subscribe({}, [&](const connection_event& e) { events.push_back(e); }, ec);
+  REQUIRE_FALSE(ec);
+  dial_entry e;
+  e.port = "/fake/0";
+  e.phone_number = "5550100";
+  e.idle_disconnect = 30s;
+  auto h = w.dial(e);
+  w.run_until([&] { return w.terminal(); });
+  REQUIRE(w.events.back().state == conn_state::connected);
+  auto up = w.seconds();
+  // Traffic 20 s in resets the idle clock.
+  w.clock->advance(20s);
+  data_stream stream(*w.mgr, h, w.io.get_executor());
+  std::string ping = "x";
+  asio::async_write(stream, asio::buffer(ping), [](boost::system::error_code, std::size_t) {});
+  connection_status st;
+  w.run_until([&] { return w.mgr->status(h, st) == ras_error::invalid_handle; });
+  CHECK(w.mgr->status(h, st) == ras_error::invalid_handle);
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].kind == connection_event_kind::connected);
+  CHECK(events[1].kind == connection_event_kind::disconnected);
+  CHECK(events[1].error == ras_error::idle_timeout);
+  // 20 s, then 30 s idle after the traffic (the echoed byte), then the hang-up itself.
+  CHECK(w.seconds() - up >= 50.0);
+  CHECK(w.seconds() - up < 55.0);
+  CHECK_FALSE(w.factory->script("/fake/0")->is_off_hook());
+  w.mgr->unsubscribe(sub);
+}
+
+TEST_CASE("on a line with DCD, the carrier falling is noticed by the carrier watch (629)") {
+  vt_world w;
+  auto s = w.factory->script("/fake/0");
+  s->modem_control = true;
+  std::vector<connection_event> events;
+  std::error_code ec;
+  auto h = w.dial("/fake/0");
+  w.mgr->subscribe(h, [&](const connection_event& e) { events.push_back(e); }, ec);
+  w.run_until([&] { return w.terminal(); });
+  REQUIRE(w.events.back().state == conn_state::connected);
+  w.clock->advance(5s);
+  {
+    std::lock_guard lock(s->mutex);
+    s->dcd = false;
+  }
+  w.run_until([&] { return events.size() == 2; });
+  REQUIRE(events.size() == 2);
+  CHECK(events[1].kind == connection_event_kind::disconnected);
+  CHECK(events[1].error == ras_error::remote_disconnection);
+  connection_status st;
+  REQUIRE_FALSE(w.mgr->status(h, st));
+  CHECK(st.state == conn_state::disconnected);
+  CHECK(st.error == ras_error::remote_disconnection);
+  w.hang_up(h);
 }

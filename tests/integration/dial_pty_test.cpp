@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <cstdio>
+#include <cstdlib>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -50,6 +52,8 @@ struct engine_world {
   engine_world() {
     engine_options o;
     o.transports = std::make_shared<drivers::serial_transport_factory>();
+    if (std::getenv("DIALUP_TEST_LOG"))
+      o.log = [](log_level, std::string_view t) { std::fprintf(stderr, "  [engine] %.*s\n", int(t.size()), t.data()); };
     mgr = std::make_unique<connection_manager>(std::move(o));
   }
 };
@@ -445,4 +449,35 @@ TEST_CASE("a login script with a syntax error is refused before anything is dial
   CHECK(ec == ras_error::script_syntax);
   CHECK_FALSE(h);
   CHECK_FALSE(w.sim->off_hook(0));
+}
+
+TEST_CASE("a USB modem unplugged mid-call: the connection goes down with 630 and subscribers hear it") {
+  sim_world w(1);
+  engine_world e;
+  caller c;
+  std::vector<connection_event> events;
+  std::error_code ec;
+  e.mgr->subscribe({}, [&](const connection_event& ev) { events.push_back(ev); }, ec);
+  REQUIRE_FALSE(ec);
+  auto h = e.mgr->dial(entry_for(*w.sim, 0, "5550100"), {}, {}, c.events_notifier(), ec);
+  c.run();
+  REQUIRE(c.states() == good_call);
+  w.sim->vanish(0);
+  {
+    // Subscriptions keep no work on the loop: hold it open while waiting for the event.
+    auto hold = asio::make_work_guard(c.io);
+    for (int i = 0; i < 50 && events.size() < 2; ++i) {
+      c.io.restart();
+      c.io.run_for(100ms);
+    }
+  }
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].kind == connection_event_kind::connected);
+  CHECK(events[1].kind == connection_event_kind::disconnected);
+  CHECK(events[1].error == ras_error::hardware_failure);
+  connection_status st;
+  REQUIRE_FALSE(e.mgr->status(h, st));
+  CHECK(st.state == conn_state::disconnected);
+  CHECK(st.error == ras_error::hardware_failure);
+  hang_up_and_wait(*e.mgr, h, c);  // the port is closed even though the device is gone
 }

@@ -103,6 +103,10 @@ class at_channel : public std::enable_shared_from_this<at_channel> {
   // trace_as: what the trace shows instead of the bytes (a login script's redacted send).
   void async_write_data(boost::asio::const_buffer buffer, data_handler h,
                         std::optional<std::string_view> trace_as = std::nullopt);
+  // When call data last went either way (the idle-disconnect clock); `now` if none yet.
+  std::chrono::steady_clock::time_point last_data_activity(std::chrono::steady_clock::time_point now) const {
+    return last_data_ ? *last_data_ : now;
+  }
   // Puts call data back in front of what is buffered (a login script's unread bytes).
   void unread_data(std::string bytes);
   // Completes a pending data read with operation_canceled.
@@ -163,6 +167,7 @@ class at_channel : public std::enable_shared_from_this<at_channel> {
   detail::timer guard_timer_;   // escape guard time
   detail::timer resync_timer_;
   std::shared_ptr<virtual_clock> clock_;
+  std::optional<std::chrono::steady_clock::time_point> last_data_;
   std::array<char, 4096> read_buf_{};
   bool reading_ = false;
   bool stopped_ = false;

@@ -117,6 +117,19 @@ struct connection_status {
   std::vector<std::string> negotiation;  // CARRIER / PROTOCOL / COMPRESSION lines
 };
 
+// A connection coming up or going down (the RasConnectionNotification idea, ras-model.md
+// §5.5): connected when a dial reaches Connected; disconnected when the carrier drops (629),
+// the device vanishes (630), the line is idle too long (828) or the connection is hung up
+// (631) — whatever ends it, once.
+enum class connection_event_kind { connected, disconnected };
+
+struct connection_event {
+  connection_handle handle;
+  connection_event_kind kind = connection_event_kind::connected;
+  std::error_code error;  // why it went down
+  std::chrono::steady_clock::time_point time{};
+};
+
 struct connection_info {
   connection_handle handle;
   std::string entry_name;  // "." + number for a call without an entry (RasEnumConnections)
@@ -236,6 +249,20 @@ class connection_manager {
         token);
   }
 
+  // Subscribes to connection events of one handle, or of every connection when h is null.
+  // The callback runs on the executor bound to it (boost::asio::bind_executor), else on the
+  // calling thread's registered loop; without either, ec = invalid_parameter. Returns an id
+  // for unsubscribe(). A subscription does not keep the caller's loop running.
+  std::uint64_t subscribe(connection_handle h, std::function<void(const connection_event&)> f,
+                          std::error_code& ec);
+  template <class F>
+  std::uint64_t subscribe(connection_handle h, boost::asio::executor_binder<F, boost::asio::any_io_executor> f,
+                          std::error_code& ec) {
+    auto ex = f.get_executor();
+    return subscribe_on(h, ex, std::function<void(const connection_event&)>(std::move(f)), ec);
+  }
+  void unsubscribe(std::uint64_t id);
+
   // RasGetConnectStatus. ras_error::invalid_handle once the handle is retired.
   std::error_code status(connection_handle h, connection_status& out) const;
 
@@ -271,6 +298,8 @@ class connection_manager {
   static boost::asio::any_io_executor default_completion_executor();
   // done runs on the engine strand; callers re-post it.
   void start_hang_up(connection_handle h, std::function<void(std::error_code)> done);
+  std::uint64_t subscribe_on(connection_handle h, boost::asio::any_io_executor ex,
+                             std::function<void(const connection_event&)> f, std::error_code& ec);
 
   std::shared_ptr<impl> impl_;
 };
