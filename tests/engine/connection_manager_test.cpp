@@ -617,7 +617,7 @@ TEST_CASE("async_dial with use_awaitable inside a coroutine on the caller's loop
       c.io,
       [&]() -> asio::awaitable<void> {
         // Named locals, not temporaries, in the co_await: g++ 12 miscompiles the
-        // destruction of temporaries in a co_await full-expression.
+        // destruction of temporaries in a co_await full-expression (ASan: bad-free).
         const auto entry = entry_on("/fake/0");
         const dial_params params;
         auto [ec, h] = co_await f.mgr->async_dial(entry, params, asio::use_awaitable);

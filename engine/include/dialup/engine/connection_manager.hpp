@@ -189,7 +189,9 @@ class connection_manager {
   auto async_dial(const dial_entry& entry, const dial_params& params,
                   const dial_extensions& extensions, ProgressHandler progress, Token&& token) {
     return boost::asio::async_initiate<Token, void(std::error_code, connection_handle)>(
-        [this, &entry, &params, &extensions](auto handler, ProgressHandler progress) {
+        // By value: with deferred tokens (use_awaitable) the initiation runs after this
+        // call has returned, when the arguments may be gone.
+        [this, entry, params, extensions](auto handler, ProgressHandler progress) {
           auto ex = completion_executor(handler);
           using handler_t = decltype(handler);
           auto done = std::make_shared<std::optional<handler_t>>(std::move(handler));
