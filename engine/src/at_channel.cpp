@@ -85,14 +85,7 @@ void at_channel::on_read(std::error_code ec, std::size_t n) {
   if (resyncing_) {
     // Draining: whatever arrives is a late reply to a command that timed out, or noise.
     // Restart the quiet period.
-    resync_timer_.expires_after(resync_quiet_);
-    resync_timer_.async_wait([self = shared_from_this()](std::error_code e) {
-      if (e || self->stopped_) return;
-      self->resyncing_ = false;
-      self->after_resync_ = true;
-      self->parser_.reset();
-      self->next();
-    });
+    wait_quiet();
     read_more();
     return;
   }
@@ -335,6 +328,11 @@ void at_channel::start_resync() {
   // timed out arrives here and is dropped.
   need_resync_ = false;
   resyncing_ = true;
+  wait_quiet();
+}
+
+// (Re)starts the quiet period of a resynchronisation; when it runs out, the next command goes.
+void at_channel::wait_quiet() {
   resync_timer_.expires_after(resync_quiet_);
   resync_timer_.async_wait([self = shared_from_this()](std::error_code e) {
     if (e || self->stopped_) return;

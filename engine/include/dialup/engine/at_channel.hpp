@@ -149,6 +149,7 @@ class at_channel : public std::enable_shared_from_this<at_channel> {
   void complete(std::error_code ec);
   void fail_all(std::error_code ec);
   void start_resync();
+  void wait_quiet();
   void post_handler(command_handler h, std::error_code ec, at_reply reply);
 
   boost::asio::any_io_executor ex_;
