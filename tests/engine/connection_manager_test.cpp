@@ -7,6 +7,7 @@
 
 #include "dialup/engine/data_stream.hpp"
 #include "dialup/engine/event_loop.hpp"
+#include "support/dial_caller.hpp"
 #include "fake_modem.hpp"
 
 using namespace dialup;
@@ -44,49 +45,9 @@ struct fixture {
   }
 };
 
-// One caller: its own loop on the current thread, collecting notifications.
-struct caller {
-  asio::io_context io;
-  thread_loop_scope scope{io.get_executor()};
-  std::vector<dial_event> events;
-  std::vector<std::thread::id> threads;
-
-  notifier events_notifier() {
-    return notifier::on_event([this](const dial_event& e) {
-      events.push_back(e);
-      threads.push_back(std::this_thread::get_id());
-    });
-  }
-  // Runs the loop until the dial's notifications are done (the sink holds work until then).
-  void run() {
-    io.restart();
-    io.run_for(5s);
-  }
-  std::vector<conn_state> states() const {
-    std::vector<conn_state> s;
-    for (const auto& e : events) s.push_back(e.state);
-    return s;
-  }
-};
-
-void hang_up_and_wait(connection_manager& mgr, connection_handle h, caller& c) {
-  bool done = false;
-  std::error_code result;
-  mgr.async_hang_up(h, asio::bind_executor(c.io, [&](std::error_code ec) {
-                      done = true;
-                      result = ec;
-                    }));
-  c.run();
-  REQUIRE(done);
-  CHECK_FALSE(result);
-  connection_status st;
-  CHECK(mgr.status(h, st) == ras_error::invalid_handle);
-}
-
-const std::vector<conn_state> good_call = {
-    conn_state::open_port,        conn_state::port_opened,
-    conn_state::connect_device,   conn_state::device_connected,
-    conn_state::all_devices_connected, conn_state::connected};
+using test::caller;
+using test::good_call;
+using test::hang_up_and_wait;
 
 }  // namespace
 

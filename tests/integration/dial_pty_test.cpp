@@ -14,6 +14,7 @@
 #include "dialup/engine/connection_manager.hpp"
 #include "dialup/engine/data_stream.hpp"
 #include "dialup/engine/event_loop.hpp"
+#include "support/dial_caller.hpp"
 #include "dialup/hwsim/simulator.hpp"
 
 using namespace dialup;
@@ -72,42 +73,9 @@ dial_entry entry_for(const hwsim::simulator& sim, std::size_t modem, const std::
   return e;
 }
 
-struct caller {
-  asio::io_context io;
-  thread_loop_scope scope{io.get_executor()};
-  std::vector<dial_event> events;
-  std::vector<std::thread::id> threads;
-
-  notifier events_notifier() {
-    return notifier::on_event([this](const dial_event& e) {
-      events.push_back(e);
-      threads.push_back(std::this_thread::get_id());
-    });
-  }
-  void run(std::chrono::seconds limit = 20s) {
-    io.restart();
-    io.run_for(limit);
-  }
-  std::vector<conn_state> states() const {
-    std::vector<conn_state> s;
-    for (const auto& e : events) s.push_back(e.state);
-    return s;
-  }
-};
-
-void hang_up_and_wait(connection_manager& mgr, connection_handle h, caller& c) {
-  bool done = false;
-  mgr.async_hang_up(h, asio::bind_executor(c.io, [&](std::error_code) { done = true; }));
-  c.run();
-  REQUIRE(done);
-  connection_status st;
-  CHECK(mgr.status(h, st) == ras_error::invalid_handle);
-}
-
-const std::vector<conn_state> good_call = {
-    conn_state::open_port,        conn_state::port_opened,
-    conn_state::connect_device,   conn_state::device_connected,
-    conn_state::all_devices_connected, conn_state::connected};
+using test::caller;
+using test::good_call;
+using test::hang_up_and_wait;
 
 // Dials `number` on modem 0 and returns the caller with its notifications.
 void dial_failure(const std::string& number, ras_error expected,
