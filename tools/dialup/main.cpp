@@ -10,8 +10,12 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <fstream>
+#include <sstream>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -22,6 +26,7 @@
 #include "dialup/engine/connection_manager.hpp"
 #include "dialup/engine/data_stream.hpp"
 #include "dialup/engine/event_loop.hpp"
+#include "dialup/engine/phonebook.hpp"
 #include "dialup/hwsim/simulator.hpp"
 
 namespace asio = boost::asio;
@@ -39,6 +44,12 @@ struct dial_options {
   int verbose = 0;
   std::uint32_t baud = 115200;
   unsigned s7 = 0;
+  std::string phonebook;          // --phonebook FILE
+  std::string entry;              // --entry NAME
+  std::string user;               // --user NAME
+  bool password_stdin = false;    // read the password from standard input
+  std::optional<dialup::dial_entry> from_phonebook;
+  dialup::dial_params params;
 };
 
 // Prints engine log lines to stderr. Called from the engine thread.
@@ -78,6 +89,11 @@ class dial_session {
       if (!opt_.hold) opt_.hold = 0;
       std::printf("dialup: simulated modem on %s (time scale %g), dialing %s\n",
                   opt_.port.c_str(), opt_.time_scale, opt_.phone.c_str());
+    } else if (opt_.from_phonebook) {
+      const auto& e = *opt_.from_phonebook;
+      std::printf("dialup: dialing %s (%s) on %s\n", opt_.entry.c_str(),
+                  (opt_.phone.empty() ? e.phone_number : opt_.phone).c_str(),
+                  (opt_.port.empty() ? e.port : opt_.port).c_str());
     } else {
       std::printf("dialup: dialing %s on %s\n", opt_.phone.c_str(), opt_.port.c_str());
     }
@@ -115,10 +131,11 @@ class dial_session {
 
   int dial_and_hold() {
     dialup::dial_entry entry;
-    entry.port = opt_.port;
-    entry.phone_number = opt_.phone;
-    entry.settings.baud_rate = opt_.baud;
-    entry.profile.call_setup_fail_timer = opt_.s7;
+    if (opt_.from_phonebook) entry = *opt_.from_phonebook;
+    if (!opt_.port.empty()) entry.port = opt_.port;
+    if (!opt_.phone.empty()) entry.phone_number = opt_.phone;
+    if (!opt_.from_phonebook) entry.settings.baud_rate = opt_.baud;
+    if (opt_.s7) entry.profile.call_setup_fail_timer = opt_.s7;
     if (opt_.sim) {
       // The simulated modem's guard time (S12) runs scaled; so can ours.
       entry.profile.escape_guard = std::chrono::milliseconds(
@@ -127,7 +144,7 @@ class dial_session {
 
     start_ = std::chrono::steady_clock::now();
     std::error_code ec;
-    handle_ = mgr_->dial(entry, {}, {}, dialup::notifier::on_event([this](const dialup::dial_event& e) {
+    handle_ = mgr_->dial(entry, opt_.params, {}, dialup::notifier::on_event([this](const dialup::dial_event& e) {
                            on_event(e);
                          }),
                          ec);
@@ -246,6 +263,86 @@ class dial_session {
   std::chrono::steady_clock::time_point start_;
 };
 
+// Reads a whole file; false with a message on failure.
+bool read_file(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::cerr << "dialup: cannot open " << path << ": " << std::strerror(errno) << "\n";
+    return false;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+// Loads a rasphone.pbk; exits the program's way (message, false) on a malformed file.
+bool load_phonebook(const std::string& path, dialup::phonebook& pb) {
+  std::string text;
+  if (!read_file(path, text)) return false;
+  auto err = dialup::phonebook::parse(text, path, pb);
+  if (err.code) {
+    std::cerr << "dialup: " << err.message() << "\n";
+    return false;
+  }
+  return true;
+}
+
+int phonebook_list(const std::string& path) {
+  dialup::phonebook pb;
+  if (!load_phonebook(path, pb)) return 1;
+  for (const auto& e : pb.entries()) {
+    std::string number = e.numbers.empty() ? "-" : dialup::dialable_number(e.numbers.front());
+    std::printf("%-30s %-8s %-12s %s%s\n", e.name.c_str(), e.device_type.c_str(),
+                e.port.empty() ? "-" : e.port.c_str(), number.c_str(),
+                e.numbers.size() > 1 ? (" (+" + std::to_string(e.numbers.size() - 1) + " alternates)").c_str() : "");
+  }
+  return 0;
+}
+
+int phonebook_show(const std::string& path, const std::string& name) {
+  dialup::phonebook pb;
+  if (!load_phonebook(path, pb)) return 1;
+  const auto* e = pb.find(name);
+  if (!e) {
+    std::cerr << "dialup: " << dialup::describe(std::error_code(dialup::ras_error::cannot_find_phonebook_entry))
+              << ": " << name << " in " << path << "\n";
+    return 1;
+  }
+  std::cout << dialup::describe(*e);
+  return 0;
+}
+
+int import_wvdial(const std::string& path, const std::string& dialer) {
+  std::string text;
+  if (!read_file(path, text)) return 1;
+  dialup::wvdial_config cfg;
+  auto err = dialup::wvdial_config::parse(text, path, cfg);
+  if (err.code) {
+    std::cerr << "dialup: " << err.message() << "\n";
+    return 1;
+  }
+  dialup::wvdial_import imp;
+  err = dialup::import_wvdial(cfg, dialer, imp);
+  if (err.code) {
+    std::cerr << "dialup: " << err.message() << "\n";
+    return 1;
+  }
+  std::cerr << dialup::describe(imp);  // the report (never the password)
+  dialup::phonebook pb;
+  if (auto ec = pb.add(dialup::to_phonebook_entry(imp))) {
+    std::cerr << "dialup: " << dialup::describe(ec) << "\n";
+    return 1;
+  }
+  std::string out;
+  if (auto ec = pb.serialize(out)) {
+    std::cerr << "dialup: " << dialup::describe(ec) << "\n";
+    return 1;
+  }
+  std::cout << out;  // a rasphone.pbk entry on standard output
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -265,12 +362,60 @@ int main(int argc, char** argv) {
   dial->add_option("--s7", d.s7, "seconds the modem waits for carrier (S7); 0 leaves the modem's own")
       ->check(CLI::Range(0u, 255u));
   dial->add_flag("-v,--verbose", d.verbose, "log engine activity to stderr (-vv: every byte to and from the modem)");
+  dial->add_option("--phonebook", d.phonebook, "a rasphone.pbk file to take the entry from");
+  dial->add_option("--entry", d.entry, "the phone-book entry to dial (with --phonebook)");
+  dial->add_option("--user", d.user, "user name for the login script (\\U)");
+  dial->add_flag("--password-stdin", d.password_stdin,
+                 "read the password (\\P) from the first line of standard input; "
+                 "DIALUP_PASSWORD in the environment also works. Never give it as an argument.");
+
+  std::string pb_file, pb_entry, wv_file, wv_dialer = "Defaults";
+  auto* pbcmd = app.add_subcommand("phonebook", "read Windows rasphone.pbk phone books, import wvdial.conf");
+  pbcmd->require_subcommand(1);
+  auto* pb_list = pbcmd->add_subcommand("list", "list the entries of a phone book");
+  pb_list->add_option("file", pb_file, "rasphone.pbk")->required();
+  auto* pb_show = pbcmd->add_subcommand("show", "show one entry");
+  pb_show->add_option("file", pb_file, "rasphone.pbk")->required();
+  pb_show->add_option("entry", pb_entry, "entry name (case-insensitive)")->required();
+  auto* pb_import = pbcmd->add_subcommand("import-wvdial",
+                                          "turn a wvdial.conf dialer into a rasphone.pbk entry (stdout; report on stderr)");
+  pb_import->add_option("file", wv_file, "wvdial.conf")->required();
+  pb_import->add_option("dialer", wv_dialer, "dialer section name (default: Defaults)");
 
   CLI11_PARSE(app, argc, argv);
 
+  if (pb_list->parsed()) return phonebook_list(pb_file);
+  if (pb_show->parsed()) return phonebook_show(pb_file, pb_entry);
+  if (pb_import->parsed()) return import_wvdial(wv_file, wv_dialer);
+
   if (dial->parsed()) {
-    if (!d.sim && (d.port.empty() || d.phone.empty())) {
-      std::cerr << "dialup dial: give --sim, or both --port and --phone\n";
+    if (!d.phonebook.empty() || !d.entry.empty()) {
+      if (d.phonebook.empty() || d.entry.empty()) {
+        std::cerr << "dialup dial: --phonebook and --entry go together\n";
+        return 1;
+      }
+      dialup::phonebook pb;
+      if (!load_phonebook(d.phonebook, pb)) return 1;
+      const auto* e = pb.find(d.entry);
+      if (!e) {
+        std::cerr << "dialup: " << dialup::describe(std::error_code(dialup::ras_error::cannot_find_phonebook_entry))
+                  << ": " << d.entry << " in " << d.phonebook << "\n";
+        return 1;
+      }
+      if (auto ec = dialup::check_dialable(*e)) {
+        std::cerr << "dialup: " << d.entry << ": " << dialup::describe(ec) << "\n";
+        return 1;
+      }
+      d.from_phonebook = dialup::to_dial_entry(*e);
+    }
+    d.params.user_name = d.user;
+    if (d.password_stdin) {
+      std::getline(std::cin, d.params.password);
+    } else if (const char* pw = std::getenv("DIALUP_PASSWORD")) {
+      d.params.password = pw;
+    }
+    if (!d.sim && !d.from_phonebook && (d.port.empty() || d.phone.empty())) {
+      std::cerr << "dialup dial: give --sim, --phonebook with --entry, or both --port and --phone\n";
       return 1;
     }
     if (d.sim && !d.port.empty()) {
