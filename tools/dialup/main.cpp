@@ -47,6 +47,7 @@ struct dial_options {
   std::string phonebook;          // --phonebook FILE
   std::string entry;              // --entry NAME
   std::string user;               // --user NAME
+  std::string script;             // --script FILE: a chat login script run after CONNECT
   bool password_stdin = false;    // read the password from standard input
   std::optional<dialup::dial_entry> from_phonebook;
   dialup::dial_params params;
@@ -136,6 +137,7 @@ class dial_session {
     if (!opt_.phone.empty()) entry.phone_number = opt_.phone;
     if (!opt_.from_phonebook) entry.settings.baud_rate = opt_.baud;
     if (opt_.s7) entry.profile.call_setup_fail_timer = opt_.s7;
+    if (!opt_.script.empty()) entry.login_script = opt_.script;
     if (opt_.sim) {
       // The simulated modem's guard time (S12) runs scaled; so can ours.
       entry.profile.escape_guard = std::chrono::milliseconds(
@@ -365,6 +367,8 @@ int main(int argc, char** argv) {
   dial->add_option("--phonebook", d.phonebook, "a rasphone.pbk file to take the entry from");
   dial->add_option("--entry", d.entry, "the phone-book entry to dial (with --phonebook)");
   dial->add_option("--user", d.user, "user name for the login script (\\U)");
+  std::string script_file;
+  dial->add_option("--script", script_file, "a chat(8) login script to run after CONNECT");
   dial->add_flag("--password-stdin", d.password_stdin,
                  "read the password (\\P) from the first line of standard input; "
                  "DIALUP_PASSWORD in the environment also works. Never give it as an argument.");
@@ -408,6 +412,7 @@ int main(int argc, char** argv) {
       }
       d.from_phonebook = dialup::to_dial_entry(*e);
     }
+    if (!script_file.empty() && !read_file(script_file, d.script)) return 1;
     d.params.user_name = d.user;
     if (d.password_stdin) {
       std::getline(std::cin, d.params.password);
