@@ -646,7 +646,7 @@ void connection::hang_up(std::function<void(std::error_code)> done) {
       self->send_ath_then_close();
     });
   } else {
-    hang_up_command_state();
+    send_ath_then_close();
   }
 }
 
@@ -673,8 +673,6 @@ void connection::hang_up_online() {
                            self->send_ath_then_close();
                          });
 }
-
-void connection::hang_up_command_state() { send_ath_then_close(); }
 
 void connection::send_ath_then_close() {
   if (phase_ == phase::closed) return;

@@ -114,7 +114,6 @@ class connection : public std::enable_shared_from_this<connection> {
 
   // Hang-up procedure.
   void hang_up_online();
-  void hang_up_command_state();
   void send_ath_then_close();
   void close_and_retire();
 

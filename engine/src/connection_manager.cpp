@@ -136,15 +136,15 @@ connection_handle connection_manager::dial(const dial_entry& entry, const dial_p
   }
 
   std::shared_ptr<detail::notify_sink> sink;
-  std::promise<std::error_code> done;
-  auto result = done.get_future();
+  std::future<std::error_code> result;  // a synchronous dial waits on it
   const bool sync = n.empty();
   if (sync) {
     if (running_on(core->strand)) {
       ec = std::make_error_code(std::errc::resource_deadlock_would_occur);
       return {};
     }
-    auto p = std::make_shared<std::promise<std::error_code>>(std::move(done));
+    auto p = std::make_shared<std::promise<std::error_code>>();
+    result = p->get_future();
     sink = std::make_shared<detail::notify_sink>([p](const dial_event& e) {
       if (detail::notify_sink::is_terminal(e)) p->set_value(e.error);
     });
@@ -163,15 +163,18 @@ connection_handle connection_manager::dial(const dial_entry& entry, const dial_p
     sink = std::make_shared<detail::notify_sink>(std::move(n), ex, core->log_sink);
   }
 
+  std::vector<std::string> numbers{normalize_dial_string(raw)};
+  for (const auto& alt : entry.alternates) numbers.push_back(normalize_dial_string(alt));
   connection_handle h;
-  std::shared_ptr<detail::connection> conn;
   {
     std::lock_guard lock(core->mutex);
     h = connection_handle{core->next_handle++};
-    std::vector<std::string> numbers{normalize_dial_string(raw)};
-    for (const auto& alt : entry.alternates) numbers.push_back(normalize_dial_string(alt));
-    conn = std::make_shared<detail::connection>(core, h, entry, std::move(numbers), params,
-                                                extensions, std::move(script), sink);
+  }
+  // Built outside the lock; registered before it starts, so status() knows it at once.
+  auto conn = std::make_shared<detail::connection>(core, h, entry, std::move(numbers), params,
+                                                   extensions, std::move(script), sink);
+  {
+    std::lock_guard lock(core->mutex);
     core->connections.emplace(h.value, conn);
   }
   asio::post(core->strand, [conn] { conn->start(); });

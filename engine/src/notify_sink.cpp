@@ -102,7 +102,3 @@ void notify_sink::deliver(const dial_event& e) {
 }
 
 }  // namespace dialup::detail
-
-namespace dialup {
-
-}  // namespace dialup
