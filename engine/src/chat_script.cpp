@@ -53,6 +53,7 @@ constexpr std::size_t max_abort_len = 49;     // sizeof(fail_buffer) - 1
 constexpr std::size_t max_strings = 50;       // MAX_ABORTS, MAX_REPORTS
 constexpr std::size_t report_capacity = 33;   // 50-byte report_buffer less NUL and time stamp
 constexpr int default_timeout = 45;           // DEFAULT_CHAT_TIMEOUT
+constexpr int callback_exit_code = 64;        // ours: chat's codes end at 4 + 49 = 53
 constexpr std::string_view redaction = "********";
 constexpr std::string_view extensions_pragma = "#dialup: extensions";
 
@@ -93,6 +94,13 @@ std::string visible(std::string_view s) {
 }
 
 std::string quoted(std::string_view s) { return "\"" + visible(s) + "\""; }
+
+// ASCII case-insensitive substring test (what modems and login servers print is ASCII).
+bool contains_nocase(std::string_view text, std::string_view what) {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  return std::search(text.begin(), text.end(), what.begin(), what.end(),
+                     [&](char a, char b) { return lower(a) == lower(b); }) != text.end();
+}
 
 bool ends_with(std::string_view text, std::string_view tail) {
   return text.size() >= tail.size() &&
@@ -165,6 +173,7 @@ std::optional<std::string> clean_expect(std::string_view s, bool strict, clean_e
       case 't': out += '\t'; break;
       case '\\': out += '\\'; break;
       case 'c': case 'd': case 'K': case 'p': case 'N': case 'q': case 'T': case 'U': case 'P':
+      case 'B':
         if (strict) {
           err = {at, std::string("\\") + e + " is not valid in an expect string"};
           return std::nullopt;
@@ -172,7 +181,7 @@ std::optional<std::string> clean_expect(std::string_view s, bool strict, clean_e
         if (e == 'T' || e == 'U') {
           out += '\\';
           out += e;
-        } else if (e != 'q') {
+        } else if (e != 'q') {  // \B, \P (unknown to chat's clean()): the letter itself
           out += e;
         }
         break;
@@ -260,6 +269,7 @@ bool clean_send(std::string_view s, bool strict, chat_send_string& out, bool& ad
       case 'T': piece(chat_piece_kind::phone); break;
       case 'U': piece(chat_piece_kind::user); break;
       case 'P': piece(chat_piece_kind::password); break;
+      case 'B': piece(chat_piece_kind::callback); break;
       case 'q': out.quiet = true; break;
       default:
         if (is_octal(e)) {
@@ -391,11 +401,14 @@ class chat_parser {
     script.options_ = opt_;
     std::vector<std::string> aborts;  // for the parse-time count, as chat's array would hold
     std::vector<std::string> reports;
+    std::size_t callbacks = 0;  // no CLR_CALLBACK: they only accumulate
     std::size_t i = 0;
     const std::size_t n = tokens_.size();
     while (i < n) {
       const token& t = tokens_[i];
-      if (auto kw = keyword(t.text)) {
+      auto kw = keyword(t.text);
+      if (!kw && t.extensions && t.text == "CALLBACK") kw = chat_keyword::callback;
+      if (kw) {
         if (i + 1 >= n) {
           if (!opt_.strict) break;  // chat sets a flag nobody reads
           fail(t.where, std::string(to_string(*kw)) + " needs an argument");
@@ -408,7 +421,8 @@ class chat_parser {
           case chat_keyword::abort:
           case chat_keyword::clr_abort:
           case chat_keyword::report:
-          case chat_keyword::clr_report: {
+          case chat_keyword::clr_report:
+          case chat_keyword::callback: {
             clean_error ce;
             auto s = clean_expect(a.text, opt_.strict, ce);
             if (!s) {
@@ -420,6 +434,20 @@ class chat_parser {
               return std::nullopt;
             }
             k.argument = *s;
+            if (*kw == chat_keyword::callback) {
+              // An empty one would match the first byte of the next expect (as ABORT '' does in
+              // chat): never what a script means.
+              if (s->empty()) {
+                fail(a.where, "a CALLBACK string cannot be empty");
+                return std::nullopt;
+              }
+              if (callbacks >= max_strings) {
+                fail(t.where, "more than 50 CALLBACK strings");
+                return std::nullopt;
+              }
+              ++callbacks;
+              break;
+            }
             auto& arr = (*kw == chat_keyword::abort || *kw == chat_keyword::clr_abort) ? aborts : reports;
             if (*kw == chat_keyword::abort || *kw == chat_keyword::report) {
               if (arr.size() >= max_strings) {
@@ -566,6 +594,7 @@ class chat_parser {
       if (p.kind == chat_piece_kind::phone) s.uses_phone_ = true;
       if (p.kind == chat_piece_kind::user) s.uses_user_ = true;
       if (p.kind == chat_piece_kind::password) s.uses_password_ = true;
+      if (p.kind == chat_piece_kind::callback) s.uses_callback_ = true;
     }
   }
 
@@ -724,6 +753,7 @@ std::string_view to_string(chat_keyword k) noexcept {
     case chat_keyword::say: return "SAY";
     case chat_keyword::echo: return "ECHO";
     case chat_keyword::hangup: return "HANGUP";
+    case chat_keyword::callback: return "CALLBACK";
   }
   return "?";
 }
@@ -777,6 +807,7 @@ std::string_view to_string(chat_result r) noexcept {
     case chat_result::hangup: return "hangup";
     case chat_result::timeout: return "timeout";
     case chat_result::abort: return "abort";
+    case chat_result::callback: return "callback";
   }
   return "?";
 }
@@ -784,6 +815,7 @@ std::string_view to_string(chat_result r) noexcept {
 std::error_code chat_outcome::error() const {
   switch (result) {
     case chat_result::success: return {};
+    case chat_result::callback: return {};  // the server calls back: the dialer's business
     case chat_result::timeout: return make_error_code(ras_error::request_timeout);
     case chat_result::hangup: return make_error_code(ras_error::remote_disconnection);
     case chat_result::failed: return make_error_code(ras_error::script_syntax);
@@ -795,6 +827,7 @@ std::error_code chat_outcome::error() const {
       if (s == "NO ANSWER") return make_error_code(ras_error::no_answer);
       if (s == "VOICE") return make_error_code(ras_error::voice_answer);
       if (s == "ERROR") return make_error_code(ras_error::from_device);
+      if (contains_nocase(s, "expired")) return make_error_code(ras_error::passwd_expired);
       return make_error_code(ras_error::authentication_failure);
     }
   }
@@ -811,6 +844,9 @@ std::string chat_outcome::to_string() const {
       break;
     case chat_result::abort:
       out += " on " + quoted(abort_string) + " (ABORT string " + std::to_string(abort_index) + ")";
+      break;
+    case chat_result::callback:
+      out += " on " + quoted(callback_string) + " (CALLBACK string)";
       break;
     case chat_result::failed: out += ": " + reason; break;
     default: break;
@@ -1027,6 +1063,7 @@ void chat_runner::run() {
     switch (k.keyword) {
       case chat_keyword::abort: aborts_.emplace_back(k.argument); break;
       case chat_keyword::report: reports_.emplace_back(k.argument); break;
+      case chat_keyword::callback: callbacks_.push_back(k.argument); break;
       case chat_keyword::clr_abort:
       case chat_keyword::clr_report: {
         // chat's loop, quirks included: n shrinks while i runs, then pack_array().
@@ -1060,6 +1097,7 @@ void chat_runner::run() {
             case chat_piece_kind::phone: a.text += subs_.phone.value_or("T"); break;
             case chat_piece_kind::user: a.text += subs_.user.value_or("U"); break;
             case chat_piece_kind::password: a.text += subs_.password ? std::string(redaction) : "P"; break;
+            case chat_piece_kind::callback: a.text += subs_.callback.value_or("B"); break;
             default: break;
           }
         }
@@ -1161,6 +1199,21 @@ void chat_runner::process_byte(unsigned char b, chat_clock::time_point t) {
       o.at = t;
       o.abort_index = static_cast<int>(n);
       o.abort_string = *aborts_[n];
+      finish(std::move(o));
+      return;
+    }
+  }
+
+  // After the ABORT strings (see the header): when an ABORT and a CALLBACK string end at the
+  // same byte (one is a suffix of the other), the failure wins; a callback is never assumed.
+  for (const auto& cb : callbacks_) {
+    if (ends_with(w, cb)) {
+      flush_echo();
+      chat_outcome o;
+      o.result = chat_result::callback;
+      o.exit_code = callback_exit_code;
+      o.at = t;
+      o.callback_string = cb;
       finish(std::move(o));
       return;
     }
@@ -1335,6 +1388,7 @@ bool chat_runner::schedule_send(const chat_send_string& s) {
       case chat_piece_kind::bytes: add(p.bytes, false); break;
       case chat_piece_kind::phone: add(subs_.phone ? *subs_.phone : std::string("T"), false); break;
       case chat_piece_kind::user: add(subs_.user ? *subs_.user : std::string("U"), false); break;
+      case chat_piece_kind::callback: add(subs_.callback.value_or("B"), false); break;
       case chat_piece_kind::password:
         if (subs_.password)
           add(*subs_.password, true);

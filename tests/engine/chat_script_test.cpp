@@ -86,6 +86,19 @@ const std::vector<parse_ok_case> parse_ok_cases = {
      "1:1 expect \"OK\"\n1:4 send \"ATZ\"\n2:1 expect \"A\"\n2:3 send \"B\"\n"},
     {"an expect with no send at the end is fine", "'' AT OK\n", false,
      "1:1 expect \"\"\n1:4 send \"AT\"\n1:7 expect \"OK\"\n"},
+    {"with extensions CALLBACK is a keyword and \\B a send like \\T",
+     "CALLBACK 'alling you back' CALLBACK 'call\\sback' 'number:' \\B\n", true,
+     "1:1 CALLBACK \"alling you back\"\n1:28 CALLBACK \"call back\"\n1:50 expect \"number:\"\n"
+     "1:60 send \"\\B\"\n"},
+    {"without extensions CALLBACK is a plain expect, as chat reads it",
+     "CALLBACK 'alling you back' x \\B\n", false,
+     "1:1 expect \"CALLBACK\"\n1:10 send \"alling you back\"\n1:28 expect \"x\"\n1:30 send \"\\B\"\n"},
+    {"the header's callback example", 
+     "#dialup: extensions\nABORT incorrect\nCALLBACK 'alling you back'\nogin: \\U\nassword: \\P\n"
+     "'allback number:' \\B\n'logged in' ''\n", false,
+     "2:1 ABORT \"incorrect\"\n3:1 CALLBACK \"alling you back\"\n4:1 expect \"ogin:\"\n4:7 send \"\\U\"\n"
+     "5:1 expect \"assword:\"\n5:10 send \"\\P\"\n6:1 expect \"allback number:\"\n6:19 send \"\\B\"\n"
+     "7:1 expect \"logged in\"\n7:13 send \"\"\n"},
 };
 
 const std::vector<parse_error_case> parse_error_cases = {
@@ -111,6 +124,15 @@ const std::vector<parse_error_case> parse_error_cases = {
     {"an ANY alternative with no send", "ANY a\n", true, 1, 5, "an ANY alternative needs a send string"},
     {"REGEX with no pattern", "REGEX\n", true, 1, 1, "REGEX needs a pattern"},
     {"an empty ANY alternative", "ANY a x '' y END\n", true, 1, 9, "an ANY alternative cannot be empty"},
+    {"\\B in an expect", "OK\\B x\n", false, 1, 3, "\\B is not valid in an expect string"},
+    {"\\B in an ABORT string", "ABORT 'x\\B'\n", false, 1, 9, "\\B is not valid in an expect string"},
+    {"\\B in a CALLBACK string", "CALLBACK 'back\\B'\n", true, 1, 15,
+     "\\B is not valid in an expect string"},
+    {"a CALLBACK string of 50 bytes", "CALLBACK " + std::string(50, 'x') + "\n", true, 1, 10,
+     "CALLBACK string longer than 49 bytes"},
+    {"an empty CALLBACK string", "'' x\nCALLBACK ''\n", true, 2, 10, "a CALLBACK string cannot be empty"},
+    {"CALLBACK with no argument at the end", "'' x\nCALLBACK\n", true, 2, 1,
+     "CALLBACK needs an argument"},
 };
 
 TEST_CASE("valid chat scripts parse to the steps chat would run") {
@@ -214,6 +236,19 @@ TEST_CASE("every example script of chat(8) parses, and means the same with exten
   }
 }
 
+TEST_CASE("more than 50 CALLBACK strings is an error; there is no CLR_CALLBACK to make room") {
+  std::string text = "#dialup: extensions\n";
+  for (int i = 0; i < 50; ++i) text += "CALLBACK c" + std::to_string(i) + "\n";
+  chat_syntax_error err;
+  CHECK(chat_script::parse(text, err).has_value());
+  CHECK_FALSE(chat_script::parse(text + "CALLBACK more\n", err).has_value());
+  CHECK(err.where == chat_location{52, 1});
+  CHECK(err.reason == "more than 50 CALLBACK strings");
+  // ABORT strings are counted apart: 50 of each is fine.
+  for (int i = 0; i < 50; ++i) text += "ABORT a" + std::to_string(i) + "\n";
+  CHECK(chat_script::parse(text, err).has_value());
+}
+
 TEST_CASE("the command-line form takes one word per argument, without quote or comment rules") {
   auto s = chat_script::parse_words({"ABORT", "NO CARRIER", "", "ATZ", "#OK", "'x'"});
   CHECK(s.describe() == "1:1 ABORT \"NO CARRIER\"\n3:1 expect \"\"\n4:1 send \"ATZ\"\n"
@@ -228,7 +263,11 @@ TEST_CASE("the script records which substitutions it uses") {
   CHECK(s.uses_phone());
   CHECK(s.uses_user());
   CHECK_FALSE(s.uses_password());
+  CHECK_FALSE(s.uses_callback());
   CHECK(chat_script::parse("a-\\P-b c").uses_password());
+  CHECK(chat_script::parse("'allback number:' \\B").uses_callback());  // no extensions needed
+  CHECK(chat_script::parse("SAY 'calling back on \\B'").uses_callback());
+  CHECK_FALSE(chat_script::parse("CALLBACK x", chat_parse_options{45, false, true}).uses_callback());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -257,6 +296,7 @@ struct scenario {
   chat_location timeout_where = {};
   std::string abort_string = {};
   std::string unread = {};
+  std::string callback_string = {};
 };
 
 struct run_result {
@@ -275,6 +315,7 @@ chat_substitutions isp_subs() {
   s.phone = "5551212";
   s.user = "joe";
   s.password = "s3cret";
+  s.callback = "5550199";
   return s;
 }
 
@@ -440,6 +481,35 @@ const std::vector<scenario> scenarios = {
      "AT\r", chat_result::hangup, 2},
     {"HANGUP OFF ignores a hang-up (callback scripts)", "HANGUP OFF '' AT OK x", false,
      {{1s, "", true}, {2s, "OK"}}, "AT\rx\r", "AT\rx\r", chat_result::success, 0, {}, {}, {"\"OK\""}},
+    {"the header's callback example: a CALLBACK string ends the script with exit code 64",
+     "#dialup: extensions\nABORT incorrect\nCALLBACK 'alling you back'\nogin: \\U\nassword: \\P\n"
+     "'allback number:' \\B\n'logged in' ''\n",
+     false,
+     {{1s, "login: "}, {2s, "joe\r\nPassword: "}, {3s, "\r\nCallback number: "},
+      {4s, "5550199\r\nCalling you back in 30 s\r\n"}},
+     "joe\rs3cret\r5550199\r", "joe\r********\r5550199\r", chat_result::callback, 64, {}, {},
+     {"\"ogin:\"", "\"assword:\"", "\"allback number:\""}, {}, {}, {}, " in 30 s\r\n",
+     "alling you back"},
+    {"the first CALLBACK string written that matches is the one reported",
+     "CALLBACK 'call you back' CALLBACK 'back' '' AT OK x", true, {{1s, "we will call you back"}},
+     "AT\r", "AT\r", chat_result::callback, 64, {}, {}, {}, {}, {}, {}, {}, "call you back"},
+    {"an ABORT string is checked before a CALLBACK string that ends at the same byte",
+     "CALLBACK 'call back' ABORT back '' AT OK x", true, {{1s, "call back\r\n"}}, "AT\r", "AT\r",
+     chat_result::abort, 4, {}, {}, {}, {}, {}, "back", "\r\n"},
+    {"the expect is checked before the CALLBACK strings at the same byte",
+     "CALLBACK back '' AT back x", true, {{1s, "call back"}}, "AT\rx\r", "AT\rx\r",
+     chat_result::success, 0, {}, {}, {"\"back\""}},
+    {"a CALLBACK string applies from where it is written, to plain, REGEX and ANY expects",
+     "'' AT OK x CALLBACK 'call back' REGEX '^done' y", true,
+     {{1s, "call back\r\nOK\r\n"}, {2s, "call back\r\n"}}, "AT\rx\r", "AT\rx\r",
+     chat_result::callback, 64, {}, {}, {"\"OK\""}, {}, {}, {}, "\r\n", "call back"},
+    {"a CALLBACK string ends an ANY", "CALLBACK 'call back' ANY ogin: x sername: y END", true,
+     {{1s, "call back"}}, "", "", chat_result::callback, 64, {}, {}, {}, {}, {}, {}, {}, "call back"},
+    {"without extensions CALLBACK is an expect of the word CALLBACK", "CALLBACK x", false,
+     {{1s, "CALLBACK"}}, "x\r", "x\r", chat_result::success, 0, {}, {}, {"\"CALLBACK\""}},
+    {"\\B sends the callback number and shows it (not a secret), in sends and SAY",
+     "SAY 'call me on \\B\\n' '' 'AT#CB=\\B'", false, {}, "AT#CB=5550199\r", "AT#CB=5550199\r",
+     chat_result::success, 0, {"call me on 5550199\n"}},
 };
 
 void check_result(const scenario& sc, const run_result& r) {
@@ -459,6 +529,10 @@ void check_result(const scenario& sc, const run_result& r) {
   if (sc.result == chat_result::abort) {
     CHECK(r.outcome->abort_string == sc.abort_string);
     CHECK(r.outcome->abort_index == sc.exit_code - 4);
+  }
+  if (sc.result == chat_result::callback) {
+    CHECK(r.outcome->callback_string == sc.callback_string);
+    CHECK_FALSE(r.outcome->error());
   }
   REQUIRE_FALSE(r.actions.empty());
   CHECK(r.actions.back().kind == chat_action_kind::outcome);
@@ -653,6 +727,68 @@ TEST_CASE("without a password, \\P sends P as chat would; without a phone, \\T s
   CHECK(acts[0].bytes == "ATDTTP\r");
 }
 
+TEST_CASE("without a callback number, \\B sends B as chat would (with or without extensions)") {
+  for (bool ext : {false, true}) {
+    CAPTURE(ext);
+    chat_parse_options o;
+    o.extensions = ext;
+    chat_runner r(chat_script::parse("'' 'number:\\B'", o), chat_substitutions{});
+    r.start(t0);
+    r.advance(t0 + 1s);
+    auto acts = r.take_actions();
+    REQUIRE(acts.size() == 2);
+    CHECK(acts[0].bytes == "number:B\r");
+    CHECK(acts[0].redacted == "number:B\r");
+  }
+}
+
+TEST_CASE("with strict off, \\B in an expect matches the letter B, as chat reads it") {
+  chat_parse_options o;
+  o.strict = false;
+  chat_runner r(chat_script::parse("OK\\B x", o), isp_subs());
+  r.start(t0);
+  r.feed("OKB", t0 + 1s);
+  r.advance(t0 + 2s);
+  REQUIRE(r.done());
+  CHECK(r.outcome()->result == chat_result::success);
+}
+
+TEST_CASE("a callback outcome names its string, has exit code 64 and no error") {
+  chat_parse_options o;
+  o.extensions = true;
+  chat_runner r(chat_script::parse("ABORT incorrect CALLBACK 'alling you back' ogin: \\U", o),
+                isp_subs());
+  r.start(t0);
+  r.feed("\r\nCalling you back\r\n", t0 + 1s);
+  REQUIRE(r.done());
+  const auto& out = *r.outcome();
+  CHECK(out.result == chat_result::callback);
+  CHECK(out.exit_code == 64);
+  CHECK(out.callback_string == "alling you back");
+  CHECK(out.abort_index == -1);
+  CHECK(out.abort_string.empty());
+  CHECK(out.at == t0 + 1s);
+  CHECK_FALSE(out.error());
+  CHECK(dialup::to_string(chat_result::callback) == "callback");
+  CHECK(out.to_string() == "callback on \"alling you back\" (CALLBACK string) (exit 64)");
+  auto acts = r.take_actions();
+  REQUIRE_FALSE(acts.empty());
+  CHECK(to_string(acts.back()) == "outcome callback on \"alling you back\" (CALLBACK string) (exit 64)");
+  CHECK(r.take_unread() == "\r\n");
+}
+
+TEST_CASE("an ABORT string that says the password expired gives 648 from the runner") {
+  chat_runner r(chat_script::parse("ABORT incorrect ABORT 'password has expired' ogin: \\U"),
+                isp_subs());
+  r.start(t0);
+  r.feed("Your password has expired\r\n", t0 + 1s);
+  REQUIRE(r.done());
+  CHECK(r.outcome()->result == chat_result::abort);
+  CHECK(r.outcome()->exit_code == 5);
+  CHECK(r.outcome()->error() == dialup::ras_error::passwd_expired);
+  CHECK(r.outcome()->error().value() == 648);
+}
+
 TEST_CASE("an @file that cannot be read fails the script with exit code 1") {
   chat_runner r(chat_script::parse("'' @/no/such"), chat_substitutions{});
   r.start(t0);
@@ -691,6 +827,29 @@ TEST_CASE("abort outcomes suggest the RAS error of the modem's reply") {
   CHECK(o.error() == dialup::ras_error::no_carrier);
   o.abort_string = "Login incorrect";
   CHECK(o.error() == dialup::ras_error::authentication_failure);
+  o.abort_string = "ERROR";
+  CHECK(o.error() == dialup::ras_error::from_device);
+  for (const char* expired : {"password has expired", "EXPIRED", "Your Password Expired!", "xExPiReDx"}) {
+    CAPTURE(std::string(expired));
+    o.abort_string = expired;
+    CHECK(o.error() == dialup::ras_error::passwd_expired);
+  }
+  o.abort_string = "expire";  // not the word "expired"
+  CHECK(o.error() == dialup::ras_error::authentication_failure);
+}
+
+TEST_CASE("outcomes other than abort keep their RAS errors; a callback is not an error") {
+  dialup::chat_outcome o;
+  CHECK_FALSE(o.error());
+  o.result = chat_result::callback;
+  o.callback_string = "password has expired";  // only ABORT strings are read for "expired"
+  CHECK_FALSE(o.error());
+  o.result = chat_result::timeout;
+  CHECK(o.error() == dialup::ras_error::request_timeout);
+  o.result = chat_result::hangup;
+  CHECK(o.error() == dialup::ras_error::remote_disconnection);
+  o.result = chat_result::failed;
+  CHECK(o.error() == dialup::ras_error::script_syntax);
 }
 
 }  // namespace

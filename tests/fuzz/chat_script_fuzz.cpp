@@ -9,8 +9,9 @@
 // Invariants: a syntax error has a line, a column, a reason and code 752; the runner never
 // releases an action before its time or out of order, gives exactly one outcome and nothing after
 // it, has a deadline in the future whenever it is not done, always finishes when its timer is
-// served, gives chat's exit code for each result, and — checked by running the same input with
-// two passwords — never shows the password in anything meant for display.
+// served, gives chat's exit code for each result (and 64 for a CALLBACK string), and — checked
+// by running the same input with two passwords — never shows the password in anything meant for
+// display.
 //
 // Built with clang -fsanitize=fuzzer as chat_script_fuzz (tests/fuzz/CMakeLists.txt) and replayed
 // over pseudo-random inputs by tests/engine/chat_script_fuzz_replay_test.cpp.
@@ -41,6 +42,7 @@ trace run(const dialup::chat_script& script, std::string_view events, const std:
   subs.phone = "5551212";
   subs.user = "joe";
   subs.password = password;
+  subs.callback = "5550199";
   subs.read_file = [](const std::string& name) -> std::optional<std::string> {
     if (name.size() % 2) return std::nullopt;
     return name + "\\d^Cx";
@@ -118,6 +120,11 @@ trace run(const dialup::chat_script& script, std::string_view events, const std:
     case dialup::chat_result::abort:
       require(o.abort_index >= 0 && o.abort_index < 50);
       require(o.exit_code == 4 + o.abort_index);
+      break;
+    case dialup::chat_result::callback:
+      require(o.exit_code == 64);
+      require(!o.callback_string.empty());
+      require(!o.error());
       break;
   }
   tr.display.push_back(o.to_string());

@@ -18,7 +18,10 @@
 //    bits; NUL bytes stay in the buffer and simply fail to match). After each byte, the text
 //    received since the expect (or sub-expect) began is checked: REPORT strings first, then the
 //    expect string (it matches when the text ends with it — a substring match, case-sensitive),
-//    then the ABORT strings in order. A buffer of 1024 bytes rolls as in chat.
+//    then the ABORT strings in order, then (an extension, below) the CALLBACK strings in order,
+//    matched as ABORT strings are. The first that matches decides: an expect that completes at
+//    the same byte as an ABORT or CALLBACK string wins, and an ABORT string beats a CALLBACK
+//    string. A buffer of 1024 bytes rolls as in chat.
 //  * Timing: chat writes each byte of a send string after a 10 ms pause (usleep(10000) before
 //    every byte, the first included), \d sleeps 1 s, \p 10 ms (the man page says 1/10 s; chat.c
 //    and this module use 10 ms), \K sends a break (tcsendbreak(fd, 0): 250 ms on Linux). A send
@@ -35,24 +38,29 @@
 //  * Exit codes are chat's: 0 success, 1 bad script/@file, 2 hang-up (SIGHUP), 3 timeout, 4 + n
 //    for the ABORT string at index n (n from 0: the first ABORT string gives 4), where the index
 //    is the string's position in chat's packed array at the time of the match (CLR_ABORT packs).
+//    Ours: 64 for a CALLBACK string (chat never exits with 64: its codes end at 4 + 49 = 53).
 //
 // Syntax errors are code 752 (ERROR_SCRIPT_SYNTAX) with line, column and reason. Always: an
 // unterminated quote; ABORT/REPORT strings of 50 bytes or more and more than 50 of them live at
-// once (chat's fatal errors, found at parse time here); a bad REGEX or a malformed ANY. Unless
+// once (chat's fatal errors, found at parse time here); the same limits for CALLBACK strings, and
+// an empty one (it would match the first byte received); a bad REGEX or a malformed ANY. Unless
 // chat_parse_options::strict is false (then we read them as chat does): an escape the man page
-// marks "not valid in expect" used in an expect, ABORT or REPORT string (\c \d \K \N \0 \p \q
-// \T \U, and our \P); \c anywhere but at the end of a send; a keyword at the end of the script
-// with no argument (chat ignores it).
+// marks "not valid in expect" used in an expect, ABORT, REPORT or CALLBACK string (\c \d \K \N
+// \0 \p \q \T \U, and our \P and \B); \c anywhere but at the end of a send; a keyword at the end
+// of the script with no argument (chat ignores it).
 //
-// Substitutions: \T is the phone number (chat -T), \U the user name (chat -U; chat calls it the
-// second phone number), and — our extension — \P the password. Each one that is not supplied to
-// the runner is sent as its letter, exactly as chat sends "T" for \T without -T, so a classic
-// script that happens to contain \P means what it meant to chat unless a password is given.
+// Substitutions (send strings only; SAY shows them too): \T is the phone number (chat -T), \U the
+// user name (chat -U; chat calls it the second phone number), and — our extensions — \P the
+// password and \B the callback number (the number a callback server is to call back; not a
+// secret). Each one that is not supplied to the runner is sent as its letter, exactly as chat
+// sends "T" for \T without -T, so a classic script that happens to contain \P or \B means what
+// it meant to chat unless a password or callback number is given. \P and \B work with or
+// without extensions on.
 //
 // Extensions (off unless parse options say `extensions = true`, or the script contains the
 // comment line `#dialup: extensions`, which chat skips as a comment; they apply to the tokens
 // after it). With extensions off, every word is read as chat reads it, so no chat script changes
-// meaning. With them on, two more keywords are recognised in expect positions:
+// meaning. With them on, three more keywords are recognised in expect positions:
 //
 //   REGEX <pattern> <send>
 //       Expect a match of the ECMAScript regular expression <pattern> (std::regex), then send
@@ -93,6 +101,25 @@
 //   text END: an unknown escape is the character itself, as in chat). An ANY times out as a
 //   whole, with exit code 3; an empty alternative is a syntax error.
 //
+//   CALLBACK <string>
+//       Declare a string that means "the server is going to call us back". Like an ABORT string
+//       it is checked after every byte of every later expect (plain, REGEX and ANY; after the
+//       ABORT strings), with the same escapes and limits (at most 49 bytes, at most 50 of them;
+//       there is no CLR_CALLBACK). When one is seen, the script ends with chat_result::callback,
+//       exit code 64, and the string in chat_outcome::callback_string. That is not a failure:
+//       chat_outcome::error() is empty for it, and the dialer decides what to do (hang up and
+//       wait for the call). Several CALLBACK strings may be declared; the first written that
+//       matches is the one reported. Inside ANY, the word CALLBACK is an alternative's text.
+//
+//   Example (a callback server: it asks for the number to call back, says so, and hangs up):
+//       #dialup: extensions
+//       ABORT incorrect
+//       CALLBACK 'alling you back'
+//       ogin: \U
+//       assword: \P
+//       'allback number:' \B
+//       'logged in' ''
+//
 // Secrets: every send action carries the real bytes and a redacted form in which bytes that came
 // from \P, and whole send strings marked \q or read from @file, are replaced by "********". Say
 // texts show \P as "********"; echo and report texts have any occurrence of the password
@@ -101,7 +128,7 @@
 //
 // Differences from chat 2.4.9 that remain (besides strictness and the extensions): SAY gets no
 // CR appended; reports carry no time stamp; -E ($VAR) substitution is not supported; values
-// substituted for \T \U \P are sent literally (chat would interpret backslashes in a -T
+// substituted for \T \U \P \B are sent literally (chat would interpret backslashes in a -T
 // value); chat -t 0 (no timeout at all) becomes 45 s; lines are not cut at 1023 bytes as fgets()
 // cuts them.
 //
@@ -140,7 +167,7 @@ struct chat_location {
 struct chat_parse_options {
   int timeout_seconds = 45;  // chat -t
   bool echo = false;         // chat -e
-  bool extensions = false;   // REGEX and ANY (see above); also enabled by "#dialup: extensions"
+  bool extensions = false;   // REGEX, ANY, CALLBACK (see above); also by "#dialup: extensions"
   // true: the escapes chat(8) calls invalid where they are used, and a keyword with no argument,
   // are syntax errors (see above). false: accept exactly what chat accepts, with chat's reading
   // (\d in an expect matches "d", \T there matches "\T", \c inside a send sends "c", a trailing
@@ -174,6 +201,7 @@ enum class chat_piece_kind : std::uint8_t {
   phone,       // \T
   user,        // \U
   password,    // \P (dialup extension)
+  callback,    // \B (dialup extension): the callback number
 };
 
 struct chat_piece {
@@ -222,11 +250,15 @@ struct chat_send_step {
   chat_send_string send;
 };
 
-enum class chat_keyword : std::uint8_t { abort, clr_abort, report, clr_report, timeout, say, echo, hangup };
+// callback is CALLBACK, recognised only with extensions on.
+enum class chat_keyword : std::uint8_t {
+  abort, clr_abort, report, clr_report, timeout, say, echo, hangup, callback
+};
 
 struct chat_keyword_step {
   chat_keyword keyword = chat_keyword::abort;
-  std::string argument;     // ABORT/CLR_ABORT/REPORT/CLR_REPORT: the string (escapes applied)
+  // ABORT, CLR_ABORT, REPORT, CLR_REPORT, CALLBACK: the string (escapes applied)
+  std::string argument;
   int seconds = 0;          // TIMEOUT: the resulting timeout (45 for n <= 0)
   bool on = false;          // ECHO (only "ON" is on) and HANGUP (only "OFF" is off), as chat
   chat_send_string say;     // SAY: the text (pieces; no CR added)
@@ -260,6 +292,7 @@ class chat_script {
   bool uses_phone() const noexcept { return uses_phone_; }
   bool uses_user() const noexcept { return uses_user_; }
   bool uses_password() const noexcept { return uses_password_; }
+  bool uses_callback() const noexcept { return uses_callback_; }
 
   // One line per step ("1:1 ABORT BUSY", "1:14 expect OK", "1:17 send ATDT\T"); quiet sends show
   // as ********. Never holds a substituted value.
@@ -272,12 +305,14 @@ class chat_script {
   bool uses_phone_ = false;
   bool uses_user_ = false;
   bool uses_password_ = false;
+  bool uses_callback_ = false;
 };
 
 struct chat_substitutions {
   std::optional<std::string> phone;     // \T; absent: \T sends "T" (chat without -T)
   std::optional<std::string> user;      // \U; absent: \U sends "U"
   std::optional<std::string> password;  // \P; absent: \P sends "P". Never displayed.
+  std::optional<std::string> callback;  // \B; absent: \B sends "B". Displayed (not a secret).
   // Reads the file of an @file send when it is sent (chat reads it then too, so it may be a
   // FIFO fed by a prompt). Absent, or returning nullopt: the script fails with exit code 1.
   std::function<std::optional<std::string>(const std::string& name)> read_file;
@@ -297,6 +332,7 @@ enum class chat_result : std::uint8_t {
   hangup,   // exit 2: the caller reported a hang-up while HANGUP is ON
   timeout,  // exit 3
   abort,    // exit 4 + abort_index
+  callback, // exit 64 (ours; chat never gives it): a CALLBACK string was seen
 };
 
 std::string_view to_string(chat_result r) noexcept;
@@ -312,12 +348,17 @@ struct chat_outcome {
   // abort: the index in the ABORT array (exit_code - 4) and the string
   int abort_index = -1;
   std::string abort_string;
+  // callback: the CALLBACK string that was seen (escapes applied)
+  std::string callback_string;
   std::string reason;  // failed: why
 
-  // A suggestion for a dialer: success {}; timeout 638 (request timeout); abort on BUSY 676,
-  // NO CARRIER 679, NO DIALTONE / NO DIAL TONE 680, NO ANSWER 678, VOICE 677, ERROR 651, any
-  // other ABORT string 691 (authentication failure: login scripts abort on "incorrect");
-  // hangup 629 (remote disconnection); failed 752.
+  // A suggestion for a dialer: success {}; callback {} too (not a failure: the server will call
+  // back, and the dialer decides how to wait for it — check `result`); timeout 638 (request
+  // timeout); abort on BUSY 676, NO CARRIER 679, NO DIALTONE / NO DIAL TONE 680, NO ANSWER 678,
+  // VOICE 677, ERROR 651 (these exact strings), an ABORT string containing "expired" in any case
+  // 648 (password expired: ABORT 'password has expired'), any other ABORT string 691
+  // (authentication failure: login scripts abort on "incorrect"); hangup 629 (remote
+  // disconnection); failed 752.
   std::error_code error() const;
   std::string to_string() const;
 };
@@ -435,6 +476,7 @@ class chat_runner {
 
   std::vector<std::optional<std::string>> aborts_;   // chat's abort_string[] (packed)
   std::vector<std::optional<std::string>> reports_;  // chat's report_string[] (one-shot)
+  std::vector<std::string> callbacks_;               // CALLBACK strings, in the order declared
   int timeout_seconds_ = 45;
   bool echo_ = false;
   bool hangup_on_ = true;
