@@ -7,6 +7,27 @@
 //     ▼                            ▼                                       connected
 //   (caller waits, S7)        (caller: BUSY/X3-4 or S7)       any side on-hook → cleared
 //
+// A callback leg (service_kind::callback calling back) is a call placed by the service to
+// a modem: `caller` is then the called modem, which rings and answers as for a call from
+// another modem. The direction conventions do not change: dir 0 is always modem → far
+// end, dir 1 far end → modem, so pacing, tx_backlog() and retrains are the same.
+//
+// The login and callback services' dialogue, one line at a time (CR, LF or CR LF ends a
+// line; the user name and the callback number are echoed, passwords are not):
+//
+//   login: ─► Password: ─┬─ wrong ─► "Login incorrect" ─► login:
+//                        ├─ right ─────────────────────────────────────────┐
+//                        └─ right, expired ─► New password: ─► Retype new password:
+//                              ├─ differ / empty ─► "Sorry, passwords do not match." ─► login:
+//                              └─ equal ─► "Password changed." ───────────┤
+//        ┌─────────────────────────────────────────────────────────────────┘
+//        ├─ login service, or the callback leg ─► welcome (back) ─► echo
+//        └─ callback service, first leg ─► Callback number: ─┬─ empty ─► "No callback." ─► welcome ─► echo
+//                                                            └─ N ─► "Calling you back at N."
+//   ──delivered + 1 s──► the service hangs up ──callback_delay──► call to N ──post-dial──►
+//   RING (8 at most; busy line: given up) ──answer + training──► "This is … calling you
+//   back." ─► login: (no callback question on this leg)
+//
 // Everything the exchange tells a modem goes through the event queue (notify()), never
 // synchronously from inside a modem's own call into the line, so a modem is never
 // re-entered. Events capture the call and check its phase first (state guard): a stale
@@ -22,22 +43,38 @@ namespace dialup::hwsim {
 
 struct exchange::service_state {
   service_kind kind;
-  enum class login_step { user, password, online } step = login_step::user;
+  // login and callback: where the dialogue is (see the diagram above).
+  enum class login_step {
+    user,
+    password,
+    new_password,
+    retype_password,
+    callback_number,
+    online,      // logged in: echo
+    hanging_up,  // callback: the number is taken, input is ignored
+  } step = login_step::user;
+  bool calling_back = false;  // callback: this is the call back to the modem
+  bool after_cr = false;      // the last byte was a CR (a LF right after it is the same line end)
   std::string input;
   std::string user;
+  std::string new_password;
 };
 
 struct exchange::call {
   enum class phase { setup, ringing, training, connected, cleared };
   std::uint64_t id = 0;
+  // The modem that dialed, or on a callback leg the modem that is called.
   std::size_t caller = 0;
+  // The service (callback) placed this call to modem `caller`; set before routing.
+  bool callback = false;
   int callee_modem = -1;
   std::optional<number_entry> service;
   phase ph = phase::setup;
   unsigned rate = 0;
   std::string number;
   // Pacing: when each direction's line is free again (ms, fractional).
-  // dir 0: caller → callee, dir 1: callee → caller.
+  // dir 0: caller → callee, dir 1: callee → caller; on a callback leg still dir 0 modem →
+  // service and dir 1 service → modem (the service is the far end).
   double free_at[2] = {0, 0};
   std::unique_ptr<service_state> svc;
 };
@@ -58,6 +95,11 @@ class exchange::line_adapter final : public line_interface {
 };
 
 namespace {
+
+// callback: the service hangs up this long after "Calling you back at N." has reached the
+// caller, and gives up calling back after this many unanswered rings.
+constexpr sim_duration k_callback_hang_up{1000};
+constexpr unsigned k_callback_rings = 8;
 
 std::string digits_of(const std::string& s) {
   std::string d;
@@ -80,6 +122,8 @@ std::vector<number_entry> exchange::default_number_plan() {
   add("5550100", service_kind::echo, "answers after one ring at 33600, echoes data");
   add("5550101", service_kind::discard, "answers after one ring at 33600, discards data");
   add("5550102", service_kind::login, "text login service (user demo, password demo)");
+  add("5550104", service_kind::callback,
+      "text login with callback (demo/demo): asks for a callback number and calls back");
   add("5550110", service_kind::busy, "busy");
   add("5550120", service_kind::no_answer, "rings, never answers");
   add("5550130", service_kind::voice, "a voice answers");
@@ -99,6 +143,8 @@ exchange::exchange() : exchange(options{}) {}
 
 exchange::exchange(options opt) : opt_(std::move(opt)), rng_(opt_.seed ? opt_.seed : 1) {
   if (opt_.builtin_scenario) plan_ = default_number_plan();
+  accounts_["demo"] = account{"demo", false};
+  accounts_["expired"] = account{"old", true};
 }
 
 exchange::~exchange() = default;
@@ -334,6 +380,10 @@ void exchange::on_dial(std::size_t i, const std::string& number) {
 
 void exchange::route(const std::shared_ptr<call>& c) {
   if (c->ph != call::phase::setup) return;
+  if (c->callback) {
+    route_callback(c);
+    return;
+  }
   // Simulated modems: 5551000 + index.
   for (std::size_t k = 0; k < lines_.size(); ++k) {
     if (!matches(c->number, own_number(k))) continue;
@@ -369,12 +419,54 @@ void exchange::route(const std::shared_ptr<call>& c) {
   }
 }
 
+// The callback service calls `number` back (callback_delay after it hung up on the first
+// leg). The network's post-dial delay applies as to any call.
+void exchange::place_callback(const number_entry& service, const std::string& number) {
+  auto c = std::make_shared<call>();
+  c->id = next_call_id_++;
+  c->callback = true;
+  c->service = service;
+  c->number = number;
+  schedule(now_ + opt_.timing.post_dial_delay, [this, c] { route(c); });
+}
+
+// Only a simulated modem's own number can be called back, matched like any dialed number;
+// anything else is dropped, and a busy line (off-hook, or in a call) makes the service
+// give up: nobody hears anything of it.
+void exchange::route_callback(const std::shared_ptr<call>& c) {
+  for (std::size_t k = 0; k < lines_.size(); ++k) {
+    if (!matches(c->number, own_number(k))) continue;
+    auto& callee = lines_[k];
+    if (callee.off_hook || callee.active) return;
+    c->caller = k;
+    callee.active = c;
+    c->ph = call::phase::ringing;
+    ring_burst(c, 1);
+    return;
+  }
+}
+
 // §7/§8: one ring burst every 6 s (2 s on, 4 s off); the caller hears ringback, a
-// callee modem gets RING; a service answers at the end of its n-th burst.
+// callee modem gets RING; a service answers at the end of its n-th burst. On a callback
+// leg the called modem gets RING (caller ID: the service's number) and the service gives
+// up when the ninth burst would start.
 void exchange::ring_burst(const std::shared_ptr<call>& c, unsigned n) {
   if (c->ph != call::phase::ringing) return;
-  notify(c->caller, line_event::ringback);
   const auto& t = opt_.timing;
+  if (c->callback) {
+    const std::size_t k = c->caller;
+    notify(k, line_event::ring, 0, digits_of(c->service->number));
+    schedule(now_ + t.ring_on, [this, k] { touch(k).on_line_event(line_event::ring_end, now_); });
+    if (n >= k_callback_rings) {
+      schedule(now_ + t.ring_on + t.ring_off, [this, c] {
+        if (c->ph == call::phase::ringing) clear_call(c, -1);
+      });
+      return;
+    }
+    schedule(now_ + t.ring_on + t.ring_off, [this, c, n] { ring_burst(c, n + 1); });
+    return;
+  }
+  notify(c->caller, line_event::ringback);
   if (c->callee_modem >= 0) {
     const auto k = static_cast<std::size_t>(c->callee_modem);
     notify(k, line_event::ring, 0, own_number(c->caller));
@@ -391,7 +483,9 @@ void exchange::ring_burst(const std::shared_ptr<call>& c, unsigned n) {
 
 void exchange::on_answer(std::size_t i) {
   auto c = lines_[i].active;
-  if (!c || c->callee_modem != static_cast<int>(i) || c->ph != call::phase::ringing) return;
+  if (!c || c->ph != call::phase::ringing) return;
+  const bool called = c->callback ? c->caller == i : c->callee_modem == static_cast<int>(i);
+  if (!called) return;
   start_training(c);
 }
 
@@ -403,7 +497,7 @@ void exchange::start_training(const std::shared_ptr<call>& c) {
     return;
   }
   c->ph = call::phase::training;
-  notify(c->caller, line_event::answered);
+  if (!c->callback) notify(c->caller, line_event::answered);  // (a callback: `caller` answered)
   unsigned rate = lines_[c->caller].m->max_rate();
   if (c->callee_modem >= 0)
     rate = std::min(rate, lines_[static_cast<std::size_t>(c->callee_modem)].m->max_rate());
@@ -428,9 +522,15 @@ void exchange::start_training(const std::shared_ptr<call>& c) {
     if (c->service) {
       c->svc = std::make_unique<service_state>();
       c->svc->kind = c->service->kind;
+      c->svc->calling_back = c->callback;
       switch (c->service->kind) {
         case service_kind::login:
           transmit(c, 1, "\r\nWelcome to the dialup hw-sim login service.\r\n\r\nlogin: ");
+          break;
+        case service_kind::callback:
+          transmit(c, 1, c->callback
+                             ? "\r\nThis is the dialup hw-sim calling you back.\r\n\r\nlogin: "
+                             : "\r\nWelcome to the dialup hw-sim callback service.\r\n\r\nlogin: ");
           break;
         case service_kind::carrier_drop:
           schedule(now_ + c->service->drop_after, [this, c] {
@@ -502,48 +602,135 @@ void exchange::deliver(const std::shared_ptr<call>& c, int dir, const std::strin
     case service_kind::noisy:
       transmit(c, 1, data);
       break;
-    case service_kind::login: {
-      using step = service_state::login_step;
-      if (s.step == step::online) {
-        transmit(c, 1, data);
-        break;
-      }
-      for (char ch : data) {
-        if (ch == '\r' || ch == '\n') {
-          if (s.input.empty() && s.step == step::user) continue;
-          if (s.step == step::user) {
-            s.user = s.input;
-            s.input.clear();
-            s.step = step::password;
-            transmit(c, 1, "\r\nPassword: ");
-          } else {
-            const bool ok = s.user == "demo" && s.input == "demo";
-            s.input.clear();
-            if (ok) {
-              s.step = step::online;
-              transmit(c, 1,
-                       "\r\n\r\nWelcome, demo. You are logged in to the dialup hw-sim.\r\n"
-                       "Everything you type is echoed back.\r\n");
-            } else {
-              s.step = step::user;
-              transmit(c, 1, "\r\nLogin incorrect\r\n\r\nlogin: ");
-            }
-          }
-        } else if (ch == '\b' || ch == 0x7f) {
-          if (!s.input.empty()) s.input.pop_back();
-        } else if (s.input.size() < 64) {
-          s.input += ch;
-          if (s.step == step::user) transmit(c, 1, std::string(1, ch));  // echo the login name
-        }
-      }
+    case service_kind::login:
+    case service_kind::callback:
+      login_input(c, data);
       break;
-    }
     case service_kind::program:
       if (hooks_.input && programs_.count(c->id)) hooks_.input(c->id, data);
       break;
     default:
       break;  // discard, pdp
   }
+}
+
+// The login and callback services' dialogue (diagram at the top), fed the caller's data.
+void exchange::login_input(const std::shared_ptr<call>& c, std::string_view data) {
+  using step = service_state::login_step;
+  auto& s = *c->svc;
+  for (std::size_t k = 0; k < data.size(); ++k) {
+    const char ch = data[k];
+    if (s.step == step::hanging_up) return;
+    // CR LF is one line end: the LF is dropped (also after the line that logged in, so
+    // it is not echoed, and after a password, so it is not taken for an empty line).
+    if (ch == '\n' && s.after_cr) {
+      s.after_cr = false;
+      continue;
+    }
+    if (s.step == step::online) {
+      s.after_cr = false;
+      transmit(c, 1, data.substr(k));
+      return;
+    }
+    s.after_cr = ch == '\r';
+    if (ch == '\r' || ch == '\n') {
+      if (s.input.empty() && s.step == step::user) continue;
+      login_line(c);
+    } else if (ch == '\b' || ch == 0x7f) {
+      if (!s.input.empty()) s.input.pop_back();
+    } else if (s.input.size() < 64) {
+      s.input += ch;
+      // The login name and the callback number are echoed; passwords are not.
+      if (s.step == step::user || s.step == step::callback_number) transmit(c, 1, std::string(1, ch));
+    }
+  }
+}
+
+// One complete line of the dialogue.
+void exchange::login_line(const std::shared_ptr<call>& c) {
+  using step = service_state::login_step;
+  auto& s = *c->svc;
+  std::string line;
+  line.swap(s.input);
+  switch (s.step) {
+    case step::user:
+      s.user = std::move(line);
+      s.step = step::password;
+      transmit(c, 1, "\r\nPassword: ");
+      return;
+    case step::password: {
+      const auto a = accounts_.find(s.user);
+      if (a == accounts_.end() || a->second.password != line) {
+        s.step = step::user;
+        transmit(c, 1, "\r\nLogin incorrect\r\n\r\nlogin: ");
+      } else if (a->second.expired) {
+        s.step = step::new_password;
+        transmit(c, 1, "\r\nYour password has expired. You must change it now.\r\nNew password: ");
+      } else {
+        login_accepted(c, "");
+      }
+      return;
+    }
+    case step::new_password:
+      s.new_password = std::move(line);
+      s.step = step::retype_password;
+      transmit(c, 1, "\r\nRetype new password: ");
+      return;
+    case step::retype_password: {
+      std::string first;
+      first.swap(s.new_password);
+      if (line.empty() || line != first) {
+        s.step = step::user;
+        transmit(c, 1, "\r\nSorry, passwords do not match.\r\n\r\nlogin: ");
+        return;
+      }
+      accounts_[s.user] = account{line, false};  // for every later call, on both services
+      login_accepted(c, "\r\nPassword changed.\r\n");
+      return;
+    }
+    case step::callback_number: {
+      if (line.empty()) {
+        s.step = step::online;
+        transmit(c, 1, "\r\nNo callback.\r\n\r\nWelcome, " + s.user +
+                           ". You are logged in to the dialup hw-sim.\r\n"
+                           "Everything you type is echoed back.\r\n");
+        return;
+      }
+      s.step = step::hanging_up;
+      transmit(c, 1, "\r\nCalling you back at " + line + ".\r\n");
+      // The text is through when its last piece arrives (transmit() booked the line up to
+      // free_at[1]); 1 s later the service hangs up, and callback_delay after that it
+      // calls back, even if the caller has hung up first.
+      const sim_time hang_up =
+          sim_time{static_cast<long long>(std::ceil(c->free_at[1]))} + k_callback_hang_up;
+      schedule(hang_up, [this, c] {
+        if (c->ph == call::phase::connected) clear_call(c, -1);
+      });
+      schedule(hang_up + c->service->callback_delay,
+               [this, e = *c->service, number = std::move(line)] { place_callback(e, number); });
+      return;
+    }
+    case step::online:
+    case step::hanging_up:
+      return;
+  }
+}
+
+// A right (or a just changed) password; `said` is what the service has just said about
+// it. The callback service asks for the number on its first leg; otherwise: logged in.
+void exchange::login_accepted(const std::shared_ptr<call>& c, const std::string& said) {
+  using step = service_state::login_step;
+  auto& s = *c->svc;
+  if (s.kind == service_kind::callback && !s.calling_back) {
+    s.step = step::callback_number;
+    transmit(c, 1, said + "\r\nCallback number: ");
+    return;
+  }
+  s.step = step::online;
+  transmit(c, 1, (said.empty() ? std::string("\r\n") : said) + "\r\nWelcome" +
+                     (s.calling_back ? " back, " : ", ") + s.user +
+                     ". You are logged in to the dialup hw-sim.\r\n"
+                     "Everything you type is echoed back.\r\n");
 }
 
 void exchange::program_output(std::uint64_t id, std::string_view data, sim_time now) {
@@ -571,7 +758,11 @@ void exchange::clear_call(const std::shared_ptr<call>& c, int by_modem) {
   const auto prev = c->ph;
   c->ph = call::phase::cleared;
   const bool up = prev == call::phase::training || prev == call::phase::connected;
-  if (static_cast<int>(c->caller) != by_modem && up) notify(c->caller, line_event::carrier_lost);
+  if (static_cast<int>(c->caller) != by_modem) {
+    if (up) notify(c->caller, line_event::carrier_lost);
+    // A callback leg that rang the modem and was not answered.
+    else if (c->callback && prev == call::phase::ringing) notify(c->caller, line_event::ring_stopped);
+  }
   if (c->callee_modem >= 0 && c->callee_modem != by_modem) {
     const auto k = static_cast<std::size_t>(c->callee_modem);
     notify(k, up ? line_event::carrier_lost : line_event::ring_stopped);

@@ -15,9 +15,10 @@ namespace dialup::hwsim {
 
 namespace {
 
-constexpr std::array<std::pair<service_kind, const char*>, 10> k_kinds{{
+constexpr std::array<std::pair<service_kind, const char*>, 11> k_kinds{{
     {service_kind::echo, "echo"},
     {service_kind::login, "login"},
+    {service_kind::callback, "callback"},
     {service_kind::discard, "discard"},
     {service_kind::busy, "busy"},
     {service_kind::no_answer, "no-answer"},
@@ -139,12 +140,15 @@ std::vector<number_entry> parse_scenario(std::string_view text) {
       } else if (key == "retrain-every") {
         if (!to_double(val, d) || d < 0.1 || d > 86400) throw scenario_error(lineno, "retrain-every must be 0.1..86400 seconds");
         e.retrain_every = sim_duration(static_cast<long long>(std::llround(d * 1000)));
+      } else if (key == "callback-delay") {
+        if (!to_double(val, d) || d < 0 || d > 86400) throw scenario_error(lineno, "callback-delay must be 0..86400 seconds");
+        e.callback_delay = sim_duration(static_cast<long long>(std::llround(d * 1000)));
       } else if (key == "error-rate") {
         if (!to_double(val, d) || d < 0 || d > 1) throw scenario_error(lineno, "error-rate must be 0..1");
         e.error_rate = d;
       } else {
         throw scenario_error(lineno, "unknown key '" + std::string(key) +
-                                         "' (rings, rate, drop-after, error-rate, retrain-every)");
+                                         "' (rings, rate, drop-after, error-rate, retrain-every, callback-delay)");
       }
     }
     if (e.kind == service_kind::program && command.empty())
@@ -163,7 +167,8 @@ std::vector<number_entry> parse_scenario(std::string_view text) {
 std::string format_scenario(const std::vector<number_entry>& plan) {
   std::ostringstream o;
   o << "# dialup-sim number plan (load an edited copy with dialup-sim --scenario FILE).\n"
-       "# NUMBER   KIND          [rings=N] [rate=BPS] [drop-after=SECONDS] [error-rate=FRACTION] [retrain-every=SECONDS]  # description\n"
+       "# NUMBER   KIND          [rings=N] [rate=BPS] [drop-after=SECONDS] [error-rate=FRACTION] [retrain-every=SECONDS]\n"
+       "#          [callback-delay=SECONDS]  # description\n"
        "# KIND: " << kind_list() << "\n"
        "# 5551000+i always reaches simulated modem i (calls between modems carry data both ways).\n"
        "# A program answers with: NUMBER program [rings=N] [rate=BPS] -- COMMAND (run by /bin/sh -c on a pty;\n"
@@ -184,6 +189,11 @@ std::string format_scenario(const std::vector<number_entry>& plan) {
     if (e.kind == service_kind::noisy) {
       char b[32];
       std::snprintf(b, sizeof b, " error-rate=%g", e.error_rate);
+      line += b;
+    }
+    if (e.kind == service_kind::callback) {
+      char b[40];
+      std::snprintf(b, sizeof b, " callback-delay=%g", static_cast<double>(e.callback_delay.count()) / 1000.0);
       line += b;
     }
     if (e.retrain_every.count() > 0) {

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -772,4 +773,369 @@ TEST_CASE("a noisy line with retrain-every retrains periodically and falls back 
   CHECK(w.m().last_call().retrains == 2);
   CHECK(w.m().connect_rate() == 33600 - 2 * 2400);
   CHECK(w.m().mode() == modem_mode::online_data);
+}
+
+// ------------------------------------------------------------ login and callback services
+
+namespace {
+
+const std::string k_welcome_demo =
+    "\r\n\r\nWelcome, demo. You are logged in to the dialup hw-sim.\r\n"
+    "Everything you type is echoed back.\r\n";
+
+// Modem i dials `number` (a login or callback service) and is shown the login prompt.
+void dial_login(world& w, const std::string& number, std::size_t i = 0) {
+  w.send("ATDT" + number + "\r", i);
+  REQUIRE(w.run_until("login: ", 60s, i));
+  w.take(i);
+}
+
+// Modem i logs in to the callback service as demo and is asked for the callback number.
+void callback_prompt(world& w, std::size_t i = 0) {
+  dial_login(w, "5550104", i);
+  w.send("demo\r", i);
+  REQUIRE(w.run_until("Password: ", 1s, i));
+  CHECK(w.take(i) == "demo\r\nPassword: ");
+  w.send("demo\r", i);
+  REQUIRE(w.run_until("Callback number: ", 1s, i));
+  CHECK(w.take(i) == "\r\nCallback number: ");
+}
+
+std::size_t count_of(const std::string& s, const std::string& what) {
+  std::size_t n = 0;
+  for (auto p = s.find(what); p != std::string::npos; p = s.find(what, p + what.size())) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("the callback service hangs up, rings the modem back with its caller ID, and logs in again") {
+  world w;
+  w.send("ATE0#CID=1\r");
+  w.take();
+  w.send("ATDT5550104\r");
+  REQUIRE(w.run_until("login: ", 60s));
+  CHECK(w.take() == "\r\nCONNECT 33600\r\n\r\nWelcome to the dialup hw-sim callback service.\r\n\r\nlogin: ");
+  CHECK(w.m().last_call().originated);
+  w.send("demo\r");
+  REQUIRE(w.run_until("Password: ", 1s));
+  CHECK(w.take() == "demo\r\nPassword: ");
+  w.send("demo\r");
+  REQUIRE(w.run_until("Callback number: ", 1s));
+  CHECK(w.take() == "\r\nCallback number: ");
+  // The number is echoed as typed; a backspace edits it.
+  w.send(exchange::own_number(0) + "9\b\r");
+  REQUIRE(w.run_until("5551000.\r\n", 1s));
+  const sim_time delivered = w.t;
+  CHECK(w.take() == "55510009\r\nCalling you back at 5551000.\r\n");
+  // Typing on now goes nowhere; the service hangs up 1 s after the text arrived, and the
+  // modem sees the carrier drop (NO CARRIER after S10 = 1.4 s).
+  w.send("ignored\r");
+  w.run_for(999ms);
+  CHECK(w.m().mode() == modem_mode::online_data);
+  CHECK(w.take().empty());
+  REQUIRE(w.run_until("NO CARRIER", 2s));
+  CHECK(w.t - delivered == 2400ms);
+  CHECK(w.take() == "\r\nNO CARRIER\r\n");
+  CHECK_FALSE(w.m().off_hook());
+  // callback_delay (5 s) after the hang-up the call is placed; post-dial delay 1.5 s; RING.
+  REQUIRE(w.run_until("RING", 10s));
+  CHECK(w.t - delivered == 1s + 5s + 1500ms);
+  CHECK(w.m().mode() == modem_mode::ringing);
+  REQUIRE(w.run_until("NAME = DIALUP SIM\r\n", 6s));
+  CHECK(w.take() == "\r\nRING\r\n\r\nDATE = 0101\r\n\r\nTIME = 0000\r\n\r\nNMBR = 5550104\r\n"
+                    "\r\nNAME = DIALUP SIM\r\n");
+  // The second RING 6 s after the first, then ATA: answer tone and training as usual.
+  REQUIRE(w.run_until("RING", 6s));
+  CHECK(w.t - delivered == 1s + 5s + 1500ms + 6s);
+  w.take();
+  w.send("ATA\r");
+  CHECK(w.m().mode() == modem_mode::answering);
+  const sim_time answered = w.t;
+  REQUIRE(w.run_until("CONNECT", 30s));
+  CHECK(w.t - answered == 2s + 3300ms + 6s);
+  REQUIRE(w.run_until("login: ", 1s));
+  CHECK(w.take() == "\r\nCONNECT 33600\r\n\r\nThis is the dialup hw-sim calling you back.\r\n\r\nlogin: ");
+  CHECK(w.m().mode() == modem_mode::online_data);
+  CHECK_FALSE(w.m().last_call().originated);
+  // Login again; no callback question on this leg.
+  w.send("demo\r");
+  REQUIRE(w.run_until("Password: ", 1s));
+  CHECK(w.take() == "demo\r\nPassword: ");
+  w.send("wrong\r");
+  REQUIRE(w.run_until("login: ", 1s));
+  CHECK(w.take() == "\r\nLogin incorrect\r\n\r\nlogin: ");
+  w.send("demo\rdemo\r");
+  REQUIRE(w.run_until("echoed back.\r\n", 1s));
+  CHECK(w.take() ==
+        "demo\r\nPassword: \r\n\r\nWelcome back, demo. You are logged in to the dialup hw-sim.\r\n"
+        "Everything you type is echoed back.\r\n");
+  // Echo, paced at the line rate both ways: the modem's data is booked on its own
+  // direction (tx_backlog), 336 characters at 3360 cps take 100 ms there and 100 ms back.
+  const std::string msg(336, 'x');
+  w.send(msg);
+  CHECK(w.x.tx_backlog(0) >= 95ms);
+  w.run_for(60ms);
+  CHECK(w.out[0].size() > 150);
+  CHECK(w.out[0].size() < 210);
+  w.run_for(60ms);
+  CHECK(w.take() == msg);
+  // The modem hangs up the callback leg like any call.
+  w.x.dtr_off(0, w.t);
+  CHECK(w.take() == "\r\nOK\r\n");
+  CHECK_FALSE(w.m().off_hook());
+}
+
+TEST_CASE("the callback leg rings another modem, which auto-answers with S0") {
+  world w(2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    w.send("ATE0\r", i);
+    w.take(i);
+  }
+  w.send("ATS0=2\r", 1);
+  w.take(1);
+  callback_prompt(w, 0);
+  w.send("9," + exchange::own_number(1) + "\r", 0);  // matched like any dialed number
+  REQUIRE(w.run_until("NO CARRIER", 5s, 0));
+  REQUIRE(w.run_until("login: ", 60s, 1));
+  CHECK(w.take(1) == "\r\nRING\r\n\r\nRING\r\n\r\nCONNECT 33600\r\n"
+                     "\r\nThis is the dialup hw-sim calling you back.\r\n\r\nlogin: ");
+  w.send("demo\r\ndemo\r\nzq", 1);
+  REQUIRE(w.run_until("zq", 1s, 1));
+  CHECK(w.take(1) ==
+        "demo\r\nPassword: \r\n\r\nWelcome back, demo. You are logged in to the dialup hw-sim.\r\n"
+        "Everything you type is echoed back.\r\nzq");
+  CHECK(w.take(0).find("RING") == std::string::npos);
+}
+
+TEST_CASE("an empty callback number logs in without a callback") {
+  world w;
+  w.send("ATE0\r");
+  w.take();
+  dial_login(w, "5550104");
+  w.send("demo\r");
+  REQUIRE(w.run_until("Password: ", 1s));
+  w.take();
+  // CR LF after the password is one line end, not an empty callback number.
+  w.send("demo\r\n");
+  w.run_for(1s);
+  CHECK(w.take() == "\r\nCallback number: ");
+  w.send("\r\n");
+  REQUIRE(w.run_until("echoed back.\r\n", 1s));
+  CHECK(w.take() == "\r\nNo callback.\r\n\r\nWelcome, demo. You are logged in to the dialup hw-sim.\r\n"
+                    "Everything you type is echoed back.\r\n");
+  w.send("xyz");
+  w.run_for(100ms);
+  CHECK(w.take() == "xyz");
+  // The call stays up and nothing calls back.
+  w.run_for(60s);
+  CHECK(w.m().mode() == modem_mode::online_data);
+  CHECK(w.take().empty());
+}
+
+TEST_CASE("a callback number that is no simulated modem's is dropped: nothing rings") {
+  for (const char* number : {"5550100", "5551009", "hello"}) {
+    CAPTURE(number);
+    world w(2);
+    for (std::size_t i = 0; i < 2; ++i) {
+      w.send("ATE0\r", i);
+      w.take(i);
+    }
+    callback_prompt(w, 0);
+    w.send(std::string(number) + "\r", 0);
+    REQUIRE(w.run_until("NO CARRIER", 5s, 0));
+    w.take(0);
+    w.run_for(120s);
+    CHECK(w.take(0).empty());
+    CHECK(w.take(1).empty());
+    CHECK(w.m(0).mode() == modem_mode::command);
+    CHECK(w.m(1).mode() == modem_mode::command);
+    CHECK_FALSE(w.x.next_deadline());  // nothing left to happen
+  }
+}
+
+TEST_CASE("an unanswered callback rings 8 times, then the service gives up and the line is free") {
+  world w;
+  w.send("ATE0\r");
+  w.take();
+  callback_prompt(w);
+  w.send(exchange::own_number(0) + "\r");
+  REQUIRE(w.run_until("NO CARRIER", 5s));
+  w.take();
+  REQUIRE(w.run_until("RING", 10s));
+  // Ring 8 starts 42 s after ring 1; the service gives up when the 9th would start (48 s).
+  w.run_for(47900ms);
+  CHECK(count_of(w.out[0], "RING") == 8);
+  CHECK(w.m().mode() == modem_mode::ringing);
+  w.run_for(200ms);
+  CHECK(w.m().mode() == modem_mode::command);
+  w.run_for(60s);
+  CHECK(count_of(w.take(), "RING") == 8);
+  CHECK(w.m().s_register(1) == 0);
+  // ATA now finds no call; a dial out works as on any free line.
+  w.send("ATA\r");
+  REQUIRE(w.run_until("NO CARRIER", 60s));
+  CHECK(w.take() == "\r\nNO CARRIER\r\n");
+  connect_echo(w);
+}
+
+TEST_CASE("a busy line when the callback is placed: the service gives up") {
+  world w;
+  w.send("ATE0\r");
+  w.take();
+  callback_prompt(w);
+  w.send(exchange::own_number(0) + "\r");
+  REQUIRE(w.run_until("NO CARRIER", 5s));
+  w.take();
+  SUBCASE("in a call of its own (dialing a number that never answers)") {
+    w.send("ATS7=30DT5550120\r");
+    REQUIRE(w.run_until("NO ANSWER", 60s));
+  }
+  SUBCASE("off-hook without a call (ATH1)") {
+    w.send("ATH1\r");
+    w.run_for(20s);
+    // The line was not taken: a dial from off-hook goes through.
+    w.send("ATDT5550100\r");
+    REQUIRE(w.run_until("CONNECT", 60s));
+    w.x.dtr_off(0, w.t);
+  }
+  w.take();
+  // Had the service not given up, it would still be ringing now.
+  w.run_for(120s);
+  CHECK(w.take().empty());
+  CHECK(w.m().mode() == modem_mode::command);
+}
+
+TEST_CASE("callback_delay sets when the service calls back") {
+  world w;
+  auto e = exchange::default_number_plan();
+  const auto it = std::find_if(e.begin(), e.end(), [](const number_entry& x) { return x.number == "5550104"; });
+  REQUIRE(it != e.end());
+  CHECK(it->kind == service_kind::callback);
+  CHECK(it->callback_delay == 5s);
+  number_entry fast = *it;
+  fast.callback_delay = 0ms;
+  w.x.add_number(fast);
+  w.send("ATE0S10=1\r");
+  w.take();
+  callback_prompt(w);
+  w.send(exchange::own_number(0) + "\r");
+  REQUIRE(w.run_until(".\r\n", 1s));
+  const sim_time delivered = w.t;
+  REQUIRE(w.run_until("RING", 10s));
+  CHECK(w.t - delivered == 1s + 0s + 1500ms);
+}
+
+TEST_CASE("an expired password must be changed; the new one holds for later calls, the old one fails") {
+  world w;
+  w.send("ATE0\r");
+  w.take();
+  dial_login(w, "5550102");
+  w.send("expired\r");
+  REQUIRE(w.run_until("Password: ", 1s));
+  CHECK(w.take() == "expired\r\nPassword: ");
+  w.send("old\r");
+  REQUIRE(w.run_until("New password: ", 1s));
+  CHECK(w.take() == "\r\nYour password has expired. You must change it now.\r\nNew password: ");
+  w.send("n3w\b\bew\r");  // not echoed; backspace edits
+  REQUIRE(w.run_until("Retype new password: ", 1s));
+  CHECK(w.take() == "\r\nRetype new password: ");
+  w.send("new\r");
+  REQUIRE(w.run_until("echoed back.\r\n", 1s));
+  CHECK(w.take() == "\r\nPassword changed.\r\n\r\nWelcome, expired. You are logged in to the dialup hw-sim.\r\n"
+                    "Everything you type is echoed back.\r\n");
+  w.send("abc");
+  w.run_for(100ms);
+  CHECK(w.take() == "abc");
+  w.x.dtr_off(0, w.t);
+  w.take();
+
+  // A later call: the old password is refused, the new one logs in without a change.
+  dial_login(w, "5550102");
+  w.send("expired\rold\r");
+  REQUIRE(w.run_until("Login incorrect\r\n\r\nlogin: ", 1s));
+  w.take();
+  w.send("expired\rnew\r");
+  REQUIRE(w.run_until("echoed back.\r\n", 1s));
+  CHECK(w.take() == "expired\r\nPassword: \r\n\r\nWelcome, expired. You are logged in to the dialup hw-sim.\r\n"
+                    "Everything you type is echoed back.\r\n");
+  w.x.dtr_off(0, w.t);
+  w.take();
+
+  // The callback service knows the new password too.
+  dial_login(w, "5550104");
+  w.send("expired\rnew\r");
+  REQUIRE(w.run_until("Callback number: ", 1s));
+  CHECK(w.take() == "expired\r\nPassword: \r\nCallback number: ");
+  w.send("\r");
+  REQUIRE(w.run_until("echoed back.\r\n", 1s));
+  CHECK(w.take() == "\r\nNo callback.\r\n\r\nWelcome, expired. You are logged in to the dialup hw-sim.\r\n"
+                    "Everything you type is echoed back.\r\n");
+}
+
+TEST_CASE("a password change with different or empty passwords is refused and the password stays expired") {
+  const std::pair<const char*, const char*> vectors[] = {
+      {"new\r", "other\r"}, {"new\r", "\r"}, {"\r", "\r"}, {"\r", "new\r"}};
+  for (const auto& [first, retype] : vectors) {
+    {
+      CAPTURE(first);
+      CAPTURE(retype);
+      world w;
+      w.send("ATE0\r");
+      w.take();
+      dial_login(w, "5550102");
+      w.send("expired\rold\r");
+      REQUIRE(w.run_until("New password: ", 1s));
+      w.take();
+      w.send(first);
+      REQUIRE(w.run_until("Retype new password: ", 1s));
+      w.take();
+      w.send(retype);
+      REQUIRE(w.run_until("login: ", 1s));
+      CHECK(w.take() == "\r\nSorry, passwords do not match.\r\n\r\nlogin: ");
+      // Still "old", still expired.
+      w.send("expired\rold\r");
+      REQUIRE(w.run_until("New password: ", 1s));
+      CHECK(w.take() == "expired\r\nPassword: \r\nYour password has expired. You must change it now.\r\n"
+                        "New password: ");
+    }
+  }
+}
+
+TEST_CASE("on the callback service a password change is followed by the callback question") {
+  world w;
+  w.send("ATE0\r");
+  w.take();
+  dial_login(w, "5550104");
+  w.send("expired\rold\r");
+  REQUIRE(w.run_until("New password: ", 1s));
+  CHECK(w.take() == "expired\r\nPassword: \r\nYour password has expired. You must change it now.\r\nNew password: ");
+  w.send("s3cret\rs3cret\r");
+  REQUIRE(w.run_until("Callback number: ", 1s));
+  CHECK(w.take() == "\r\nRetype new password: \r\nPassword changed.\r\n\r\nCallback number: ");
+  w.send(exchange::own_number(0) + "\r");
+  REQUIRE(w.run_until(".\r\n", 1s));
+  CHECK(w.take() == "5551000\r\nCalling you back at 5551000.\r\n");
+  REQUIRE(w.run_until("RING", 15s));
+  w.send("ATA\r");
+  REQUIRE(w.run_until("login: ", 30s));
+  w.take();
+  // The changed password, no second change, no callback question.
+  w.send("expired\rs3cret\r");
+  REQUIRE(w.run_until("echoed back.\r\n", 1s));
+  CHECK(w.take() == "expired\r\nPassword: \r\n\r\nWelcome back, expired. You are logged in to the dialup hw-sim.\r\n"
+                    "Everything you type is echoed back.\r\n");
+}
+
+TEST_CASE("the login service takes CR LF line ends (the LF is not an empty password)") {
+  world w;
+  w.send("ATE0\r");
+  w.take();
+  dial_login(w, "5550102");
+  w.send("demo\r\ndemo\r\n");
+  REQUIRE(w.run_until("echoed back.\r\n", 1s));
+  CHECK(w.take() == "demo\r\nPassword: " + k_welcome_demo);
+  w.send("\r\n");
+  w.run_for(100ms);
+  CHECK(w.take() == "\r\n");
 }

@@ -23,7 +23,26 @@ TEST_CASE("the default scenario reads back to the built-in number plan") {
     CHECK(back[i].description == plan[i].description);
     if (plan[i].kind == service_kind::carrier_drop) CHECK(back[i].drop_after == plan[i].drop_after);
     if (plan[i].kind == service_kind::noisy) CHECK(back[i].error_rate == doctest::Approx(plan[i].error_rate));
+    CHECK(back[i].callback_delay == plan[i].callback_delay);
   }
+  CHECK(default_scenario().find(
+            "5550104  callback      rings=1 rate=33600 callback-delay=5  # text login with callback "
+            "(demo/demo): asks for a callback number and calls back\n") != std::string::npos);
+}
+
+TEST_CASE("a callback number: callback-delay in seconds, read back") {
+  const auto p = parse_scenario("5550199 callback callback-delay=0.25 rings=2  # calls back fast\n"
+                                "5550198 callback\n");
+  REQUIRE(p.size() == 2);
+  CHECK(p[0].kind == service_kind::callback);
+  CHECK(p[0].callback_delay == sim_duration(250));
+  CHECK(p[0].rings == 2);
+  CHECK(p[1].callback_delay == sim_duration(5000));  // the default
+  const auto back = parse_scenario(format_scenario(p));
+  REQUIRE(back.size() == 2);
+  CHECK(back[0].callback_delay == sim_duration(250));
+  CHECK(back[0].description == "calls back fast");
+  CHECK(std::string(to_string(service_kind::callback)) == "callback");
 }
 
 TEST_CASE("scenario lines: keys, comments, * and # in numbers, CRLF") {
@@ -73,6 +92,8 @@ TEST_CASE("a malformed scenario names the first bad line and loads nothing") {
       {"5550200 program --   \n", 1, "needs its command after --"},
       {"5550100 echo -- /bin/cat\n", 1, "only for the program kind"},
       {"5550150 noisy retrain-every=0\n", 1, "retrain-every must be"},
+      {"5550104 callback callback-delay=-1\n", 1, "callback-delay must be"},
+      {"5550104 callback callback-delay=soon\n", 1, "callback-delay must be"},
   };
   for (const auto& v : vectors) {
     CAPTURE(v.text);

@@ -11,6 +11,10 @@
 // billing-delay silence + 3.3 s answer tone + training (V.34 6 s, V.32 5 s, V.22bis 3 s)
 // → CONNECT on both sides; data paced at the connect rate (10 bits per character).
 //
+// The text services (login, callback) know two accounts: demo/demo, and expired/old,
+// whose password has expired and must be changed at the next login. A changed password
+// holds for both services for the rest of the exchange's life.
+//
 // Thread safety: none; the owner serialises every call. Output callbacks are invoked
 // synchronously from feed()/advance().
 #pragma once
@@ -38,6 +42,10 @@ namespace dialup::hwsim {
 enum class service_kind {
   echo,          // answers, echoes data back
   login,         // answers, text login (login: / Password:, demo/demo), then echo
+  callback,      // answers, text login, asks for a callback number, hangs up and calls
+                 // that number back (only a simulated modem's own number can be reached):
+                 // it rings like a call from another modem, the caller ID is the service's
+                 // number, and after CONNECT the login is asked again, then echo
   discard,       // answers, swallows data
   busy,          // busy tone
   no_answer,     // rings forever
@@ -60,6 +68,10 @@ struct number_entry {
   std::string description;
   std::string program;              // program: command line, run with /bin/sh -c on a pty
   sim_duration retrain_every{0};    // > 0: the line retrains this often while connected
+  // callback: from the service hanging up (1 s after "Calling you back at N." has reached
+  // the caller) to the call to N being placed; the network's post-dial delay follows, then
+  // N rings. The service gives up after 8 unanswered rings, or at once on a busy line.
+  sim_duration callback_delay{5000};
 };
 
 // How the exchange reaches the program of a service_kind::program call. The owner of the
@@ -202,11 +214,16 @@ class exchange {
   void on_send(std::size_t i, std::string_view data);
 
   void route(const std::shared_ptr<call>& c);
+  void route_callback(const std::shared_ptr<call>& c);
+  void place_callback(const number_entry& service, const std::string& number);
   void ring_burst(const std::shared_ptr<call>& c, unsigned n);
   void start_training(const std::shared_ptr<call>& c);
   void transmit(const std::shared_ptr<call>& c, int dir, std::string_view data);
   void deliver(const std::shared_ptr<call>& c, int dir, const std::string& data);
   void clear_call(const std::shared_ptr<call>& c, int by_modem);
+  void login_input(const std::shared_ptr<call>& c, std::string_view data);
+  void login_line(const std::shared_ptr<call>& c);
+  void login_accepted(const std::shared_ptr<call>& c, const std::string& said);
   void retrain_call(const std::shared_ptr<call>& c);
   void schedule_retrain(const std::shared_ptr<call>& c);
   const number_entry* lookup(const std::string& number) const;
@@ -219,6 +236,12 @@ class exchange {
   mutable std::set<std::pair<sim_time, std::size_t>> deadlines_;  // modems' deadlines
   mutable std::vector<std::size_t> dirty_;                         // modems to re-read
   program_hooks hooks_;
+  // The login and callback services' accounts, by user name.
+  struct account {
+    std::string password;
+    bool expired = false;  // the next login must change the password
+  };
+  std::map<std::string, account> accounts_;
   std::map<std::uint64_t, std::weak_ptr<call>> programs_;  // calls whose program runs
   std::uint64_t seq_ = 0;
   std::uint64_t next_call_id_ = 1;

@@ -4,11 +4,12 @@
 // One number per line:
 //
 //   NUMBER  KIND  [rings=N] [rate=BPS] [drop-after=SECONDS] [error-rate=FRACTION]
-//                 [retrain-every=SECONDS]  [# description]
+//                 [retrain-every=SECONDS] [callback-delay=SECONDS]  [# description]
 //   NUMBER  program  [rings=N] [rate=BPS] -- COMMAND
 //
-// KIND is one of echo, login, discard, busy, no-answer, voice, carrier-drop, noisy, pdp,
-// program (see service_kind). For program, everything after a `--` word is the command
+// KIND is one of echo, login, callback, discard, busy, no-answer, voice, carrier-drop,
+// noisy, pdp, program (see service_kind); callback-delay is the callback kind's
+// number_entry::callback_delay. For program, everything after a `--` word is the command
 // (run by /bin/sh -c on a pty as the answering party; no comment on that line). A `#` that starts a word begins a comment (the rest of the line is
 // the entry's description); `#` inside a number (`*99#`) is a digit. Blank lines and
 // comment lines are ignored. The modems' own numbers (5551000 + index) are not part of

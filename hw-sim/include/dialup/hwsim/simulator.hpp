@@ -138,6 +138,8 @@ class simulator {
 // `dialup-sim --scenario FILE` loads), as dialup-sim --print-default-scenario prints it:
 //   5550100  echo          rings=1 rate=33600    # answers after one ring at 33600, echoes data
 //   5550102  login         ...                   # text login service (user demo, password demo)
+//   5550104  callback      ... callback-delay=5  # text login with callback (demo/demo): asks
+//                                                # for a callback number and calls back
 //   5550110  busy, 5550120 no-answer, 5550130 voice, 5550140 carrier-drop (10 s),
 //   5550150  noisy; 5551000+i reaches simulated modem i.
 std::string default_scenario();
