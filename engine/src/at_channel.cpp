@@ -110,6 +110,10 @@ void at_channel::append_data(std::string_view data) {
   // framing relative to it (hayes-v250.md §3.6). Look for it in the new data, allowing for
   // it to straddle two reads: carrier_scan_ keeps the tail of what came before.
   if (!data.empty()) last_data_ = now();
+  if (!carrier_watch_) {
+    data_in_.append(data);
+    return;
+  }
   std::string joined = carrier_scan_;
   const std::size_t base = joined.size();
   joined.append(data);
@@ -258,6 +262,7 @@ void at_channel::write_current() {
       // pass call data. Read replies as lines from here on.
       self->parser_.resume_command_mode();
       self->data_in_.clear();
+      self->carrier_watch_ = true;
     }
     // The timeout runs from the end of the write, never from the queueing (STYLE.md).
     self->arm_timeout();

@@ -126,6 +126,11 @@ void at_parser::reset() noexcept {
 
 void at_parser::resume_command_mode() noexcept { reset(); }
 
+void at_parser::enter_data_mode() noexcept {
+  reset();
+  state_ = state::data;
+}
+
 response_line at_parser::classify(std::string_view text) const {
   response_line r;
   r.text = std::string(text);

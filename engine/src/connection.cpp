@@ -76,8 +76,8 @@ void manager_core::retire(connection_handle h) {
 
 connection::connection(std::shared_ptr<manager_core> core, connection_handle h,
                        dial_entry entry, std::vector<std::string> numbers, dial_params params,
-                       dial_extensions extensions, std::optional<chat_script> script,
-                       std::shared_ptr<notify_sink> sink)
+                       dial_extensions extensions, dial_scripts scripts,
+                       std::shared_ptr<notify_sink> sink, std::shared_ptr<sync_waiter> waiter)
     : core_(std::move(core)),
       handle_(h),
       entry_(std::move(entry)),
@@ -86,16 +86,19 @@ connection::connection(std::shared_ptr<manager_core> core, connection_handle h,
       params_(std::move(params)),
       extensions_(extensions),
       sink_(std::move(sink)),
+      waiter_(std::move(waiter)),
       timer_(core_->strand, core_->clock),
       deadline_(core_->strand, core_->clock),
       redial_timer_(core_->strand, core_->clock),
-      script_(std::move(script)),
+      scripts_(std::move(scripts)),
+      callback_timer_(core_->strand, core_->clock),
       script_timer_(core_->strand, core_->clock),
       idle_timer_(core_->strand, core_->clock),
       dcd_timer_(core_->strand, core_->clock) {
   next_pause_ = std::chrono::duration_cast<std::chrono::milliseconds>(entry_.redial.pause);
   status_.device_name = entry_.port;
   status_.phone_number = number_;
+  if (!params_.password.empty()) secrets_.push_back(params_.password);
 }
 
 void connection::log(log_level level, const std::string& text) const {
@@ -146,6 +149,7 @@ void connection::finish(std::error_code ec) {
   }
   sink_->push(dial_event{handle_, state_, ec, 0, params_.sub_entry, params_.callback_id,
                          std::chrono::steady_clock::now(), attempt_});
+  went_down(ec);  // a reconnect that gave up: subscribers hear why
   if (was_dialing && channel_) {
     // Our own timer ran out while the modem was still dialing: any character aborts the
     // dial (hayes-v250.md §1.2), so the line is not left off-hook until the caller hangs up.
@@ -204,17 +208,16 @@ void connection::on_opened(std::error_code ec, std::unique_ptr<transport> t) {
           printable += hex[static_cast<unsigned char>(c) & 0xf];
         } else printable += c;
       }
-      // A remote that echoes the password back must not put it in the trace.
-      const auto& pw = self->params_.password;
-      for (auto at = pw.empty() ? std::string::npos : printable.find(pw); at != std::string::npos;
-           at = printable.find(pw, at))
-        printable.replace(at, pw.size(), "********");
+      // A remote that echoes a password back must not put it in the trace (every password
+      // this dial was given: a resume brings new ones).
+      for (const auto& pw : self->secrets_)
+        for (auto at = printable.find(pw); at != std::string::npos; at = printable.find(pw, at))
+          printable.replace(at, pw.size(), "********");
       self->log(log_level::trace, std::string(1, dir) + " " + printable);
     }
   });
   channel_->on_unsolicited([weak](const response_line& line) {
-    if (auto self = weak.lock())
-      self->log(log_level::debug, "unsolicited (" + std::string(to_string(line.kind)) + "): " + line.text);
+    if (auto self = weak.lock()) self->on_unsolicited(line);
   });
   channel_->on_port_error([weak](std::error_code e) {
     if (auto self = weak.lock()) self->on_port_error(e);
@@ -226,8 +229,21 @@ void connection::on_opened(std::error_code ec, std::unique_ptr<transport> t) {
 
   set_state(conn_state::port_opened);
   set_state(conn_state::connect_device);
-  phase_ = phase::commands;
+  if (scripts_.dial) {
+    // The dial script talks to the modem itself: every byte is the script's, and a NO
+    // CARRIER is its ABORT string to see, not a dropped call.
+    channel_->assume_data_mode(false);
+    start_script(script_purpose::dial);
+    return;
+  }
+  run_init_commands(after_commands::dial);
+}
 
+// Reset, init, the extensions' commands: each must answer OK, then `then`.
+void connection::run_init_commands(after_commands then) {
+  const auto& p = entry_.profile;
+  phase_ = phase::commands;
+  after_commands_ = then;
   commands_.clear();
   if (!p.reset.empty()) {
     // The reply to the reset comes in the stored profile's format, which may be V0
@@ -243,12 +259,15 @@ void connection::on_opened(std::error_code ec, std::unique_ptr<transport> t) {
   if (p.call_setup_fail_timer != 0)
     commands_.push_back({"ATS7=" + std::to_string(p.call_setup_fail_timer),
                          at_command_options{p.command_timeout, false}});
+  if (then == after_commands::wait_for_callback)
+    commands_.push_back({"ATS0=0", at_command_options{p.command_timeout, false}});  // we answer
   run_command(0);
 }
 
 void connection::run_command(std::size_t index) {
   if (index >= commands_.size()) {
-    dial();
+    if (after_commands_ == after_commands::wait_for_callback) wait_for_callback();
+    else dial();
     return;
   }
   channel_->async_command(commands_[index].first, commands_[index].second,
@@ -283,6 +302,10 @@ void connection::on_command(std::size_t index, std::error_code ec, const at_repl
 }
 
 void connection::dial() {
+  if (scripts_.dial) {
+    start_script(script_purpose::dial);  // a redial runs the dial script again
+    return;
+  }
   const auto& p = entry_.profile;
   std::string cmd = p.dial_prefix;
   cmd += entry_.pulse_dialing ? p.pulse : p.tone;
@@ -336,24 +359,109 @@ void connection::on_dial_reply(std::error_code ec, const at_reply& reply) {
   }
   if (logging()) log(log_level::info, "connected: " + reply.final.text);
   set_state(conn_state::device_connected);
-  if (script_) {
-    // A post-dial login script is a device of its own, with its own ConnectDevice /
-    // DeviceConnected pair after the modem's (ras-model.md §3.3).
-    phase_ = phase::scripting;
+  after_device_connected();
+}
+
+// After the modem's DeviceConnected: the terminal step (RASEO_TerminalAfterDial), then the
+// login script, each a device of its own with its own ConnectDevice / DeviceConnected pair
+// after the modem's (ras-model.md §3.3).
+void connection::after_device_connected() {
+  phase_ = phase::online;  // the line is up; a failure from here hangs up from data state
+  if (entry_.terminal_after_dial) {
     set_state(conn_state::connect_device);
-    start_script();
+    if (!paused_states()) {
+      log(log_level::info, "the entry wants a terminal step and paused states are off");
+      finish(ras_error::interactive_mode);
+      return;
+    }
+    pause(conn_state::interactive);
     return;
   }
-  phase_ = phase::online;
-  connected_states();
+  start_login();
+}
+
+void connection::start_login() {
+  if (!scripts_.login) {
+    connected_states();
+    return;
+  }
+  set_state(conn_state::connect_device);
+  if (scripts_.login->uses_callback() && params_.callback_number == "*") {
+    // The caller sets the callback number (ras-model.md §1.4): ask for it before the script
+    // needs it; the server's prompt waits in the port's buffer meanwhile.
+    if (!paused_states()) {
+      log(log_level::info, "callback number \"*\" without paused states");
+      finish(ras_error::bad_callback_number);
+      return;
+    }
+    pause(conn_state::callback_set_by_caller);
+    return;
+  }
+  start_script(script_purpose::login);
+}
+
+// Enters a paused state: the notifier gets it (no error), a synchronous dial returns, and
+// the connection waits for resume() or hang_up(). Nothing reads the line meanwhile except a
+// caller's data_stream in Interactive: what the remote sends stays in the channel's buffer
+// (then in the port's, with flow control) for the next script.
+void connection::pause(conn_state s) {
+  paused_in_ = s;
+  phase_ = phase::paused;
+  set_state(s);
+}
+
+bool connection::resume(const dial_params& params) {
+  if (phase_ != phase::paused || hanging_up_) {
+    if (waiter_) {
+      std::error_code ec;
+      {
+        std::lock_guard lock(status_mutex_);
+        ec = status_.error;
+      }
+      waiter_->fire(ec ? ec : std::error_code(ras_error::dial_already_in_progress));
+    }
+    return false;
+  }
+  params_ = params;
+  if (!params_.password.empty() &&
+      std::find(secrets_.begin(), secrets_.end(), params_.password) == secrets_.end())
+    secrets_.push_back(params_.password);
+  if (logging()) log(log_level::info, "resumed from " + std::string(to_string(paused_in_)));
+  switch (paused_in_) {
+    case conn_state::interactive:
+      phase_ = phase::online;
+      channel_->cancel_data_read();  // the caller's terminal is done with the line
+      set_state(conn_state::device_connected);
+      start_login();
+      break;
+    case conn_state::callback_set_by_caller:
+      start_script(script_purpose::login);
+      break;
+    case conn_state::retry_authentication:
+      set_state(conn_state::connect_device);
+      start_script(called_back_ ? script_purpose::callback_login : script_purpose::login);
+      break;
+    case conn_state::password_expired:
+      set_state(conn_state::connect_device);
+      start_script(script_purpose::password_change);
+      break;
+    default:
+      break;
+  }
+  return true;
 }
 
 void connection::connected_states() {
+  phase_ = phase::online;
   set_state(conn_state::all_devices_connected);
   // link_kind::none: no authentication or projection; the data line is the caller's.
   set_state(conn_state::connected);
   published_up_ = true;
-  core_->publish({handle_, connection_event_kind::connected, {}, clock_now()});
+  published_down_ = false;
+  core_->publish({handle_, reconnecting_ ? connection_event_kind::reconnected
+                                         : connection_event_kind::connected,
+                  {}, clock_now()});
+  reconnecting_ = false;
   if (entry_.idle_disconnect.count() > 0) arm_idle_timer();
   if (transport_->has_modem_control()) watch_dcd();
 }
@@ -409,14 +517,36 @@ void connection::went_down(std::error_code ec) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Login script: the chat runner over the data line.
+// Scripts: the chat runner over the data line.
 
-void connection::start_script() {
+chat_substitutions connection::substitutions() const {
   chat_substitutions subs;
   subs.phone = number_;
   subs.user = params_.user_name;
   subs.password = params_.password;
-  runner_ = std::make_unique<chat_runner>(*script_, std::move(subs));
+  subs.callback = params_.callback_number;
+  return subs;
+}
+
+void connection::start_script(script_purpose purpose) {
+  const chat_script* script = nullptr;
+  switch (purpose) {
+    case script_purpose::dial: script = &*scripts_.dial; break;
+    case script_purpose::login: script = &*scripts_.login; break;
+    case script_purpose::callback_login:
+      script = scripts_.callback ? &*scripts_.callback : &*scripts_.login;
+      break;
+    case script_purpose::password_change: script = &*scripts_.password_change; break;
+  }
+  purpose_ = purpose;
+  phase_ = phase::scripting;
+  if (runner_) {
+    // What the last script did not read (the rest of a refusal, a new prompt) is the next
+    // script's to read.
+    auto unread = runner_->take_unread();
+    if (!unread.empty()) channel_->unread_data(std::move(unread));
+  }
+  runner_ = std::make_unique<chat_runner>(*script, substitutions());
   runner_->start(clock_now());
   script_read();
   pump_script();
@@ -478,20 +608,169 @@ void connection::pump_script() {
 
 void connection::on_script_done() {
   script_timer_.cancel();
+  channel_->cancel_data_read();
   const auto outcome = *runner_->outcome();
   if (logging()) log(log_level::info, "script ended: " + outcome.to_string());
-  if (outcome.result != chat_result::success) {
+  const auto purpose = purpose_;
+  if (outcome.result == chat_result::callback) {
+    if (purpose == script_purpose::login) {
+      start_callback();
+      return;
+    }
+    // A dial script cannot be called back, nor a callback asked for twice.
+    phase_ = phase::online;
+    finish(ras_error::unexpected_response);
+    return;
+  }
+  const std::error_code ec = outcome.error();
+  if (ec) {
+    if (purpose == script_purpose::dial) {
+      // The modem's own refusals (BUSY, NO CARRIER, ...) are redialled like the engine's.
+      phase_ = phase::commands;
+      if (should_redial(ec)) {
+        schedule_redial(ec);
+        return;
+      }
+      phase_ = phase::online;  // it may have got as far as CONNECT: hang up from data state
+      finish(ec);
+      return;
+    }
     phase_ = phase::online;  // the call is up; finish() reports, hang_up() clears it
-    channel_->cancel_data_read();
-    finish(outcome.error());
+    if (paused_states() && ec == ras_error::authentication_failure) {
+      log(log_level::info, "the login was refused; waiting for new credentials");
+      pause(conn_state::retry_authentication);
+      return;
+    }
+    if (paused_states() && ec == ras_error::passwd_expired && purpose != script_purpose::password_change) {
+      log(log_level::info, "the password has expired; waiting for a new one");
+      pause(conn_state::password_expired);
+      return;
+    }
+    finish(ec);
     return;
   }
   phase_ = phase::online;
-  channel_->cancel_data_read();
   auto unread = runner_->take_unread();
   if (!unread.empty()) channel_->unread_data(std::move(unread));
-  set_state(conn_state::device_connected);
-  connected_states();
+  switch (purpose) {
+    case script_purpose::dial:
+      channel_->set_carrier_watch(true);  // online: a NO CARRIER from here is a dropped call
+      set_state(conn_state::device_connected);
+      after_device_connected();
+      return;
+    case script_purpose::callback_login:
+      set_state(conn_state::authenticated);
+      connected_states();
+      return;
+    case script_purpose::login:
+    case script_purpose::password_change:
+      set_state(conn_state::device_connected);
+      connected_states();
+      return;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Callback (ras-model.md §3.3): the server is going to hang up and call us back.
+//   PrepareForCallback: wait for the server to drop the line (or hang up ourselves)
+//   WaitForModemReset:  reset and init again, and make sure the modem does not answer alone
+//   WaitForCallback:    wait for RING (callback_wait), answer with ATA
+//   ReAuthenticate:     the callback script (or the login script) over the new call
+//   Authenticated, then AllDevicesConnected and Connected.
+
+void connection::start_callback() {
+  phase_ = phase::callback_prepare;
+  set_state(conn_state::prepare_for_callback);
+  if (!channel_->in_data_mode()) {
+    callback_modem_reset();  // the carrier is gone already
+    return;
+  }
+  // The server hangs up after its message; if it does not within 15 s, we do.
+  callback_timer_.expires_after(std::chrono::seconds(15));
+  callback_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+    if (ec || self->phase_ != phase::callback_prepare || self->hanging_up_) return;
+    self->log(log_level::info, "the server did not hang up for the callback; hanging up");
+    const auto& p = self->entry_.profile;
+    self->channel_->async_escape(p.escape, p.escape_guard, p.command_timeout,
+                                 [self](std::error_code, at_reply) {
+                                   if (self->phase_ != phase::callback_prepare || self->hanging_up_) return;
+                                   const auto& pr = self->entry_.profile;
+                                   self->channel_->async_command(
+                                       pr.hangup, at_command_options{pr.command_timeout, false},
+                                       [self](std::error_code, at_reply) {
+                                         if (self->phase_ != phase::callback_prepare || self->hanging_up_)
+                                           return;
+                                         self->callback_modem_reset();
+                                       });
+                                 });
+  });
+}
+
+void connection::callback_modem_reset() {
+  callback_timer_.cancel();
+  // Nothing of the first call is for the second: not its unread text, nor its data.
+  runner_.reset();
+  channel_->assume_command_mode();
+  set_state(conn_state::wait_for_modem_reset);
+  run_init_commands(after_commands::wait_for_callback);
+}
+
+void connection::wait_for_callback() {
+  phase_ = phase::callback_wait;
+  set_state(conn_state::wait_for_callback);
+  callback_timer_.expires_after(entry_.callback_wait);
+  callback_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+    if (ec || self->phase_ != phase::callback_wait || self->hanging_up_) return;
+    self->log(log_level::info, "the server did not call back in time");
+    self->phase_ = phase::commands;
+    self->finish(ras_error::request_timeout);
+  });
+}
+
+void connection::on_unsolicited(const response_line& line) {
+  if (logging())
+    log(log_level::debug, "unsolicited (" + std::string(to_string(line.kind)) + "): " + line.text);
+  if (line.kind != response_kind::ring || phase_ != phase::callback_wait || hanging_up_) return;
+  callback_timer_.cancel();
+  phase_ = phase::answering;
+  const auto& p = entry_.profile;
+  channel_->async_command(p.answer, at_command_options{p.connect_timeout, false},
+                          [self = shared_from_this()](std::error_code ec, at_reply r) {
+                            self->on_answer_reply(ec, r);
+                          });
+}
+
+void connection::on_answer_reply(std::error_code ec, const at_reply& reply) {
+  if (phase_ != phase::answering || hanging_up_) return;
+  if (ec) {
+    if (is_aborted(ec)) return;
+    phase_ = phase::commands;
+    finish(map_channel_error(ec));
+    return;
+  }
+  if (reply.final.kind != response_kind::connect) {
+    log(log_level::info, "answering the callback: " + reply.final.text);
+    phase_ = phase::commands;
+    finish(ras_error::no_carrier);
+    return;
+  }
+  {
+    std::lock_guard lock(status_mutex_);
+    status_.connect_rate = reply.final.rate;
+    status_.connect_text = reply.final.text;
+    status_.negotiation.clear();
+    for (const auto& l : reply.progress) status_.negotiation.push_back(l.text);
+  }
+  if (logging()) log(log_level::info, "called back: " + reply.final.text);
+  called_back_ = true;
+  phase_ = phase::online;
+  set_state(conn_state::re_authenticate);
+  if (!scripts_.callback && !scripts_.login) {
+    set_state(conn_state::authenticated);
+    connected_states();
+    return;
+  }
+  start_script(script_purpose::callback_login);
 }
 
 std::chrono::steady_clock::time_point connection::clock_now() const {
@@ -546,19 +825,68 @@ void connection::drop_online(std::error_code ec) {
   dcd_timer_.cancel();
   {
     std::lock_guard lock(status_mutex_);
+    state_ = conn_state::disconnected;
     status_.state = conn_state::disconnected;
     status_.error = ec;
   }
   went_down(ec);
+  if (ec == ras_error::remote_disconnection && entry_.reconnect_if_dropped) start_reconnect();
+}
+
+// RASEO2_ReconnectIfDropped: the carrier dropped; dial again with the entry's redial rules
+// (the same pause, back-off, alternates and count as a first dial), after a fresh reset and
+// init. The dial's notifier has had its Connected; from here only status() and the
+// connection events tell what happens.
+void connection::start_reconnect() {
+  reconnecting_ = true;
+  published_down_ = false;  // the next disconnected event (giving up) is news again
+  core_->publish({handle_, connection_event_kind::reconnecting,
+                  ras_error::remote_disconnection, clock_now()});
+  attempt_ = 1;
+  next_pause_ = std::chrono::duration_cast<std::chrono::milliseconds>(entry_.redial.pause);
+  number_ = numbers_.front();
+  runner_.reset();
+  phase_ = phase::redial_wait;
+  if (logging())
+    log(log_level::info, "reconnecting in " + std::to_string(next_pause_.count()) + " ms");
+  redial_timer_.expires_after(next_pause_);
+  redial_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+    if (ec || self->phase_ != phase::redial_wait || self->hanging_up_) return;
+    {
+      std::lock_guard lock(self->status_mutex_);
+      self->status_.error.clear();
+      self->status_.phone_number = self->number_;
+      self->status_.negotiation.clear();
+    }
+    self->set_state(conn_state::connect_device);
+    if (self->scripts_.dial) {
+      self->channel_->assume_data_mode(false);
+      self->start_script(script_purpose::dial);
+      return;
+    }
+    self->channel_->assume_command_mode();
+    self->run_init_commands(after_commands::dial);
+  });
 }
 
 void connection::on_carrier_lost() {
-  if (phase_ == phase::scripting && runner_ && !hanging_up_) {
+  if (hanging_up_) return;
+  if (phase_ == phase::scripting && runner_) {
     runner_->hangup(clock_now());
     pump_script();
     return;
   }
-  if (phase_ != phase::online || hanging_up_) return;
+  if (phase_ == phase::callback_prepare) {
+    log(log_level::info, "the server hung up for the callback");
+    callback_modem_reset();
+    return;
+  }
+  if (phase_ == phase::paused) {
+    log(log_level::info, "carrier lost while paused");
+    finish(ras_error::remote_disconnection);
+    return;
+  }
+  if (phase_ != phase::online) return;
   log(log_level::info, "carrier lost (NO CARRIER)");
   drop_online(ras_error::remote_disconnection);
 }
@@ -570,14 +898,13 @@ void connection::on_port_error(std::error_code ec) {
     drop_online(ras_error::hardware_failure);
     return;
   }
-  if (phase_ == phase::commands || phase_ == phase::dialing || phase_ == phase::redial_wait ||
-      phase_ == phase::scripting)
-    finish(ras_error::port_or_device);
+  if (phase_ != phase::failed && phase_ != phase::dropped) finish(ras_error::port_or_device);
 }
 
 void connection::read_data(asio::mutable_buffer buf,
                            std::function<void(std::error_code, std::size_t)> h) {
-  if (!channel_ || (phase_ != phase::online && phase_ != phase::dropped)) {
+  const bool terminal = phase_ == phase::paused && paused_in_ == conn_state::interactive;
+  if (!channel_ || (phase_ != phase::online && phase_ != phase::dropped && !terminal)) {
     asio::post(core_->strand, [h = std::move(h)] {
       h(std::make_error_code(std::errc::not_connected), 0);
     });
@@ -588,7 +915,8 @@ void connection::read_data(asio::mutable_buffer buf,
 
 void connection::write_data(asio::const_buffer buf,
                             std::function<void(std::error_code, std::size_t)> h) {
-  if (!channel_ || phase_ != phase::online) {
+  const bool terminal = phase_ == phase::paused && paused_in_ == conn_state::interactive;
+  if (!channel_ || (phase_ != phase::online && !terminal)) {
     asio::post(core_->strand, [h = std::move(h)] {
       h(std::make_error_code(std::errc::not_connected), 0);
     });
@@ -636,10 +964,13 @@ void connection::hang_up(std::function<void(std::error_code)> done) {
 
   channel_->cancel();  // a pending ATD or init command is abandoned
   script_timer_.cancel();
-  if ((before == phase::online || before == phase::scripting || before == phase::failed) &&
+  callback_timer_.cancel();
+  redial_timer_.cancel();
+  if ((before == phase::online || before == phase::scripting || before == phase::failed ||
+       before == phase::paused || before == phase::callback_prepare) &&
       channel_->in_data_mode()) {
     hang_up_online();
-  } else if (before == phase::dialing) {
+  } else if (before == phase::dialing || before == phase::answering) {
     // Any character aborts a dial in progress (hayes-v250.md §1.2); the modem answers
     // NO CARRIER, which the resynchronisation before ATH drains.
     channel_->async_write_raw("\r", [self = shared_from_this()](std::error_code) {
@@ -695,6 +1026,7 @@ void connection::close_and_retire() {
   script_timer_.cancel();
   idle_timer_.cancel();
   dcd_timer_.cancel();
+  callback_timer_.cancel();
   went_down(ras_error::user_disconnection);
   if (channel_) channel_->stop();
   if (transport_) transport_->close();

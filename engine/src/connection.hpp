@@ -4,6 +4,7 @@
 
 #include <array>
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -21,6 +22,35 @@
 namespace dialup::detail {
 
 class connection;
+
+// The scripts of one dial, parsed before it starts (a syntax error refuses the dial).
+struct dial_scripts {
+  std::optional<chat_script> dial;             // dial_entry::dial_script
+  std::optional<chat_script> login;            // dial_entry::login_script
+  std::optional<chat_script> callback;         // after a callback (else login)
+  std::optional<chat_script> password_change;  // on resume from PasswordExpired
+};
+
+// Where a synchronous dial (and each synchronous resume) waits: fired by the first
+// terminal or paused notification after it was armed.
+class sync_waiter {
+ public:
+  std::future<std::error_code> arm() {
+    std::lock_guard lock(mutex_);
+    promise_.emplace();
+    return promise_->get_future();
+  }
+  void fire(std::error_code ec) {
+    std::lock_guard lock(mutex_);
+    if (!promise_) return;
+    promise_->set_value(ec);
+    promise_.reset();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::optional<std::promise<std::error_code>> promise_;
+};
 
 struct manager_core : std::enable_shared_from_this<manager_core> {
   boost::asio::any_io_executor strand;
@@ -64,15 +94,20 @@ class connection : public std::enable_shared_from_this<connection> {
   // numbers: normalized dial strings, the first dialled first, the rest alternates.
   connection(std::shared_ptr<manager_core> core, connection_handle h, dial_entry entry,
              std::vector<std::string> numbers, dial_params params, dial_extensions extensions,
-             std::optional<chat_script> script, std::shared_ptr<notify_sink> sink);
+             dial_scripts scripts, std::shared_ptr<notify_sink> sink,
+             std::shared_ptr<sync_waiter> waiter);
 
   // All of these run on the strand.
   void start();
   void hang_up(std::function<void(std::error_code)> done);
   void read_data(boost::asio::mutable_buffer buf, std::function<void(std::error_code, std::size_t)> h);
   void write_data(boost::asio::const_buffer buf, std::function<void(std::error_code, std::size_t)> h);
+  // Resumes a paused dial with new input (ras-model.md §1.4). False if it is not paused;
+  // a synchronous dial's waiter is then fired with the connection's error.
+  bool resume(const dial_params& params);
 
   // Any thread.
+  const std::shared_ptr<sync_waiter>& waiter() const { return waiter_; }
   connection_status status() const;
   connection_info info() const;
 
@@ -83,7 +118,11 @@ class connection : public std::enable_shared_from_this<connection> {
     commands,      // ConnectDevice: reset and init commands
     dialing,       // ConnectDevice: ATD sent, waiting for CONNECT
     redial_wait,   // ConnectDevice: an attempt failed; pausing before the next
-    scripting,     // the login script runs over the data line (its ConnectDevice)
+    scripting,     // a script runs over the data line (see script_purpose)
+    paused,        // a paused state: waiting for the caller's resume (paused_in_)
+    callback_prepare,  // PrepareForCallback: waiting for the server to hang up
+    callback_wait,     // WaitForCallback: waiting for RING
+    answering,         // ATA sent after the callback's RING, waiting for CONNECT
     online,        // Connected: data state
     failed,        // the dial failed; waiting for the caller's hang-up
     dropped,       // was online; the carrier dropped or the device vanished
@@ -102,7 +141,27 @@ class connection : public std::enable_shared_from_this<connection> {
   void schedule_redial(std::error_code fail);
   void on_port_error(std::error_code ec);
   void connected_states();
-  void start_script();
+  enum class script_purpose {
+    dial,             // dial_entry::dial_script: the whole modem dialogue (ConnectDevice)
+    login,            // the post-dial login script (its own ConnectDevice/DeviceConnected)
+    callback_login,   // after the callback was answered (ReAuthenticate)
+    password_change,  // after a resume from PasswordExpired
+  };
+  enum class after_commands { dial, wait_for_callback };
+
+  void start_script(script_purpose purpose);
+  void after_device_connected();
+  void start_login();
+  void pause(conn_state s);
+  void start_callback();
+  void callback_modem_reset();
+  void wait_for_callback();
+  void on_unsolicited(const response_line& line);
+  void on_answer_reply(std::error_code ec, const at_reply& reply);
+  void start_reconnect();
+  void run_init_commands(after_commands then);
+  chat_substitutions substitutions() const;
+  bool paused_states() const { return (extensions_.options & rdeopt_paused_states) != 0; }
   void script_read();
   void pump_script();
   void on_script_done();
@@ -130,9 +189,11 @@ class connection : public std::enable_shared_from_this<connection> {
   std::string number_;                // the one dialled in this attempt
   std::uint32_t attempt_ = 1;
   std::chrono::milliseconds next_pause_{0};
-  const dial_params params_;
+  dial_params params_;                 // replaced by each resume
+  std::vector<std::string> secrets_;   // every password given: scrubbed from traces
   const dial_extensions extensions_;
   std::shared_ptr<notify_sink> sink_;
+  std::shared_ptr<sync_waiter> waiter_;  // a synchronous dial's; null for an asynchronous one
 
   phase phase_ = phase::opening;
   conn_state state_ = conn_state::open_port;
@@ -142,7 +203,13 @@ class connection : public std::enable_shared_from_this<connection> {
   detail::timer timer_;     // DTR drop
   detail::timer deadline_;  // hang-up must finish by then
   detail::timer redial_timer_;
-  std::optional<chat_script> script_;
+  dial_scripts scripts_;
+  script_purpose purpose_ = script_purpose::login;
+  after_commands after_commands_ = after_commands::dial;
+  conn_state paused_in_ = conn_state::interactive;
+  bool reconnecting_ = false;
+  bool called_back_ = false;
+  detail::timer callback_timer_;
   std::unique_ptr<chat_runner> runner_;
   std::array<char, 1024> script_buf_{};
   detail::timer script_timer_;

@@ -119,13 +119,28 @@ connection_handle connection_manager::dial(const dial_entry& entry, const dial_p
       return {};
     }
   }
-  std::optional<chat_script> script;
-  if (!entry.login_script.empty()) {
+  if (auto bad = check_callback_number(params.callback_number)) {
+    ec = bad;
+    core->log(log_level::warning, "refused dial: callback number with an illegal character");
+    return {};
+  }
+  detail::dial_scripts scripts;
+  const std::pair<const std::string*, std::optional<chat_script>*> texts[] = {
+      {&entry.dial_script, &scripts.dial},
+      {&entry.login_script, &scripts.login},
+      {&entry.callback_script, &scripts.callback},
+      {&entry.password_change_script, &scripts.password_change}};
+  static const char* const what[] = {"dial script", "login script", "callback script",
+                                     "password change script"};
+  for (std::size_t i = 0; i < std::size(texts); ++i) {
+    const std::string& text = *texts[i].first;
+    if (text.empty() && i != 3) continue;
     chat_syntax_error err;
-    script = chat_script::parse(entry.login_script, err);
-    if (!script) {
+    *texts[i].second =
+        chat_script::parse(text.empty() ? std::string(default_password_change_script) : text, err);
+    if (!*texts[i].second) {
       ec = ras_error::script_syntax;
-      core->log(log_level::warning, "refused dial: login script " + err.to_string());
+      core->log(log_level::warning, std::string("refused dial: ") + what[i] + " " + err.to_string());
       return {};
     }
   }
@@ -136,6 +151,7 @@ connection_handle connection_manager::dial(const dial_entry& entry, const dial_p
   }
 
   std::shared_ptr<detail::notify_sink> sink;
+  std::shared_ptr<detail::sync_waiter> waiter;
   std::future<std::error_code> result;  // a synchronous dial waits on it
   const bool sync = n.empty();
   if (sync) {
@@ -143,10 +159,11 @@ connection_handle connection_manager::dial(const dial_entry& entry, const dial_p
       ec = std::make_error_code(std::errc::resource_deadlock_would_occur);
       return {};
     }
-    auto p = std::make_shared<std::promise<std::error_code>>();
-    result = p->get_future();
-    sink = std::make_shared<detail::notify_sink>([p](const dial_event& e) {
-      if (detail::notify_sink::is_terminal(e)) p->set_value(e.error);
+    waiter = std::make_shared<detail::sync_waiter>();
+    result = waiter->arm();
+    // Returns at Connected, at a failure, or at a paused state (the caller resumes).
+    sink = std::make_shared<detail::notify_sink>([waiter](const dial_event& e) {
+      if (detail::notify_sink::is_terminal(e) || is_paused(e.state)) waiter->fire(e.error);
     });
   } else {
     std::optional<asio::any_io_executor> ex = n.executor();
@@ -172,7 +189,7 @@ connection_handle connection_manager::dial(const dial_entry& entry, const dial_p
   }
   // Built outside the lock; registered before it starts, so status() knows it at once.
   auto conn = std::make_shared<detail::connection>(core, h, entry, std::move(numbers), params,
-                                                   extensions, std::move(script), sink);
+                                                   extensions, std::move(scripts), sink, waiter);
   {
     std::lock_guard lock(core->mutex);
     core->connections.emplace(h.value, conn);
@@ -180,6 +197,24 @@ connection_handle connection_manager::dial(const dial_entry& entry, const dial_p
   asio::post(core->strand, [conn] { conn->start(); });
   if (sync) ec = result.get();
   return h;
+}
+
+std::error_code connection_manager::dial(connection_handle paused, const dial_params& params) {
+  auto& core = impl_->core;
+  auto conn = core->find(paused);
+  if (!conn) return ras_error::invalid_handle;
+  if (auto bad = check_callback_number(params.callback_number)) return bad;
+  if (params.callback_number == "*") return ras_error::bad_callback_number;
+  if (!is_paused(conn->status().state)) return ras_error::dial_already_in_progress;
+  std::future<std::error_code> result;
+  const auto& waiter = conn->waiter();
+  if (waiter) {
+    if (running_on(core->strand)) return std::make_error_code(std::errc::resource_deadlock_would_occur);
+    result = waiter->arm();
+  }
+  asio::post(core->strand, [conn, params] { conn->resume(params); });
+  if (waiter) return result.get();
+  return {};
 }
 
 std::error_code connection_manager::hang_up(connection_handle h) {

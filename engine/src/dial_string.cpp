@@ -52,4 +52,16 @@ std::string normalize_dial_string(std::string_view number) {
   return out;
 }
 
+std::error_code check_callback_number(std::string_view number) {
+  if (number.empty() || number == "*") return {};
+  if (number.size() > max_phone_number) return ras_error::invalid_callback_number;
+  for (char c : number) {
+    const bool ok = (c >= '0' && c <= '9') || c == 'T' || c == 'P' || c == 'W' || c == '(' ||
+                    c == ')' || c == '-' || c == '@' || c == ' ' || c == '+' || c == '*' ||
+                    c == '#' || c == ',';
+    if (!ok) return ras_error::invalid_callback_number;
+  }
+  return {};
+}
+
 }  // namespace dialup

@@ -15,6 +15,7 @@
 #include "dialup/engine/data_stream.hpp"
 #include "dialup/engine/event_loop.hpp"
 #include "support/dial_caller.hpp"
+#include "support/pty_world.hpp"
 #include "dialup/hwsim/simulator.hpp"
 
 using namespace dialup;
@@ -23,56 +24,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr double time_scale = 0.05;
-
-// A simulator on a thread of its own, as a separate device would be.
-struct sim_world {
-  asio::io_context io;
-  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
-  std::unique_ptr<hwsim::simulator> sim;
-  std::thread thread;
-
-  explicit sim_world(std::size_t modems, const std::string& personality = "generic") {
-    hwsim::simulator_options o;
-    o.time_scale = time_scale;
-    o.personality = personality;
-    sim = std::make_unique<hwsim::simulator>(io.get_executor(), o);
-    for (std::size_t i = 0; i < modems; ++i) sim->add_modem();
-    thread = std::thread([this] { io.run(); });
-  }
-  ~sim_world() {
-    sim->shutdown();
-    work.reset();
-    io.stop();
-    thread.join();
-  }
-};
-
-struct engine_world {
-  std::unique_ptr<connection_manager> mgr;
-  engine_world() {
-    engine_options o;
-    o.transports = std::make_shared<drivers::serial_transport_factory>();
-    if (std::getenv("DIALUP_TEST_LOG"))
-      o.log = [](log_level, std::string_view t) { std::fprintf(stderr, "  [engine] %.*s\n", int(t.size()), t.data()); };
-    mgr = std::make_unique<connection_manager>(std::move(o));
-  }
-};
-
-dial_entry entry_for(const hwsim::simulator& sim, std::size_t modem, const std::string& number) {
-  dial_entry e;
-  e.port = sim.pty_path(modem);
-  e.phone_number = number;
-  auto& p = e.profile;
-  // The simulator's S12 guard (1 s) runs at time_scale: 50 ms. Ours must be longer.
-  p.escape_guard = 150ms;
-  p.command_timeout = 1s;
-  p.reset_timeout = 1s;
-  p.connect_timeout = 10s;
-  p.resync_quiet = 50ms;
-  return e;
-}
-
+using test::engine_world;
+using test::entry_for;
+using test::sim_world;
 using test::caller;
 using test::good_call;
 using test::hang_up_and_wait;

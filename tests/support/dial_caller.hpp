@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -31,6 +32,20 @@ struct caller {
     io.restart();
     io.run_for(limit);
   }
+  // Runs the loop until pred() holds or the limit passes: for a paused dial (its
+  // notifications are not finished, so run() would wait for the limit) and for connection
+  // events (subscriptions hold no work).
+  bool run_until(const std::function<bool()>& pred,
+                 std::chrono::seconds limit = std::chrono::seconds(20)) {
+    io.restart();
+    auto hold = boost::asio::make_work_guard(io);
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (!pred() && std::chrono::steady_clock::now() < end)
+      io.run_one_for(std::chrono::milliseconds(50));
+    return pred();
+  }
+  // The last notification, or a default one.
+  dial_event last() const { return events.empty() ? dial_event{} : events.back(); }
   std::vector<conn_state> states() const {
     std::vector<conn_state> s;
     for (const auto& e : events) s.push_back(e.state);

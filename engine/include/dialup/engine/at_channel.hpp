@@ -96,6 +96,21 @@ class at_channel : public std::enable_shared_from_this<at_channel> {
   void assume_command_mode() {
     parser_.resume_command_mode();
     data_in_.clear();
+    carrier_watch_ = true;
+  }
+
+  // Raw data state from here on, without a CONNECT: every byte from the modem goes to the
+  // data reader. For a dial script that talks to the modem itself; carrier_watch false
+  // keeps "NO CARRIER" in the data (the script's ABORT sees it) until set_carrier_watch().
+  void assume_data_mode(bool carrier_watch) {
+    parser_.enter_data_mode();
+    data_in_.clear();
+    carrier_watch_ = carrier_watch;
+    carrier_scan_.clear();
+  }
+  void set_carrier_watch(bool on) {
+    carrier_watch_ = on;
+    carrier_scan_.clear();
   }
 
   // Data state: reads call data into buffer (at least one byte), writes it out.
@@ -186,6 +201,7 @@ class at_channel : public std::enable_shared_from_this<at_channel> {
 
   // Data state.
   std::string data_in_;               // received call data not yet read by the caller
+  bool carrier_watch_ = true;          // in data state, an in-band NO CARRIER ends the call
   std::string carrier_scan_;          // tail of the data kept to spot "NO CARRIER" across reads
   boost::asio::mutable_buffer data_buf_;
   data_handler data_reader_;

@@ -116,6 +116,8 @@ class at_parser {
 
   bool in_data_mode() const noexcept { return state_ == state::data; }
   void resume_command_mode() noexcept;
+  // Everything from here on is data (a dial script reads the modem's replies itself).
+  void enter_data_mode() noexcept;
 
   void numeric_codes(bool enabled) noexcept { numeric_ = enabled; }
   bool numeric_codes() const noexcept { return numeric_; }

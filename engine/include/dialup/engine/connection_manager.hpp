@@ -71,10 +71,35 @@ struct dial_entry {
   port_settings settings;
   link_kind link = link_kind::none;
   redial_policy redial;
+  // A chat(8) script that does the whole modem dialogue itself — reset, ATD, CONNECT and
+  // perhaps a login — in place of the profile's commands: pppd `connect` scripts run
+  // unchanged (\T is the number dialled, \U the user, \P the password). "" = the engine
+  // dials with the profile. The script's ABORT strings give the RAS errors
+  // (chat_outcome::error()); success means the line is online.
+  std::string dial_script;
+  // RASEO_TerminalAfterDial: after CONNECT the caller drives the line itself (a
+  // data_stream) in the paused state Interactive, then resumes the dial. Needs
+  // rdeopt_paused_states; without it the dial fails with 703 (ERROR_INTERACTIVE_MODE).
+  bool terminal_after_dial = false;
   std::string login_script;  // chat-style script run after CONNECT ("" = none)
+  // Run after the server has called back and the call is answered (ReAuthenticate);
+  // "" = login_script again.
+  std::string callback_script;
+  // Run when a dial paused in PasswordExpired is resumed; \P is then the new password.
+  // "" = default_password_change_script (the Unix passwd dialogue).
+  std::string password_change_script;
+  std::chrono::seconds callback_wait{120};  // how long to wait for the server's call
   std::chrono::seconds idle_disconnect{0};  // hang up after this long without data; 0 = never
-  bool reconnect_if_dropped = false;        // redial (with `redial`) when the carrier drops
+  // RASEO2_ReconnectIfDropped (phone book RedialOnLinkFailure): when the carrier drops
+  // (629) the engine dials again with `redial`, and tells subscribers (reconnecting, then
+  // reconnected or disconnected).
+  bool reconnect_if_dropped = false;
 };
+
+// The password change the engine runs on resume from PasswordExpired when the entry has
+// none of its own: answers "New password:" and "Retype new password:" with \P.
+inline constexpr std::string_view default_password_change_script =
+    "ABORT 'do not match'\nABORT incorrect\nTIMEOUT 30\n'ew password:' \\P\n'ew password:' \\P\n";
 
 // RASDIALPARAMS (ras-model.md §4.1).
 struct dial_params {
@@ -98,8 +123,20 @@ enum rdeopt : std::uint32_t {
 // What the engine does with each option:
 // - rdeopt_ignore_modem_speaker: the speaker follows rdeopt_set_modem_speaker (on: ATM1,
 //   off: ATM0, sent after the init commands) instead of the profile's init.
-// - rdeopt_paused_states: accepted; this engine has no paused states yet (link kind
-//   "none" has none to enter), so it changes nothing.
+// - rdeopt_paused_states: the dial may pause (ras-model.md §1.4) and waits for the caller
+//   to resume it with dial(handle, params) or to hang up:
+//     Interactive           dial_entry::terminal_after_dial, after CONNECT: the caller
+//                           reads and writes the line through a data_stream, then resumes;
+//     RetryAuthentication   the login script was refused (691): resume with a new user
+//                           name / password and the script runs again from its start;
+//     CallbackSetByCaller   the login script asks for the callback number (\B) and
+//                           dial_params::callback_number is "*": resume with the number;
+//     PasswordExpired       the login script ended on an ABORT string about an expired
+//                           password (648): resume with the new password in
+//                           dial_params::password and the password-change script runs.
+//   While paused, what the remote sends is kept (the port's buffer, then flow control)
+//   for the script that runs next. Without the option those situations end the dial with
+//   703, 691, 704 and 648.
 // - rdeopt_use_prefix_suffix: accepted; the profile's dial_prefix/dial_suffix always apply.
 struct dial_extensions {
   std::uint32_t options = 0;  // rdeopt_*
@@ -121,7 +158,10 @@ struct connection_status {
 // §5.5): connected when a dial reaches Connected; disconnected when the carrier drops (629),
 // the device vanishes (630), the line is idle too long (828) or the connection is hung up
 // (631) — whatever ends it, once.
-enum class connection_event_kind { connected, disconnected };
+// With dial_entry::reconnect_if_dropped a carrier drop gives disconnected (629), then
+// reconnecting, then reconnected when the line is up again, or disconnected with the last
+// attempt's error when the redial rules give up (RASCN_ReConnection).
+enum class connection_event_kind { connected, disconnected, reconnecting, reconnected };
 
 struct connection_event {
   connection_handle handle;
@@ -174,6 +214,17 @@ class connection_manager {
                          std::error_code& ec) {
     return dial(entry, params, {}, notifier{}, ec);
   }
+
+  // RasDial on a paused handle (ras-model.md §1.4): resumes a dial that waits in a paused
+  // state, with params carrying the new input (user name and password for
+  // RetryAuthentication, the new password for PasswordExpired, the callback number for
+  // CallbackSetByCaller; nothing for Interactive) and the rest as in the first call. The
+  // first call's notifier keeps receiving. A synchronous dial's resume blocks again until
+  // Connected, failed or paused. Must not be called from inside a notification of the
+  // same dial (RAS forbids it; a synchronous one would deadlock). Errors: invalid_handle;
+  // dial_already_in_progress (756) when the dial is not paused; invalid_callback_number
+  // (751) for a callback number with characters other than 0-9 T P W ( ) - @ + * # space.
+  std::error_code dial(connection_handle paused, const dial_params& params);
 
   // Asynchronous dial with an Asio completion token (callback, use_future, use_awaitable).
   // Completion signature: void(std::error_code, connection_handle) — once, when the dial

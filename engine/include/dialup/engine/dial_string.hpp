@@ -23,6 +23,13 @@ inline constexpr std::size_t max_phone_number = 128;  // RAS_MaxPhoneNumber
 
 std::error_code check_dial_string(std::string_view number);
 
+// A callback number (RASDIALPARAMS szCallbackNumber, ras-model.md §1.4, error 751): empty
+// (no callback), "*" (the caller sets it when asked), or at most RAS_MaxCallbackNumber
+// (128) of 0-9 T P W ( ) - @ space, and '+', '*', '#', ',' as in a dial string. It is sent
+// to the server inside a login script, so anything else — CR, LF, a quote — is refused
+// with ERROR_INVALID_CALLBACK_NUMBER (751).
+std::error_code check_callback_number(std::string_view number);
+
 // The dial string as sent to the modem: formatting characters and a leading '+' removed.
 // Precondition: check_dial_string(number) succeeded.
 std::string normalize_dial_string(std::string_view number);

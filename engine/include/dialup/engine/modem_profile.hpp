@@ -38,6 +38,7 @@ struct modem_profile {
   bool blind_dial = false;
   std::string blind_on = "ATX3";
   std::string hangup = "ATH";
+  std::string answer = "ATA";  // a callback's RING is answered with this
   std::string escape = "+++";
 
   // Timing. The guard must exceed the modem's S12 (1 s by default, hayes-v250.md §3.3).
