@@ -25,8 +25,10 @@ using test::sim_world;
 
 namespace {
 
+// "has expired", not "expired": the service echoes the login name, and the account that
+// expires is called "expired".
 const std::string login_script = R"(ABORT incorrect
-ABORT expired
+ABORT 'has expired'
 ogin: \U
 assword: \P
 "logged in" "")";
@@ -357,5 +359,140 @@ TEST_CASE("classic chat dial scripts run unchanged as the dialer") {
     CHECK(read_until(stream, c, "hello").find("hello") != std::string::npos);
     hang_up_and_wait(*e.mgr, h, c);
     CHECK_FALSE(w.sim->off_hook(0));
+  }
+}
+
+namespace {
+const std::string callback_login = R"(#dialup: extensions
+ABORT incorrect
+CALLBACK 'alling you back'
+ogin: \U
+assword: \P
+'allback number:' \B
+'logged in' '')";
+
+// After the call back, the server asks for the login again but not for a number.
+const std::string after_callback = R"(ABORT incorrect
+ogin: \U
+assword: \P
+'logged in' '')";
+
+const std::vector<conn_state> callback_tail = {
+    conn_state::prepare_for_callback, conn_state::wait_for_modem_reset,
+    conn_state::wait_for_callback,    conn_state::re_authenticate,
+    conn_state::authenticated,        conn_state::all_devices_connected,
+    conn_state::connected};
+
+std::vector<conn_state> tail(const std::vector<conn_state>& all, std::size_t n) {
+  return n > all.size() ? all : std::vector<conn_state>(all.end() - static_cast<long>(n), all.end());
+}
+}  // namespace
+
+TEST_CASE("callback: the server hangs up and calls back; the call is answered and logged in again") {
+  sim_world w(1);
+  engine_world e;
+  caller c;
+  auto entry = entry_for(*w.sim, 0, "5550104");
+  entry.login_script = callback_login;
+  entry.callback_script = after_callback;
+  const std::string own = hwsim::exchange::own_number(0);
+
+  SUBCASE("with the number given up front") {
+    auto p = credentials("demo", "demo");
+    p.callback_number = own;
+    std::error_code ec;
+    auto h = e.mgr->dial(entry, p, {}, c.events_notifier(), ec);
+    REQUIRE_FALSE(ec);
+    c.run(30s);
+    const std::vector<conn_state> head = {conn_state::open_port, conn_state::port_opened,
+                                          conn_state::connect_device, conn_state::device_connected,
+                                          conn_state::connect_device};
+    auto states = c.states();
+    REQUIRE(states.size() == head.size() + callback_tail.size());
+    CHECK(std::vector<conn_state>(states.begin(), states.begin() + 5) == head);
+    CHECK(tail(states, callback_tail.size()) == callback_tail);
+    for (const auto& ev : c.events) CHECK_FALSE(ev.error);
+    // The second call is the server's: our modem answered it.
+    data_stream stream(*e.mgr, h, c.io.get_executor());
+    write_all(stream, c, "on the call back\r\n");
+    CHECK(read_until(stream, c, "on the call back").find("on the call back") != std::string::npos);
+    hang_up_and_wait(*e.mgr, h, c);
+    CHECK_FALSE(w.sim->off_hook(0));
+  }
+  SUBCASE("set by the caller in the paused state CallbackSetByCaller") {
+    auto p = credentials("demo", "demo");
+    p.callback_number = "*";
+    std::error_code ec;
+    auto h = e.mgr->dial(entry, p, paused_states(), c.events_notifier(), ec);
+    REQUIRE(c.run_until([&] { return c.last().state == conn_state::callback_set_by_caller || c.last().error; }));
+    CHECK(c.last().state == conn_state::callback_set_by_caller);
+    CHECK(e.mgr->dial(h, p) == ras_error::bad_callback_number);  // "*" again is no answer
+    p.callback_number = own;
+    REQUIRE_FALSE(e.mgr->dial(h, p));
+    c.run(30s);
+    CHECK(tail(c.states(), callback_tail.size()) == callback_tail);
+    CHECK_FALSE(c.last().error);
+    hang_up_and_wait(*e.mgr, h, c);
+    CHECK_FALSE(w.sim->off_hook(0));
+  }
+  SUBCASE("\"*\" without paused states is error 704") {
+    auto p = credentials("demo", "demo");
+    p.callback_number = "*";
+    std::error_code ec;
+    auto h = e.mgr->dial(entry, p, {}, c.events_notifier(), ec);
+    c.run();
+    CHECK(c.last().error == ras_error::bad_callback_number);
+    hang_up_and_wait(*e.mgr, h, c);
+    CHECK_FALSE(w.sim->off_hook(0));
+  }
+  SUBCASE("a server that never calls back: the wait ends with 638 and the modem is on-hook") {
+    entry.callback_wait = 1s;
+    auto p = credentials("demo", "demo");
+    p.callback_number = "5550199";  // the server calls it back, but it reaches no modem of ours
+    std::error_code ec;
+    auto h = e.mgr->dial(entry, p, {}, c.events_notifier(), ec);
+    c.run(30s);
+    CHECK(c.last().state == conn_state::wait_for_callback);
+    CHECK(c.last().error == ras_error::request_timeout);
+    hang_up_and_wait(*e.mgr, h, c);
+    CHECK_FALSE(w.sim->off_hook(0));
+  }
+}
+
+TEST_CASE("an expired password pauses in PasswordExpired; the new one is set by the change script") {
+  sim_world w(1);
+  engine_world e;
+  caller c;
+  auto entry = entry_for(*w.sim, 0, "5550102");
+  entry.login_script = login_script;
+
+  SUBCASE("without paused states the dial fails with 648") {
+    std::error_code ec;
+    auto h = e.mgr->dial(entry, credentials("expired", "old"), {}, c.events_notifier(), ec);
+    c.run();
+    CHECK(c.last().error == ras_error::passwd_expired);
+    hang_up_and_wait(*e.mgr, h, c);
+  }
+  SUBCASE("with paused states, resumed with a new password") {
+    std::error_code ec;
+    auto h = e.mgr->dial(entry, credentials("expired", "old"), paused_states(), c.events_notifier(), ec);
+    REQUIRE(c.run_until([&] { return c.last().state == conn_state::password_expired || c.last().error; }));
+    CHECK(c.last().state == conn_state::password_expired);
+    CHECK_FALSE(c.last().error);
+    REQUIRE_FALSE(e.mgr->dial(h, credentials("expired", "n3w-secret")));
+    c.run();
+    CHECK(c.last().state == conn_state::connected);
+    CHECK_FALSE(c.last().error);
+    data_stream stream(*e.mgr, h, c.io.get_executor());
+    CHECK(read_until(stream, c, "logged in").find("Password changed") != std::string::npos);
+    hang_up_and_wait(*e.mgr, h, c);
+    CHECK_FALSE(e.logged("n3w-secret"));
+
+    // The server took it: the next call logs in with the new password at once.
+    caller c2;
+    auto h2 = e.mgr->dial(entry, credentials("expired", "n3w-secret"), paused_states(), c2.events_notifier(), ec);
+    c2.run();
+    CHECK(c2.last().state == conn_state::connected);
+    hang_up_and_wait(*e.mgr, h2, c2);
   }
 }
