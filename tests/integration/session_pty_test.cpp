@@ -496,3 +496,41 @@ TEST_CASE("an expired password pauses in PasswordExpired; the new one is set by 
     hang_up_and_wait(*e.mgr, h2, c2);
   }
 }
+
+TEST_CASE("hanging up a paused dial ends it with 631 and puts the modem on-hook") {
+  sim_world w(1);
+  engine_world e;
+  caller c;
+  auto entry = entry_for(*w.sim, 0, "5550102");
+  entry.login_script = login_script;
+  std::error_code ec;
+  auto h = e.mgr->dial(entry, credentials("demo", "wrong"), paused_states(), c.events_notifier(), ec);
+  REQUIRE(c.run_until([&] { return c.last().state == conn_state::retry_authentication || c.last().error; }));
+  REQUIRE(w.sim->off_hook(0));
+  hang_up_and_wait(*e.mgr, h, c);
+  CHECK(c.last().state == conn_state::disconnected);
+  CHECK(c.last().error == ras_error::user_disconnection);
+  CHECK_FALSE(w.sim->off_hook(0));
+  CHECK(e.mgr->dial(h, credentials("demo", "demo")) == ras_error::invalid_handle);
+}
+
+TEST_CASE("a peer that floods the line: the login script times out and the hang-up still works") {
+  sim_world w(1);
+  hwsim::number_entry flood;
+  flood.number = "5550160";
+  flood.kind = hwsim::service_kind::program;
+  flood.program = "yes 'flood flood flood flood flood flood flood flood'";
+  w.sim->add_number(flood);
+  engine_world e;
+  caller c;
+  auto entry = entry_for(*w.sim, 0, "5550160");
+  entry.login_script = "TIMEOUT 2\nogin: \\U\n";
+  std::error_code ec;
+  auto h = e.mgr->dial(entry, credentials("demo", "demo"), {}, c.events_notifier(), ec);
+  REQUIRE_FALSE(ec);
+  c.run();
+  CHECK(c.last().state == conn_state::connect_device);
+  CHECK(c.last().error == ras_error::request_timeout);
+  hang_up_and_wait(*e.mgr, h, c);
+  CHECK_FALSE(w.sim->off_hook(0));
+}
