@@ -33,11 +33,13 @@ TEST_CASE("the chat script fuzz target holds its invariants over 2000 pseudo-ran
       "ECHO ON ", "ECHO OFF ", "HANGUP OFF ", "HANGUP ON ", "EOT ", "BREAK ", "@ab ", "@abc ",
       "'AT\\dZ\\c' ", "A\\pB\\K ", "^C ", "\\101 ", "\\c ", "\n", "# c\n", "#dialup: extensions\n",
       "REGEX 'CONNECT [0-9]+\\r' ", "REGEX '^OK$' ", "REGEX '(' ", "ANY ", "END ", "a-b ", "'",
-      "\"", "\\", "-", "\\0 ", "\\377 ", "\r", "\t"};
+      "\"", "\\", "-", "\\0 ", "\\377 ", "\r", "\t", "CALLBACK 'call back' ", "CALLBACK ",
+      "\\B ", "'allback:' \\B ", "ABORT 'has expired' "};
   const std::vector<std::string> peer_pieces = {
       "OK\r\n", "ATZ\r\r\n", "CONNECT 33600\r\n", "CONNECT", "BUSY\r\n", "NO CARRIER\r\n",
       "login: ", "Username:", "Password: ", "Pw1-Zq!x", "Qv2+Yk?w", "\r\n", std::string(1, '\0'),
-      "\xcf\xcb", "~~~~", std::string(70, 'x')};
+      "\xcf\xcb", "~~~~", std::string(70, 'x'), "I will call back\r\n", "allback: ",
+      "Your password has expired\r\n"};
   for (int i = 0; i < 2000; ++i) {
     std::vector<std::uint8_t> in;
     in.push_back(static_cast<std::uint8_t>(rng() & 15));
