@@ -909,6 +909,7 @@ dial_entry to_dial_entry(const phonebook_entry& e, const dialing_location& where
           ? e.idle_disconnect_seconds
           : 0);
   d.reconnect_if_dropped = e.redial_on_link_failure;
+  d.terminal_after_dial = e.terminal_after_dial;
   if (e.connect_bps > 0) d.settings.baud_rate = e.connect_bps;
   if (e.hw_flow_control) d.settings.hardware_flow_control = *e.hw_flow_control;
   if (e.speaker) d.profile.init.push_back(*e.speaker ? "ATM1" : "ATM0");

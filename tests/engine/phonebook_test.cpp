@@ -277,6 +277,10 @@ TEST_CASE("the XP modem entry maps onto the engine's dial_entry key by key") {
   for (const char* s : {"ATM1", "AT\\N0", "AT%C0"}) bbs_init.push_back(s);
   CHECK(b.profile.init == bbs_init);
   CHECK(b.login_script.empty());  // a path to a .scp file is not a chat script
+  CHECK_FALSE(b.terminal_after_dial);
+  auto with_terminal = bbs;
+  with_terminal.terminal_after_dial = true;
+  CHECK(to_dial_entry(with_terminal).terminal_after_dial);
 }
 
 TEST_CASE("a Vista+ entry keeps PBVersion and its multilink links; to_dial_entry uses link 1") {

@@ -285,13 +285,15 @@ std::string dialable_number(const pbk_phone_number& n, const dialing_location& w
 //   IdleDisconnectSeconds > 0 -> idle_disconnect (0 "use the global value" and -1
 //   "disabled" both -> 0, never);
 //   RedialOnLinkFailure -> reconnect_if_dropped;
+//   a terminal switch after the modem (Terminal=1) -> terminal_after_dial (the dial then
+//   pauses in Interactive, or fails with 703 without paused states);
 //   ConnectBPS > 0 -> settings.baud_rate; HwFlowControl -> settings.hardware_flow_control;
 //   Speaker -> an init command ATM1 / ATM0; Protocol=0 -> AT\N0 (no error control);
 //   Compression=0 -> AT%C0 (ras-model.md §8.2 Settings fragments), appended to
 //   profile.init; Protocol=1 / Compression=1 leave the modem's default (on).
 // Not mapped: the script (a path to a Windows .scp file: the caller reads it; its language
-// is not chat's), terminal before/after dialling, multilink links 2.., credentials (not in
-// the file).
+// is not chat's), a terminal before dialling, multilink links 2.., credentials (not in the
+// file).
 dial_entry to_dial_entry(const phonebook_entry& e, const dialing_location& where = {});
 
 // Whether the engine can dial this entry: ras_error::devicetype_does_not_exist (609) when
