@@ -230,10 +230,7 @@ void connection::on_opened(std::error_code ec, std::unique_ptr<transport> t) {
   set_state(conn_state::port_opened);
   set_state(conn_state::connect_device);
   if (scripts_.dial) {
-    // The dial script talks to the modem itself: every byte is the script's, and a NO
-    // CARRIER is its ABORT string to see, not a dropped call.
-    channel_->assume_data_mode(false);
-    start_script(script_purpose::dial);
+    dial();  // the dial script does the reset and init itself
     return;
   }
   run_init_commands(after_commands::dial);
@@ -303,7 +300,12 @@ void connection::on_command(std::size_t index, std::error_code ec, const at_repl
 
 void connection::dial() {
   if (scripts_.dial) {
-    start_script(script_purpose::dial);  // a redial runs the dial script again
+    // The dial script talks to the modem itself: every byte is the script's, and a NO
+    // CARRIER is its ABORT string to see, not a dropped call. A redial runs it again on a
+    // clean slate: what the last attempt left unread (the rest of a BUSY line) is not its.
+    runner_.reset();
+    channel_->assume_data_mode(false);
+    start_script(script_purpose::dial);
     return;
   }
   const auto& p = entry_.profile;
@@ -430,7 +432,8 @@ bool connection::resume(const dial_params& params) {
   switch (paused_in_) {
     case conn_state::interactive:
       phase_ = phase::online;
-      channel_->cancel_data_read();  // the caller's terminal is done with the line
+      // The caller's terminal is done with the line; a login script reads it from here.
+      if (scripts_.login) channel_->cancel_data_read();
       set_state(conn_state::device_connected);
       start_login();
       break;
@@ -860,8 +863,7 @@ void connection::start_reconnect() {
     }
     self->set_state(conn_state::connect_device);
     if (self->scripts_.dial) {
-      self->channel_->assume_data_mode(false);
-      self->start_script(script_purpose::dial);
+      self->dial();
       return;
     }
     self->channel_->assume_command_mode();
