@@ -401,3 +401,53 @@ TEST_CASE("on a line with DCD, the carrier falling is noticed by the carrier wat
   CHECK(st.error == ras_error::remote_disconnection);
   w.hang_up(h);
 }
+
+TEST_CASE("reconnect after a dropped carrier waits the entry's redial pause, on virtual time") {
+  vt_world w;
+  auto s = w.factory->script("/fake/0");
+  s->modem_control = true;
+  std::vector<connection_event> events;
+  std::vector<double> event_times;
+  std::error_code ec;
+  auto sub = w.mgr->subscribe({}, [&](const connection_event& e) {
+    events.push_back(e);
+    event_times.push_back(w.seconds());
+  }, ec);
+  dial_entry e;
+  e.port = "/fake/0";
+  e.phone_number = "5550100";
+  e.reconnect_if_dropped = true;
+  e.redial.pause = 30s;  // the real value, in microseconds of test time
+  auto h = w.dial(e);
+  w.run_until([&] { return w.terminal(); });
+  REQUIRE(w.events.back().state == conn_state::connected);
+  const auto events_after_connect = w.events.size();
+  w.clock->advance(5s);
+  {
+    std::lock_guard lock(s->mutex);
+    s->dcd = false;      // the remote hung up: DCD falls and the modem goes on-hook
+    s->online = false;
+    s->off_hook = false;
+  }
+  w.run_until([&] { return events.size() >= 3; });
+  {
+    std::lock_guard lock(s->mutex);
+    s->dcd = true;  // a new call will bring the carrier back
+  }
+  w.run_until([&] { return events.size() >= 4; });
+  REQUIRE(events.size() == 4);
+  CHECK(events[1].kind == connection_event_kind::disconnected);
+  CHECK(events[1].error == ras_error::remote_disconnection);
+  CHECK(events[2].kind == connection_event_kind::reconnecting);
+  CHECK(events[3].kind == connection_event_kind::reconnected);
+  // The redial waited the 30 s pause; the reset, init and dial take a moment on top.
+  CHECK(event_times[3] - event_times[2] >= 30.0);
+  CHECK(event_times[3] - event_times[2] < 31.0);
+  CHECK(dialled(*s).size() == 2);
+  CHECK(w.events.size() == events_after_connect);  // the dial's notifier had its Connected
+  connection_status st;
+  REQUIRE_FALSE(w.mgr->status(h, st));
+  CHECK(st.state == conn_state::connected);
+  w.mgr->unsubscribe(sub);
+  w.hang_up(h);
+}
