@@ -2,347 +2,76 @@
 //
 //   dialup dial --sim                         a simulated modem on a pty, built in
 //   dialup dial --port /dev/ttyUSB0 --phone 5550100 [--hold 60]
+//   dialup phonebook list|show|set|remove|rename|import-wvdial ...
 //
 // Each state is printed the moment the engine reports it, on this program's own event
-// loop. Once connected the call stays up until SIGINT/SIGTERM or --hold runs out, then it
-// is hung up cleanly. Exit status: 0 connected and hung up cleanly; 2 the dial failed
-// (the RAS error is printed); 1 bad usage or set-up.
-#include <unistd.h>
-
+// loop (dial_session.hpp). Once connected the call stays up until SIGINT/SIGTERM or --hold
+// runs out, then it is hung up cleanly. Exit status: 0 connected and hung up cleanly; 2 the
+// dial failed or the connection was lost (the RAS error is printed); 1 bad usage or set-up.
+//
+// Passwords come from standard input (--password-stdin), DIALUP_PASSWORD or, in a paused
+// state, the terminal with its echo off: never from argv, and they are never printed.
 #include <CLI/CLI.hpp>
-#include <fstream>
-#include <sstream>
-#include <chrono>
-#include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <iostream>
-#include <memory>
-#include <optional>
 #include <string>
-#include <thread>
+#include <vector>
 
-#include "dialup/drivers/serial_transport.hpp"
-#include "dialup/engine/connection_manager.hpp"
-#include "dialup/engine/data_stream.hpp"
-#include "dialup/engine/event_loop.hpp"
+#include "dial_session.hpp"
+#include "dialup/engine/chat_script.hpp"
 #include "dialup/engine/phonebook.hpp"
-#include "dialup/hwsim/simulator.hpp"
-
-namespace asio = boost::asio;
-using namespace std::chrono_literals;
+#include "file_io.hpp"
+#include "line_input.hpp"
+#include "phonebook_commands.hpp"
 
 namespace {
 
-struct dial_options {
-  bool sim = false;
-  std::string port;
-  std::string phone;
-  std::optional<double> hold;   // seconds; unset: until interrupted (or 0 with --sim)
-  std::optional<std::string> send;
-  double time_scale = 0.2;
-  int verbose = 0;
-  std::uint32_t baud = 115200;
-  unsigned s7 = 0;
-  std::string phonebook;          // --phonebook FILE
-  std::string entry;              // --entry NAME
-  std::string user;               // --user NAME
-  std::string script;             // --script FILE: a chat login script run after CONNECT
-  bool password_stdin = false;    // read the password from standard input
-  std::optional<dialup::dial_entry> from_phonebook;
-  dialup::dial_params params;
-};
-
-// Prints engine log lines to stderr. Called from the engine thread.
-std::function<void(dialup::log_level, std::string_view)> make_logger(int verbose) {
-  if (verbose == 0) return {};
-  auto min = verbose >= 2 ? dialup::log_level::trace : dialup::log_level::debug;
-  auto mutex = std::make_shared<std::mutex>();
-  return [min, mutex](dialup::log_level level, std::string_view text) {
-    if (level < min) return;
-    std::lock_guard lock(*mutex);
-    std::cerr << "  [engine] " << text << "\n";
-  };
-}
-
-class dial_session {
- public:
-  dial_session(dial_options o) : opt_(std::move(o)), signals_(io_, SIGINT, SIGTERM), hold_timer_(io_) {}
-
-  int run() {
-    dialup::thread_loop_scope scope(io_.get_executor());
-
-    std::optional<asio::io_context> sim_io;
-    std::unique_ptr<dialup::hwsim::simulator> sim;
-    std::thread sim_thread;
-    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> sim_work;
-    if (opt_.sim) {
-      sim_io.emplace();
-      sim_work.emplace(sim_io->get_executor());
-      dialup::hwsim::simulator_options so;
-      so.time_scale = opt_.time_scale;
-      sim = std::make_unique<dialup::hwsim::simulator>(sim_io->get_executor(), so);
-      sim->add_modem();
-      sim_thread = std::thread([&] { sim_io->run(); });
-      opt_.port = sim->pty_path(0);
-      if (opt_.phone.empty()) opt_.phone = "5550100";
-      if (!opt_.send) opt_.send = "Hello from dialup\r\n";
-      if (!opt_.hold) opt_.hold = 0;
-      std::printf("dialup: simulated modem on %s (time scale %g), dialing %s\n",
-                  opt_.port.c_str(), opt_.time_scale, opt_.phone.c_str());
-    } else if (opt_.from_phonebook) {
-      const auto& e = *opt_.from_phonebook;
-      std::printf("dialup: dialing %s (%s) on %s\n", opt_.entry.c_str(),
-                  (opt_.phone.empty() ? e.phone_number : opt_.phone).c_str(),
-                  (opt_.port.empty() ? e.port : opt_.port).c_str());
-    } else {
-      std::printf("dialup: dialing %s on %s\n", opt_.phone.c_str(), opt_.port.c_str());
-    }
-    std::fflush(stdout);
-
-    int rc;
-    {
-      dialup::engine_options eo;
-      eo.transports = std::make_shared<dialup::drivers::serial_transport_factory>();
-      eo.log = make_logger(opt_.verbose);
-      dialup::connection_manager mgr(std::move(eo));
-      mgr_ = &mgr;
-      rc = dial_and_hold();
-      mgr_ = nullptr;
-    }
-
-    if (sim) {
-      sim->shutdown();
-      sim_work.reset();
-      sim_io->stop();
-      sim_thread.join();
-    }
-    return rc;
-  }
-
- private:
-  double elapsed() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  }
-
-  void print_state(dialup::conn_state s, const std::string& detail = {}) {
-    std::printf("  %7.3f  %-20s %s\n", elapsed(), std::string(to_string(s)).c_str(), detail.c_str());
-    std::fflush(stdout);
-  }
-
-  int dial_and_hold() {
-    dialup::dial_entry entry;
-    if (opt_.from_phonebook) entry = *opt_.from_phonebook;
-    if (!opt_.port.empty()) entry.port = opt_.port;
-    if (!opt_.phone.empty()) entry.phone_number = opt_.phone;
-    if (!opt_.from_phonebook) entry.settings.baud_rate = opt_.baud;
-    if (opt_.s7) entry.profile.call_setup_fail_timer = opt_.s7;
-    if (!opt_.script.empty()) entry.login_script = opt_.script;
-    if (opt_.sim) {
-      // The simulated modem's guard time (S12) runs scaled; so can ours.
-      entry.profile.escape_guard = std::chrono::milliseconds(
-          static_cast<long>(1200 * std::max(opt_.time_scale, 0.05)));
-    }
-
-    start_ = std::chrono::steady_clock::now();
-    std::error_code ec;
-    handle_ = mgr_->dial(entry, opt_.params, {}, dialup::notifier::on_event([this](const dialup::dial_event& e) {
-                           on_event(e);
-                         }),
-                         ec);
-    if (ec) {
-      std::fprintf(stderr, "dialup: %s\n", dialup::describe(ec).c_str());
-      return 1;
-    }
-    signals_.async_wait([this](boost::system::error_code e, int sig) {
-      if (e) return;
-      std::printf("dialup: %s, hanging up\n", sig == SIGINT ? "interrupted" : "terminated");
-      interrupted_ = true;
-      hang_up();
-    });
-    io_.run();
-    return exit_code_;
-  }
-
-  void on_event(const dialup::dial_event& e) {
-    if (e.error) {
-      print_state(e.state, "failed: " + dialup::describe(e.error));
-      std::fprintf(stderr, "dialup: %s\n", dialup::describe(e.error).c_str());
-      exit_code_ = 2;
-      hang_up();  // a failed dial's handle must still be hung up (RAS)
-      return;
-    }
-    std::string detail;
-    dialup::connection_status st;
-    if (e.state == dialup::conn_state::device_connected && !mgr_->status(e.handle, st))
-      detail = st.connect_text;
-    print_state(e.state, detail);
-    if (e.state == dialup::conn_state::connected) on_connected();
-  }
-
-  void on_connected() {
-    if (opt_.send && !opt_.send->empty()) {
-      stream_ = std::make_unique<dialup::data_stream>(*mgr_, handle_, io_.get_executor());
-      out_ = *opt_.send;
-      in_.assign(out_.size(), '\0');
-      asio::async_write(*stream_, asio::buffer(out_), [](boost::system::error_code, std::size_t) {});
-      // Wait for the same number of bytes back (the simulator's number echoes), at most 5 s.
-      hold_timer_.expires_after(5s);
-      hold_timer_.async_wait([this](boost::system::error_code e) {
-        if (!e && !data_done_) {
-          std::printf("data: sent %zu bytes, nothing came back within 5 s\n", out_.size());
-          data_done_ = true;
-          start_hold();
-        }
-      });
-      asio::async_read(*stream_, asio::buffer(in_), [this](boost::system::error_code e, std::size_t n) {
-        if (data_done_) return;
-        data_done_ = true;
-        hold_timer_.cancel();
-        if (e) std::printf("data: read failed: %s\n", e.message().c_str());
-        else std::printf("data: sent %zu bytes, received %zu: \"%s\"\n", out_.size(), n, printable(in_).c_str());
-        start_hold();
-      });
-      return;
-    }
-    start_hold();
-  }
-
-  void start_hold() {
-    if (interrupted_) return;
-    if (opt_.hold && *opt_.hold <= 0) {
-      hang_up();
-      return;
-    }
-    if (opt_.hold) {
-      std::printf("dialup: connected; holding the line for %g s (Ctrl-C hangs up)\n", *opt_.hold);
-      hold_timer_.expires_after(std::chrono::milliseconds(static_cast<long>(*opt_.hold * 1000)));
-      hold_timer_.async_wait([this](boost::system::error_code e) {
-        if (!e) hang_up();
-      });
-    } else {
-      std::printf("dialup: connected; Ctrl-C hangs up\n");
-    }
-    std::fflush(stdout);
-  }
-
-  void hang_up() {
-    if (hanging_up_) return;
-    hanging_up_ = true;
-    hold_timer_.cancel();
-    if (exit_code_ == 0) std::printf("dialup: hanging up\n");
-    mgr_->async_hang_up(handle_, [this](std::error_code ec) {
-      if (ec) std::fprintf(stderr, "dialup: hang-up: %s\n", dialup::describe(ec).c_str());
-      print_state(dialup::conn_state::disconnected);
-      signals_.cancel();
-      stream_.reset();
-    });
-  }
-
-  static std::string printable(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-      if (c == '\r') out += "\\r";
-      else if (c == '\n') out += "\\n";
-      else if (static_cast<unsigned char>(c) < 0x20) out += '.';
-      else out += c;
-    }
-    return out;
-  }
-
-  dial_options opt_;
-  asio::io_context io_;
-  asio::signal_set signals_;
-  asio::steady_timer hold_timer_;
-  dialup::connection_manager* mgr_ = nullptr;
-  dialup::connection_handle handle_;
-  std::unique_ptr<dialup::data_stream> stream_;
-  std::string out_, in_;
-  bool data_done_ = false;
-  bool hanging_up_ = false;
-  bool interrupted_ = false;
-  int exit_code_ = 0;
-  std::chrono::steady_clock::time_point start_;
-};
-
-// Reads a whole file; false with a message on failure.
-bool read_file(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::cerr << "dialup: cannot open " << path << ": " << std::strerror(errno) << "\n";
+// Reads a chat(8) script and checks its syntax, so a mistake is reported with the file
+// name, line and column before anything is dialled.
+bool load_script(const std::string& path, std::string& text) {
+  std::string error;
+  if (!dialup_cli::read_file(path, text, error)) {
+    std::cerr << "dialup: " << error << "\n";
     return false;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return true;
-}
-
-// Loads a rasphone.pbk; exits the program's way (message, false) on a malformed file.
-bool load_phonebook(const std::string& path, dialup::phonebook& pb) {
-  std::string text;
-  if (!read_file(path, text)) return false;
-  auto err = dialup::phonebook::parse(text, path, pb);
-  if (err.code) {
-    std::cerr << "dialup: " << err.message() << "\n";
+  dialup::chat_syntax_error syntax;
+  if (!dialup::chat_script::parse(text, syntax)) {
+    std::cerr << "dialup: " << path << ": " << syntax.to_string() << "\n";
     return false;
   }
   return true;
 }
 
-int phonebook_list(const std::string& path) {
+// Takes the entry from the phone book into d.from_phonebook; false (message printed) when
+// it cannot be dialled as it is.
+bool take_phonebook_entry(const std::string& file, dialup_cli::dial_options& d) {
   dialup::phonebook pb;
-  if (!load_phonebook(path, pb)) return 1;
-  for (const auto& e : pb.entries()) {
-    std::string number = e.numbers.empty() ? "-" : dialup::dialable_number(e.numbers.front());
-    std::printf("%-30s %-8s %-12s %s%s\n", e.name.c_str(), e.device_type.c_str(),
-                e.port.empty() ? "-" : e.port.c_str(), number.c_str(),
-                e.numbers.size() > 1 ? (" (+" + std::to_string(e.numbers.size() - 1) + " alternates)").c_str() : "");
-  }
-  return 0;
-}
-
-int phonebook_show(const std::string& path, const std::string& name) {
-  dialup::phonebook pb;
-  if (!load_phonebook(path, pb)) return 1;
-  const auto* e = pb.find(name);
+  if (!dialup_cli::load_phonebook(file, pb)) return false;
+  const auto* e = pb.find(d.entry_name);
   if (!e) {
     std::cerr << "dialup: " << dialup::describe(std::error_code(dialup::ras_error::cannot_find_phonebook_entry))
-              << ": " << name << " in " << path << "\n";
-    return 1;
+              << ": " << d.entry_name << " in " << file << "\n";
+    return false;
   }
-  std::cout << dialup::describe(*e);
-  return 0;
-}
-
-int import_wvdial(const std::string& path, const std::string& dialer) {
-  std::string text;
-  if (!read_file(path, text)) return 1;
-  dialup::wvdial_config cfg;
-  auto err = dialup::wvdial_config::parse(text, path, cfg);
-  if (err.code) {
-    std::cerr << "dialup: " << err.message() << "\n";
-    return 1;
+  if (auto ec = dialup::check_dialable(*e)) {
+    std::cerr << "dialup: " << d.entry_name << ": " << dialup::describe(ec) << "\n";
+    return false;
   }
-  dialup::wvdial_import imp;
-  err = dialup::import_wvdial(cfg, dialer, imp);
-  if (err.code) {
-    std::cerr << "dialup: " << err.message() << "\n";
-    return 1;
+  // A Windows dial-up script (.scp) has a language of its own: dialup cannot run it, and
+  // dialling without it would skip the login the entry asks for.
+  if (!e->script.empty() && d.script.empty() && d.dial_script.empty() && !d.terminal) {
+    std::cerr << "dialup: " << e->name << ": the entry logs in with the Windows script " << e->script
+              << ", which dialup cannot run (.scp is not chat).\n"
+              << "dialup: write the login as a chat(8) script and pass --script FILE"
+              << " (or --terminal to log in by hand)\n";
+    return false;
   }
-  std::cerr << dialup::describe(imp);  // the report (never the password)
-  dialup::phonebook pb;
-  if (auto ec = pb.add(dialup::to_phonebook_entry(imp))) {
-    std::cerr << "dialup: " << dialup::describe(ec) << "\n";
-    return 1;
-  }
-  std::string out;
-  if (auto ec = pb.serialize(out)) {
-    std::cerr << "dialup: " << dialup::describe(ec) << "\n";
-    return 1;
-  }
-  std::cout << out;  // a rasphone.pbk entry on standard output
-  return 0;
+  if (e->terminal_before_dial)
+    std::cerr << "dialup: note: " << e->name << " opens a terminal before dialling; dialup does not\n";
+  // RedialOnLinkFailure -> reconnect_if_dropped, a terminal after dialling ->
+  // terminal_after_dial; --reconnect/--no-reconnect and --terminal apply on top.
+  d.from_phonebook = dialup::to_dial_entry(*e);
+  return true;
 }
 
 }  // namespace
@@ -351,7 +80,7 @@ int main(int argc, char** argv) {
   CLI::App app{"dialup — a modem dialing engine with the Windows RAS dial model"};
   app.require_subcommand(1);
 
-  dial_options d;
+  dialup_cli::dial_options d;
   auto* dial = app.add_subcommand("dial", "dial a number and report each RAS state");
   dial->add_flag("--sim", d.sim, "dial on a simulated modem started inside this process");
   dial->add_option("--port", d.port, "the modem's tty (/dev/ttyUSB0, /dev/ttyACM0, a pty)");
@@ -364,23 +93,69 @@ int main(int argc, char** argv) {
   dial->add_option("--s7", d.s7, "seconds the modem waits for carrier (S7); 0 leaves the modem's own")
       ->check(CLI::Range(0u, 255u));
   dial->add_flag("-v,--verbose", d.verbose, "log engine activity to stderr (-vv: every byte to and from the modem)");
-  dial->add_option("--phonebook", d.phonebook, "a rasphone.pbk file to take the entry from");
-  dial->add_option("--entry", d.entry, "the phone-book entry to dial (with --phonebook)");
-  dial->add_option("--user", d.user, "user name for the login script (\\U)");
-  std::string script_file;
-  dial->add_option("--script", script_file, "a chat(8) login script to run after CONNECT");
-  dial->add_flag("--password-stdin", d.password_stdin,
+  std::string phonebook_file;
+  dial->add_option("--phonebook", phonebook_file, "a rasphone.pbk file to take the entry from")->type_name("FILE");
+  dial->add_option("--entry", d.entry_name, "the phone-book entry to dial (with --phonebook)");
+  std::string user;
+  dial->add_option("--user", user, "user name for the scripts (\\U)");
+  bool password_stdin = false;
+  dial->add_flag("--password-stdin", password_stdin,
                  "read the password (\\P) from the first line of standard input; "
                  "DIALUP_PASSWORD in the environment also works. Never give it as an argument.");
+  std::string script_file, dial_script_file, callback_script_file;
+  dial->add_option("--script", script_file, "a chat(8) login script to run after CONNECT")->type_name("FILE");
+  dial->add_option("--dial-script", dial_script_file,
+                   "a chat(8) script that does the whole modem dialogue (\\T is the number), "
+                   "e.g. /etc/chatscripts/pap")
+      ->type_name("FILE");
+  std::string callback;
+  dial->add_option("--callback", callback,
+                   "the number the server is to call back (\\B); \"*\": ask when it wants one "
+                   "(--sim: the modem's own number is 5551000)")
+      ->type_name("NUMBER");
+  dial->add_option("--callback-script", callback_script_file,
+                   "a chat(8) login script for after the call back (default: --script)")
+      ->type_name("FILE");
+  // Callbacks, not an optional<bool> flag: CLI11 2.1 sets that to false when absent, which
+  // would override the entry's RedialOnLinkFailure.
+  dial->add_flag_callback("--reconnect", [&d] { d.reconnect = true; },
+                          "dial again when the carrier drops (default: the entry's RedialOnLinkFailure)");
+  dial->add_flag_callback("--no-reconnect", [&d] { d.reconnect = false; }, "never, whatever the entry says");
+  dial->add_option("--redial", d.redial,
+                   "more attempts after a failed call or a dropped line (default: the entry's, else 0)")
+      ->type_name("N");
+  dial->add_option("--redial-pause", d.redial_pause, "seconds before each (default: the entry's, else 3)")
+      ->type_name("SECONDS");
+  dial->add_flag("--terminal", d.terminal,
+                 "after CONNECT, stdin goes to the line and the line to stdout until a line "
+                 "with only ~. (or the end of stdin); then the dial goes on");
+  dial->add_flag("--ask", d.ask,
+                 "read what the dial stops for (new login, new password, callback number, "
+                 "--terminal) line by line from stdin; without it, the terminal is asked if stdin "
+                 "is one");
 
-  std::string pb_file, pb_entry, wv_file, wv_dialer = "Defaults";
-  auto* pbcmd = app.add_subcommand("phonebook", "read Windows rasphone.pbk phone books, import wvdial.conf");
+  std::string pb_file, pb_entry, pb_new_name, wv_file, wv_dialer = "Defaults";
+  std::vector<std::string> pb_assignments;
+  bool pb_create = false;
+  auto* pbcmd = app.add_subcommand("phonebook", "read and edit Windows rasphone.pbk phone books, import wvdial.conf");
   pbcmd->require_subcommand(1);
   auto* pb_list = pbcmd->add_subcommand("list", "list the entries of a phone book");
   pb_list->add_option("file", pb_file, "rasphone.pbk")->required();
   auto* pb_show = pbcmd->add_subcommand("show", "show one entry");
   pb_show->add_option("file", pb_file, "rasphone.pbk")->required();
   pb_show->add_option("entry", pb_entry, "entry name (case-insensitive)")->required();
+  auto* pb_set = pbcmd->add_subcommand("set", "set keys of an entry (every other line is kept)");
+  pb_set->add_option("file", pb_file, "rasphone.pbk")->required();
+  pb_set->add_option("entry", pb_entry, "entry name (case-insensitive)")->required();
+  pb_set->add_option("assignments", pb_assignments, dialup_cli::phonebook_set_help)->required();
+  pb_set->add_flag("--create", pb_create, "make the entry (and the file) if missing: a modem entry");
+  auto* pb_remove = pbcmd->add_subcommand("remove", "remove an entry");
+  pb_remove->add_option("file", pb_file, "rasphone.pbk")->required();
+  pb_remove->add_option("entry", pb_entry, "entry name (case-insensitive)")->required();
+  auto* pb_rename = pbcmd->add_subcommand("rename", "rename an entry");
+  pb_rename->add_option("file", pb_file, "rasphone.pbk")->required();
+  pb_rename->add_option("entry", pb_entry, "entry name (case-insensitive)")->required();
+  pb_rename->add_option("new-name", pb_new_name, "its new name")->required();
   auto* pb_import = pbcmd->add_subcommand("import-wvdial",
                                           "turn a wvdial.conf dialer into a rasphone.pbk entry (stdout; report on stderr)");
   pb_import->add_option("file", wv_file, "wvdial.conf")->required();
@@ -388,51 +163,52 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
 
-  if (pb_list->parsed()) return phonebook_list(pb_file);
-  if (pb_show->parsed()) return phonebook_show(pb_file, pb_entry);
-  if (pb_import->parsed()) return import_wvdial(wv_file, wv_dialer);
+  if (pb_list->parsed()) return dialup_cli::phonebook_list(pb_file);
+  if (pb_show->parsed()) return dialup_cli::phonebook_show(pb_file, pb_entry);
+  if (pb_set->parsed()) return dialup_cli::phonebook_set(pb_file, pb_entry, pb_assignments, pb_create);
+  if (pb_remove->parsed()) return dialup_cli::phonebook_remove(pb_file, pb_entry);
+  if (pb_rename->parsed()) return dialup_cli::phonebook_rename(pb_file, pb_entry, pb_new_name);
+  if (pb_import->parsed()) return dialup_cli::phonebook_import_wvdial(wv_file, wv_dialer);
+  if (!dial->parsed()) return 1;
 
-  if (dial->parsed()) {
-    if (!d.phonebook.empty() || !d.entry.empty()) {
-      if (d.phonebook.empty() || d.entry.empty()) {
-        std::cerr << "dialup dial: --phonebook and --entry go together\n";
-        return 1;
-      }
-      dialup::phonebook pb;
-      if (!load_phonebook(d.phonebook, pb)) return 1;
-      const auto* e = pb.find(d.entry);
-      if (!e) {
-        std::cerr << "dialup: " << dialup::describe(std::error_code(dialup::ras_error::cannot_find_phonebook_entry))
-                  << ": " << d.entry << " in " << d.phonebook << "\n";
-        return 1;
-      }
-      if (auto ec = dialup::check_dialable(*e)) {
-        std::cerr << "dialup: " << d.entry << ": " << dialup::describe(ec) << "\n";
-        return 1;
-      }
-      d.from_phonebook = dialup::to_dial_entry(*e);
-    }
-    if (!script_file.empty() && !read_file(script_file, d.script)) return 1;
-    d.params.user_name = d.user;
-    if (d.password_stdin) {
-      std::getline(std::cin, d.params.password);
-    } else if (const char* pw = std::getenv("DIALUP_PASSWORD")) {
-      d.params.password = pw;
-    }
-    if (!d.sim && !d.from_phonebook && (d.port.empty() || d.phone.empty())) {
-      std::cerr << "dialup dial: give --sim, --phonebook with --entry, or both --port and --phone\n";
-      return 1;
-    }
-    if (d.sim && !d.port.empty()) {
-      std::cerr << "dialup dial: --sim and --port exclude each other\n";
-      return 1;
-    }
-    try {
-      return dial_session(d).run();
-    } catch (const std::exception& e) {
-      std::cerr << "dialup: " << e.what() << "\n";
-      return 1;
-    }
+  if (!d.sim && phonebook_file.empty() && (d.port.empty() || d.phone.empty())) {
+    std::cerr << "dialup dial: give --sim, --phonebook with --entry, or both --port and --phone\n";
+    return 1;
   }
-  return 1;
+  if (d.sim && !d.port.empty()) {
+    std::cerr << "dialup dial: --sim and --port exclude each other\n";
+    return 1;
+  }
+  if (!script_file.empty() && !load_script(script_file, d.script)) return 1;
+  if (!dial_script_file.empty() && !load_script(dial_script_file, d.dial_script)) return 1;
+  if (!callback_script_file.empty() && !load_script(callback_script_file, d.callback_script)) return 1;
+  if (!phonebook_file.empty() || !d.entry_name.empty()) {
+    if (phonebook_file.empty() || d.entry_name.empty()) {
+      std::cerr << "dialup dial: --phonebook and --entry go together\n";
+      return 1;
+    }
+    if (!take_phonebook_entry(phonebook_file, d)) return 1;
+  }
+
+  // Standard input is read through one object, so that the password line, --ask's answers
+  // and terminal mode never lose each other's bytes to a buffer.
+  auto input = dialup_cli::line_input::standard_input();
+  d.params.user_name = user;
+  d.params.callback_number = callback;
+  if (password_stdin) {
+    auto line = input->read_line(input->is_terminal() ? "Password: " : "", true);
+    if (!line) {
+      std::cerr << "dialup dial: --password-stdin: standard input is empty\n";
+      return 1;
+    }
+    d.params.password = std::move(*line);
+  } else if (const char* pw = std::getenv("DIALUP_PASSWORD")) {
+    d.params.password = pw;
+  }
+  try {
+    return dialup_cli::run_dial(std::move(d), *input);
+  } catch (const std::exception& e) {
+    std::cerr << "dialup: " << e.what() << "\n";
+    return 1;
+  }
 }

@@ -1,0 +1,614 @@
+// dial_session: one dial from the command line.
+//
+//   dial ──states──> Connected ──[--send: echo check]──> hold (--hold, Ctrl-C) ──> hang up
+//    │                   │
+//    │                   └─ connection event "disconnected"
+//    │                        ├─ 629 with --reconnect ──> reconnecting ──> reconnected (hold on)
+//    │                        │                                       └─> disconnected ─┐
+//    │                        └─ otherwise ─────────────────────────────────────────────┴─> hang up, exit 2
+//    ├─ a paused state (paused states are on when stdin is a terminal, or with --ask),
+//    │  handled from a posted handler, not inside the notification:
+//    │     Interactive          terminal: stdin -> line, line -> stdout, until "~." or EOF
+//    │     RetryAuthentication  ask the user name (default: the old one) and the password
+//    │     PasswordExpired      ask the new password twice
+//    │     CallbackSetByCaller  ask the callback number (a bad one: ask again)
+//    │  the answers are read on the input thread and posted back; the loop resumes the dial
+//    │  with dial(handle, params); end of input hangs up
+//    └─ an error ──> printed in one line, hang up (a failed dial's handle too), exit 2
+#include "dial_session.hpp"
+
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "dialup/drivers/serial_transport.hpp"
+#include "dialup/engine/data_stream.hpp"
+#include "dialup/engine/event_loop.hpp"
+#include "dialup/hwsim/simulator.hpp"
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+namespace dialup_cli {
+
+namespace {
+
+// Prints engine log lines to stderr. Called from the engine thread. The engine never hands
+// a password to its log (-vv shows "********").
+std::function<void(dialup::log_level, std::string_view)> make_logger(int verbose) {
+  if (verbose == 0) return {};
+  auto min = verbose >= 2 ? dialup::log_level::trace : dialup::log_level::debug;
+  auto mutex = std::make_shared<std::mutex>();
+  return [min, mutex](dialup::log_level level, std::string_view text) {
+    if (level < min) return;
+    std::lock_guard lock(*mutex);
+    std::cerr << "  [engine] " << text << "\n";
+  };
+}
+
+std::string pause_reason(dialup::conn_state s) {
+  using cs = dialup::conn_state;
+  switch (s) {
+    case cs::interactive: return "paused: the line is yours until you type ~.";
+    case cs::retry_authentication: return "paused: the login was refused";
+    case cs::password_expired: return "paused: the password has expired";
+    case cs::callback_set_by_caller: return "paused: the server asks for a callback number";
+    default: return "paused";
+  }
+}
+
+// What to do about an error the user can fix with an option.
+std::string hint(const std::error_code& ec) {
+  if (ec == dialup::ras_error::interactive_mode)
+    return " (the terminal step needs a terminal on standard input, or --ask)";
+  if (ec == dialup::ras_error::bad_callback_number)
+    return " (--callback \"*\" needs a terminal on standard input, or --ask)";
+  return {};
+}
+
+class dial_session {
+ public:
+  dial_session(dial_options o, line_input& in)
+      : opt_(std::move(o)),
+        stdin_(in),
+        signals_(io_, SIGINT, SIGTERM),
+        hold_timer_(io_),
+        status_timer_(io_) {}
+
+  ~dial_session() {
+    if (input_thread_.joinable()) input_thread_.join();
+  }
+
+  int run() {
+    dialup::thread_loop_scope scope(io_.get_executor());
+
+    // Paused states are answered by a person at the terminal, or with --ask by whatever
+    // feeds standard input; otherwise the dial fails in them with the documented errors.
+    paused_states_ = opt_.ask || ::isatty(STDIN_FILENO) == 1;
+    if (opt_.ask) {
+      ask_ = &stdin_;
+    } else if (paused_states_) {
+      std::string error;
+      tty_ = line_input::open_terminal(error);
+      ask_ = tty_ ? tty_.get() : &stdin_;
+    }
+
+    std::optional<asio::io_context> sim_io;
+    std::unique_ptr<dialup::hwsim::simulator> sim;
+    std::thread sim_thread;
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> sim_work;
+    const std::string entry_number = opt_.from_phonebook ? opt_.from_phonebook->phone_number : "";
+    if (opt_.sim) {
+      sim_io.emplace();
+      sim_work.emplace(sim_io->get_executor());
+      dialup::hwsim::simulator_options so;
+      so.time_scale = opt_.time_scale;
+      sim = std::make_unique<dialup::hwsim::simulator>(sim_io->get_executor(), so);
+      sim->add_modem();
+      sim_thread = std::thread([&] { sim_io->run(); });
+      opt_.port = sim->pty_path(0);
+      if (opt_.phone.empty() && entry_number.empty()) opt_.phone = "5550100";
+      if (!opt_.send) opt_.send = "Hello from dialup\r\n";
+      if (!opt_.hold) opt_.hold = 0;
+      std::printf("dialup: simulated modem on %s (time scale %g), dialing %s\n", opt_.port.c_str(),
+                  opt_.time_scale, (opt_.phone.empty() ? entry_number : opt_.phone).c_str());
+    } else if (opt_.from_phonebook) {
+      const auto& e = *opt_.from_phonebook;
+      std::printf("dialup: dialing %s (%s) on %s\n", opt_.entry_name.c_str(),
+                  (opt_.phone.empty() ? e.phone_number : opt_.phone).c_str(),
+                  (opt_.port.empty() ? e.port : opt_.port).c_str());
+    } else {
+      std::printf("dialup: dialing %s on %s\n", opt_.phone.c_str(), opt_.port.c_str());
+    }
+    std::fflush(stdout);
+
+    int rc;
+    {
+      dialup::engine_options eo;
+      eo.transports = std::make_shared<dialup::drivers::serial_transport_factory>();
+      eo.log = make_logger(opt_.verbose);
+      dialup::connection_manager mgr(std::move(eo));
+      mgr_ = &mgr;
+      rc = dial_and_hold();
+      if (subscription_) mgr.unsubscribe(subscription_);
+      if (input_thread_.joinable()) input_thread_.join();
+      mgr_ = nullptr;
+    }
+
+    if (sim) {
+      sim->shutdown();
+      sim_work.reset();
+      sim_io->stop();
+      sim_thread.join();
+    }
+    return rc;
+  }
+
+ private:
+  double elapsed() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+  void print_line(std::string_view what, const std::string& detail = {}) {
+    std::printf("  %7.3f  %-20s %s\n", elapsed(), std::string(what).c_str(), detail.c_str());
+    std::fflush(stdout);
+  }
+
+  void print_state(dialup::conn_state s, const std::string& detail = {}) { print_line(to_string(s), detail); }
+
+  dialup::dial_entry make_entry() const {
+    dialup::dial_entry entry;
+    if (opt_.from_phonebook) entry = *opt_.from_phonebook;
+    if (!opt_.port.empty()) entry.port = opt_.port;
+    if (!opt_.phone.empty()) entry.phone_number = opt_.phone;
+    if (!opt_.from_phonebook) entry.settings.baud_rate = opt_.baud;
+    if (opt_.s7) entry.profile.call_setup_fail_timer = opt_.s7;
+    if (!opt_.script.empty()) entry.login_script = opt_.script;
+    if (!opt_.dial_script.empty()) entry.dial_script = opt_.dial_script;
+    if (!opt_.callback_script.empty()) entry.callback_script = opt_.callback_script;
+    if (opt_.reconnect) entry.reconnect_if_dropped = *opt_.reconnect;
+    if (opt_.redial) entry.redial.attempts = *opt_.redial;
+    if (opt_.redial_pause) entry.redial.pause = std::chrono::seconds(*opt_.redial_pause);
+    if (opt_.terminal) entry.terminal_after_dial = true;
+    if (opt_.sim) {
+      // The simulated modem's guard time (S12) runs scaled; so can ours.
+      entry.profile.escape_guard =
+          std::chrono::milliseconds(static_cast<long>(1200 * std::max(opt_.time_scale, 0.05)));
+    }
+    return entry;
+  }
+
+  int dial_and_hold() {
+    const dialup::dial_entry entry = make_entry();
+    reconnect_ = entry.reconnect_if_dropped;
+    params_ = opt_.params;
+    dialup::dial_extensions extensions;
+    if (paused_states_) extensions.options |= dialup::rdeopt_paused_states;
+
+    std::error_code ec;
+    // Before the dial, so that no event can come first. Runs on this thread's loop.
+    subscription_ = mgr_->subscribe(
+        {}, [this](const dialup::connection_event& e) { on_connection_event(e); }, ec);
+    if (ec) {
+      std::fprintf(stderr, "dialup: %s\n", dialup::describe(ec).c_str());
+      return 1;
+    }
+
+    start_ = std::chrono::steady_clock::now();
+    handle_ =
+        mgr_->dial(entry, params_, extensions,
+                   dialup::notifier::on_event([this](const dialup::dial_event& e) { on_event(e); }), ec);
+    if (ec) {
+      std::fprintf(stderr, "dialup: %s\n", dialup::describe(ec).c_str());
+      return 1;
+    }
+    signals_.async_wait([this](boost::system::error_code e, int sig) {
+      if (e) return;
+      std::printf("dialup: %s, hanging up\n", sig == SIGINT ? "interrupted" : "terminated");
+      interrupted_ = true;
+      hang_up();
+    });
+    io_.run();
+    return exit_code_;
+  }
+
+  // ---- the dial's notifications (on this loop, in state order) -------------------------
+
+  void on_event(const dialup::dial_event& e) {
+    if (e.error) {
+      print_state(e.state, "failed: " + dialup::describe(e.error));
+      std::fprintf(stderr, "dialup: %s%s\n", dialup::describe(e.error).c_str(), hint(e.error).c_str());
+      exit_code_ = 2;
+      hang_up();  // a failed dial's handle must still be hung up (RAS)
+      return;
+    }
+    if (is_paused(e.state)) {
+      print_state(e.state, pause_reason(e.state));
+      // Resumed from the loop, not from inside this notification (RAS forbids it).
+      asio::post(io_, [this, s = e.state] { on_paused(s); });
+      return;
+    }
+    std::string detail;
+    dialup::connection_status st;
+    using cs = dialup::conn_state;
+    if (e.state == cs::device_connected && !mgr_->status(e.handle, st)) detail = st.connect_text;
+    if (e.state == cs::connect_device && e.attempt > 1)
+      detail = "attempt " + std::to_string(e.attempt) + " (the last: error " +
+               std::to_string(e.extended_error) + ")";
+    if (e.state == cs::prepare_for_callback) detail = "the server calls back " + params_.callback_number;
+    print_state(e.state, detail);
+    if (e.state == cs::connected) on_connected();
+  }
+
+  // ---- connection events: the line going down and coming back --------------------------
+
+  void on_connection_event(const dialup::connection_event& e) {
+    if (hanging_up_ || e.handle != handle_) return;
+    using kind = dialup::connection_event_kind;
+    switch (e.kind) {
+      case kind::connected: return;  // Connected is printed as a state
+      case kind::reconnecting:
+        reconnecting_ = true;
+        print_line("reconnecting");
+        watch_paused();
+        return;
+      case kind::reconnected:
+        reconnecting_ = false;
+        print_line("reconnected");
+        return;
+      case kind::disconnected:
+        print_line("disconnected", dialup::describe(e.error));
+        // A dropped carrier with --reconnect: "reconnecting" follows.
+        if (reconnect_ && !reconnecting_ && e.error == dialup::ras_error::remote_disconnection) return;
+        std::fprintf(stderr, "dialup: the connection ended: %s\n", dialup::describe(e.error).c_str());
+        exit_code_ = e.error == dialup::ras_error::idle_timeout ? 0 : 2;
+        hang_up();
+        return;
+    }
+  }
+
+  // While reconnecting, the dial's notifier has had its Connected and hears nothing more,
+  // so a pause in the new call (a refused login, the terminal step) shows only in status().
+  void watch_paused() {
+    status_timer_.expires_after(250ms);
+    status_timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec || hanging_up_ || !reconnecting_) return;
+      dialup::connection_status st;
+      if (!mgr_->status(handle_, st)) {
+        if (!is_paused(st.state)) {
+          resumed_ = false;
+        } else if (!resumed_ && !answering_) {
+          print_state(st.state, pause_reason(st.state));
+          on_paused(st.state);
+        }
+      }
+      watch_paused();
+    });
+  }
+
+  // ---- paused states ------------------------------------------------------------------
+
+  void on_paused(dialup::conn_state s) {
+    if (hanging_up_) return;
+    paused_in_ = s;
+    answering_ = true;
+    using cs = dialup::conn_state;
+    line_input* in = ask_;
+    dialup::dial_params p = params_;
+    switch (s) {
+      case cs::interactive: start_terminal(); return;
+      case cs::retry_authentication:
+        ask([in, p]() mutable -> std::optional<dialup::dial_params> {
+          auto user = in->read_line("User name [" + p.user_name + "]: ");
+          if (!user) return std::nullopt;
+          if (!user->empty()) p.user_name = *user;
+          auto password = in->read_line("Password: ", true);
+          if (!password) return std::nullopt;
+          p.password = std::move(*password);
+          return p;
+        });
+        return;
+      case cs::password_expired:
+        ask([in, p]() mutable -> std::optional<dialup::dial_params> {
+          for (;;) {
+            auto first = in->read_line("New password: ", true);
+            if (!first) return std::nullopt;
+            auto again = in->read_line("Retype new password: ", true);
+            if (!again) return std::nullopt;
+            if (first->empty()) {
+              in->say("The new password is empty; again.\n");
+            } else if (*first != *again) {
+              in->say("The passwords do not match; again.\n");
+            } else {
+              p.password = std::move(*first);
+              return p;
+            }
+          }
+        });
+        return;
+      case cs::callback_set_by_caller:
+        ask([in, p]() mutable -> std::optional<dialup::dial_params> {
+          auto number = in->read_line("Callback number (empty: no callback): ");
+          if (!number) return std::nullopt;
+          p.callback_number = *number;
+          return p;
+        });
+        return;
+      default:
+        std::fprintf(stderr, "dialup: the dial paused in %s, which dialup cannot answer\n",
+                     std::string(to_string(s)).c_str());
+        exit_code_ = 2;
+        hang_up();
+        return;
+    }
+  }
+
+  // Runs `job` (blocking reads from the user) on the input thread; its answer comes back to
+  // this loop, which resumes the dial.
+  template <class Job>
+  void ask(Job job) {
+    start_input([this, job = std::move(job)]() mutable {
+      auto answer = job();
+      asio::post(io_, [this, answer = std::move(answer)] { resume(answer); });
+    });
+  }
+
+  // One input thread at a time; it keeps the loop running until its result is posted.
+  template <class Body>
+  void start_input(Body body) {
+    if (input_thread_.joinable()) input_thread_.join();  // it has posted its last result
+    input_thread_ = std::thread([body = std::move(body), work = asio::make_work_guard(io_)]() mutable {
+      body();
+      work.reset();
+    });
+  }
+
+  void resume(const std::optional<dialup::dial_params>& answer) {
+    answering_ = false;
+    if (hanging_up_) return;
+    if (!answer) {
+      std::fprintf(stderr, "dialup: no answer (end of input) in %s; hanging up\n",
+                   std::string(to_string(paused_in_)).c_str());
+      exit_code_ = 2;
+      hang_up();
+      return;
+    }
+    params_ = *answer;
+    auto ec = mgr_->dial(handle_, params_);
+    if (!ec) {
+      resumed_ = true;
+      return;
+    }
+    std::fprintf(stderr, "dialup: %s\n", dialup::describe(ec).c_str());
+    if (paused_in_ == dialup::conn_state::callback_set_by_caller &&
+        (ec == dialup::ras_error::invalid_callback_number || ec == dialup::ras_error::bad_callback_number)) {
+      on_paused(paused_in_);  // still paused: ask again
+      return;
+    }
+    exit_code_ = 2;
+    hang_up();
+  }
+
+  // ---- Interactive: the terminal step after CONNECT ------------------------------------
+
+  void start_terminal() {
+    std::printf("dialup: terminal: what you type goes to the line; a line with only ~. continues the dial\n");
+    std::fflush(stdout);
+    terminal_ = true;
+    start_reading();
+    start_input([this] {
+      for (;;) {
+        auto line = stdin_.read_line({});
+        if (!line || *line == "~.") break;
+        // Enter on a terminal sends CR, which is what a remote login waits for.
+        asio::post(io_, [this, text = *line + "\r"] { term_write(text); });
+      }
+      asio::post(io_, [this] { term_input_done(); });
+    });
+  }
+
+  // ---- the data line: one reader for the terminal and the echo check -------------------
+  //
+  // One read at a time, on one stream. It stays outstanding across the resume from
+  // Interactive when no login script follows (the engine leaves it to us), so the echo
+  // check after Connected goes on with it rather than starting a second one.
+
+  dialup::data_stream& stream() {
+    if (!stream_) stream_ = std::make_unique<dialup::data_stream>(*mgr_, handle_, io_.get_executor());
+    return *stream_;
+  }
+
+  void start_reading() {
+    if (reading_) return;
+    reading_ = true;
+    stream().async_read_some(asio::buffer(read_buf_), [this](boost::system::error_code ec, std::size_t n) {
+      reading_ = false;
+      if (n > 0) on_line_data(std::string_view(read_buf_.data(), n));
+      if (ec && echo_pending_ && ec != asio::error::operation_aborted) {
+        echo_pending_ = false;
+        hold_timer_.cancel();
+        std::printf("data: read failed: %s\n", ec.message().c_str());
+        start_hold();
+      }
+      // Aborted: a login script takes the line after the terminal; the echo check (if
+      // any) reads again once Connected.
+      if (!ec && (terminal_ || echo_pending_)) start_reading();
+    });
+  }
+
+  void on_line_data(std::string_view bytes) {
+    if (!echo_pending_) {
+      // The terminal's (or what the remote still said after the user left it).
+      std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+      std::fflush(stdout);
+      return;
+    }
+    in_.append(bytes);
+    auto at = in_.find(out_);
+    if (at == std::string::npos) return;
+    echo_pending_ = false;
+    hold_timer_.cancel();
+    std::printf("data: sent %zu bytes, received %zu: \"%s\"\n", out_.size(), at + out_.size(),
+                printable(in_.substr(0, at + out_.size())).c_str());
+    start_hold();
+  }
+
+  void term_write(std::string text) {
+    if (!terminal_ || hanging_up_) return;
+    term_writes_.push_back(std::move(text));
+    if (!term_writing_) term_write_next();
+  }
+
+  void term_write_next() {
+    if (term_writes_.empty()) {
+      term_writing_ = false;
+      if (term_resume_pending_) term_resume();
+      return;
+    }
+    term_writing_ = true;
+    asio::async_write(stream(), asio::buffer(term_writes_.front()),
+                      [this](boost::system::error_code ec, std::size_t) {
+                        term_writes_.pop_front();
+                        if (ec) term_writes_.clear();  // the line is gone; the dial says why
+                        term_write_next();
+                      });
+  }
+
+  void term_input_done() {
+    if (hanging_up_ || !terminal_) return;
+    term_resume_pending_ = true;
+    if (!term_writing_) term_resume();
+  }
+
+  void term_resume() {
+    term_resume_pending_ = false;
+    terminal_ = false;
+    std::printf("\ndialup: terminal closed; the dial goes on\n");
+    std::fflush(stdout);
+    resume(params_);
+  }
+
+  // ---- connected ------------------------------------------------------------------------
+
+  void on_connected() {
+    if (!opt_.send || opt_.send->empty()) {
+      start_hold();
+      return;
+    }
+    // Send the text and wait for it to come back (the simulator's number echoes), at most
+    // 5 s. What arrives before it is shown too: after a chat dial script, the rest of the
+    // CONNECT line is the data line's, as it would be pppd's.
+    out_ = *opt_.send;
+    in_.clear();
+    echo_pending_ = true;
+    asio::async_write(stream(), asio::buffer(out_), [](boost::system::error_code, std::size_t) {});
+    start_reading();
+    hold_timer_.expires_after(5s);
+    hold_timer_.async_wait([this](boost::system::error_code e) {
+      if (e || !echo_pending_) return;
+      echo_pending_ = false;
+      std::printf("data: sent %zu bytes, no echo of them within 5 s\n", out_.size());
+      start_hold();
+    });
+  }
+
+  void start_hold() {
+    if (interrupted_ || hanging_up_) return;
+    if (opt_.hold && *opt_.hold <= 0) {
+      hang_up();
+      return;
+    }
+    if (opt_.hold) {
+      std::printf("dialup: connected; holding the line for %g s (Ctrl-C hangs up)\n", *opt_.hold);
+      hold_timer_.expires_after(std::chrono::milliseconds(static_cast<long>(*opt_.hold * 1000)));
+      hold_timer_.async_wait([this](boost::system::error_code e) {
+        if (!e) hang_up();
+      });
+    } else {
+      std::printf("dialup: connected; Ctrl-C hangs up\n");
+    }
+    std::fflush(stdout);
+  }
+
+  void hang_up() {
+    if (hanging_up_) return;
+    hanging_up_ = true;
+    hold_timer_.cancel();
+    status_timer_.cancel();
+    // Whoever waits for the user stops waiting (a terminal's echo comes back on).
+    stdin_.cancel();
+    if (tty_) tty_->cancel();
+    if (exit_code_ == 0 && !interrupted_) std::printf("dialup: hanging up\n");
+    mgr_->async_hang_up(handle_, [this](std::error_code ec) {
+      if (ec) std::fprintf(stderr, "dialup: hang-up: %s\n", dialup::describe(ec).c_str());
+      print_state(dialup::conn_state::disconnected);
+      signals_.cancel();
+    });
+  }
+
+  static std::string printable(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+      if (c == '\r')
+        out += "\\r";
+      else if (c == '\n')
+        out += "\\n";
+      else if (static_cast<unsigned char>(c) < 0x20)
+        out += '.';
+      else
+        out += c;
+    }
+    return out;
+  }
+
+  dial_options opt_;
+  line_input& stdin_;
+  std::unique_ptr<line_input> tty_;  // the controlling terminal, when stdin is one
+  line_input* ask_ = nullptr;        // where paused states are answered from
+  bool paused_states_ = false;
+  asio::io_context io_;
+  asio::signal_set signals_;
+  asio::steady_timer hold_timer_;
+  asio::steady_timer status_timer_;
+  dialup::connection_manager* mgr_ = nullptr;
+  dialup::connection_handle handle_;
+  dialup::dial_params params_;  // the latest: a resume replaces them
+  std::uint64_t subscription_ = 0;
+  std::thread input_thread_;
+  dialup::conn_state paused_in_ = dialup::conn_state::open_port;
+  bool answering_ = false;  // the input thread is asking
+  bool resumed_ = false;    // resumed; the status may still show the pause for a moment
+  bool reconnect_ = false;
+  bool reconnecting_ = false;
+  // Terminal mode.
+  bool terminal_ = false;
+  std::deque<std::string> term_writes_;
+  bool term_writing_ = false;
+  bool term_resume_pending_ = false;
+  // The data line.
+  std::unique_ptr<dialup::data_stream> stream_;
+  std::array<char, 512> read_buf_{};
+  bool reading_ = false;
+  std::string out_, in_;  // --send: the text sent, what came back so far
+  bool echo_pending_ = false;
+  bool hanging_up_ = false;
+  bool interrupted_ = false;
+  int exit_code_ = 0;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace
+
+int run_dial(dial_options options, line_input& standard_input) {
+  return dial_session(std::move(options), standard_input).run();
+}
+
+}  // namespace dialup_cli
