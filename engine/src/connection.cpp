@@ -410,6 +410,12 @@ void connection::pause(conn_state s) {
   paused_in_ = s;
   phase_ = phase::paused;
   set_state(s);
+  if (reconnecting_) {
+    // The dial's notifier finished at the first Connected: subscribers are told instead.
+    connection_event e{handle_, connection_event_kind::paused, {}, clock_now()};
+    e.state = s;
+    core_->publish(e);
+  }
 }
 
 bool connection::resume(const dial_params& params) {

@@ -534,3 +534,31 @@ TEST_CASE("a peer that floods the line: the login script times out and the hang-
   hang_up_and_wait(*e.mgr, h, c);
   CHECK_FALSE(w.sim->off_hook(0));
 }
+
+TEST_CASE("a reconnect that reaches a paused state tells subscribers, and resuming it reconnects") {
+  sim_world w(1);
+  engine_world e;
+  caller c;
+  std::vector<connection_event> events;
+  std::error_code ec;
+  e.mgr->subscribe({}, [&](const connection_event& ev) { events.push_back(ev); }, ec);
+  auto entry = entry_for(*w.sim, 0, "5550140");  // the carrier drops after 10 s
+  entry.terminal_after_dial = true;
+  entry.reconnect_if_dropped = true;
+  entry.redial.pause = 0s;
+  auto h = e.mgr->dial(entry, {}, paused_states(), c.events_notifier(), ec);
+  REQUIRE(c.run_until([&] { return c.last().state == conn_state::interactive; }));
+  REQUIRE_FALSE(e.mgr->dial(h, dial_params{}));
+  c.run();
+  REQUIRE(c.last().state == conn_state::connected);
+  REQUIRE(c.run_until([&] { return events.size() >= 4; }, 10s));
+  CHECK(events[1].kind == connection_event_kind::disconnected);
+  CHECK(events[2].kind == connection_event_kind::reconnecting);
+  CHECK(events[3].kind == connection_event_kind::paused);
+  CHECK(events[3].state == conn_state::interactive);
+  REQUIRE_FALSE(e.mgr->dial(h, dial_params{}));
+  REQUIRE(c.run_until([&] { return events.size() >= 5; }, 10s));
+  CHECK(events[4].kind == connection_event_kind::reconnected);
+  hang_up_and_wait(*e.mgr, h, c);
+  CHECK_FALSE(w.sim->off_hook(0));
+}

@@ -80,8 +80,7 @@ class dial_session {
       : opt_(std::move(o)),
         stdin_(in),
         signals_(io_, SIGINT, SIGTERM),
-        hold_timer_(io_),
-        status_timer_(io_) {}
+        hold_timer_(io_) {}
 
   ~dial_session() {
     if (input_thread_.joinable()) input_thread_.join();
@@ -258,7 +257,12 @@ class dial_session {
       case kind::reconnecting:
         reconnecting_ = true;
         print_line("reconnecting");
-        watch_paused();
+        return;
+      case kind::paused:
+        // A pause in the reconnected call (a refused login, the terminal step): the dial's
+        // notifier finished at the first Connected, so it comes as a connection event.
+        print_state(e.state, pause_reason(e.state));
+        asio::post(io_, [this, s = e.state] { on_paused(s); });
         return;
       case kind::reconnected:
         reconnecting_ = false;
@@ -273,25 +277,6 @@ class dial_session {
         hang_up();
         return;
     }
-  }
-
-  // While reconnecting, the dial's notifier has had its Connected and hears nothing more,
-  // so a pause in the new call (a refused login, the terminal step) shows only in status().
-  void watch_paused() {
-    status_timer_.expires_after(250ms);
-    status_timer_.async_wait([this](boost::system::error_code ec) {
-      if (ec || hanging_up_ || !reconnecting_) return;
-      dialup::connection_status st;
-      if (!mgr_->status(handle_, st)) {
-        if (!is_paused(st.state)) {
-          resumed_ = false;
-        } else if (!resumed_ && !answering_) {
-          print_state(st.state, pause_reason(st.state));
-          on_paused(st.state);
-        }
-      }
-      watch_paused();
-    });
   }
 
   // ---- paused states ------------------------------------------------------------------
@@ -383,10 +368,7 @@ class dial_session {
     }
     params_ = *answer;
     auto ec = mgr_->dial(handle_, params_);
-    if (!ec) {
-      resumed_ = true;
-      return;
-    }
+    if (!ec) return;
     std::fprintf(stderr, "dialup: %s\n", dialup::describe(ec).c_str());
     if (paused_in_ == dialup::conn_state::callback_set_by_caller &&
         (ec == dialup::ras_error::invalid_callback_number || ec == dialup::ras_error::bad_callback_number)) {
@@ -542,7 +524,6 @@ class dial_session {
     if (hanging_up_) return;
     hanging_up_ = true;
     hold_timer_.cancel();
-    status_timer_.cancel();
     // Whoever waits for the user stops waiting (a terminal's echo comes back on).
     stdin_.cancel();
     if (tty_) tty_->cancel();
@@ -577,7 +558,6 @@ class dial_session {
   asio::io_context io_;
   asio::signal_set signals_;
   asio::steady_timer hold_timer_;
-  asio::steady_timer status_timer_;
   dialup::connection_manager* mgr_ = nullptr;
   dialup::connection_handle handle_;
   dialup::dial_params params_;  // the latest: a resume replaces them
@@ -585,7 +565,6 @@ class dial_session {
   std::thread input_thread_;
   dialup::conn_state paused_in_ = dialup::conn_state::open_port;
   bool answering_ = false;  // the input thread is asking
-  bool resumed_ = false;    // resumed; the status may still show the pause for a moment
   bool reconnect_ = false;
   bool reconnecting_ = false;
   // Terminal mode.

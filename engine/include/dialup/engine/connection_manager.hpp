@@ -161,13 +161,17 @@ struct connection_status {
 // With dial_entry::reconnect_if_dropped a carrier drop gives disconnected (629), then
 // reconnecting, then reconnected when the line is up again, or disconnected with the last
 // attempt's error when the redial rules give up (RASCN_ReConnection).
-enum class connection_event_kind { connected, disconnected, reconnecting, reconnected };
+// A reconnect that reaches a paused state (its login refused, a terminal step) gives
+// `paused` with the state: the dial's notifier has finished at the first Connected, so this
+// is where the caller hears it; resume with dial(handle, params) or hang up as for a dial.
+enum class connection_event_kind { connected, disconnected, reconnecting, reconnected, paused };
 
 struct connection_event {
   connection_handle handle;
   connection_event_kind kind = connection_event_kind::connected;
   std::error_code error;  // why it went down
   std::chrono::steady_clock::time_point time{};
+  conn_state state = conn_state::connected;  // paused: the paused state
 };
 
 struct connection_info {
