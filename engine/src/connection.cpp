@@ -444,6 +444,7 @@ bool connection::resume(const dial_params& params) {
       start_login();
       break;
     case conn_state::callback_set_by_caller:
+      set_state(conn_state::connect_device);
       start_script(script_purpose::login);
       break;
     case conn_state::retry_authentication:
