@@ -550,6 +550,7 @@ void connection::start_script(script_purpose purpose) {
   }
   purpose_ = purpose;
   phase_ = phase::scripting;
+  dial_seen_.clear();
   if (runner_) {
     // What the last script did not read (the rest of a refusal, a new prompt) is the next
     // script's to read.
@@ -575,8 +576,14 @@ void connection::script_read() {
                                 if (is_aborted(ec)) return;
                                 self->runner_->hangup(self->clock_now());  // NO CARRIER, EOF
                               } else {
-                                self->runner_->feed(std::string_view(self->script_buf_.data(), n),
-                                                    self->clock_now());
+                                const std::string_view got(self->script_buf_.data(), n);
+                                if (self->purpose_ == script_purpose::dial) {
+                                  // Kept to find the CONNECT line for status() afterwards.
+                                  self->dial_seen_.append(got);
+                                  if (self->dial_seen_.size() > 512)
+                                    self->dial_seen_.erase(0, self->dial_seen_.size() - 512);
+                                }
+                                self->runner_->feed(got, self->clock_now());
                                 self->script_read();
                               }
                               self->pump_script();
@@ -661,6 +668,7 @@ void connection::on_script_done() {
   }
   phase_ = phase::online;
   auto unread = runner_->take_unread();
+  if (purpose == script_purpose::dial) record_connect_line(dial_seen_ + unread);
   if (!unread.empty()) channel_->unread_data(std::move(unread));
   switch (purpose) {
     case script_purpose::dial:
@@ -678,6 +686,20 @@ void connection::on_script_done() {
       connected_states();
       return;
   }
+}
+
+// A dial script's call: the last complete CONNECT line the modem sent, for status() as the
+// engine's own dial records it.
+void connection::record_connect_line(const std::string& seen) {
+  const auto at = seen.rfind("CONNECT");
+  if (at == std::string::npos) return;
+  const auto end = seen.find_first_of("\r\n", at);
+  if (end == std::string::npos) return;  // the rest of the line is still on its way
+  const auto line = at_parser(entry_.profile.responses).classify(std::string_view(seen).substr(at, end - at));
+  if (line.kind != response_kind::connect) return;
+  std::lock_guard lock(status_mutex_);
+  status_.connect_rate = line.rate;
+  status_.connect_text = line.text;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -700,19 +722,16 @@ void connection::start_callback() {
   callback_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
     if (ec || self->phase_ != phase::callback_prepare || self->hanging_up_) return;
     self->log(log_level::info, "the server did not hang up for the callback; hanging up");
-    const auto& p = self->entry_.profile;
-    self->channel_->async_escape(p.escape, p.escape_guard, p.command_timeout,
-                                 [self](std::error_code, at_reply) {
-                                   if (self->phase_ != phase::callback_prepare || self->hanging_up_) return;
-                                   const auto& pr = self->entry_.profile;
-                                   self->channel_->async_command(
-                                       pr.hangup, at_command_options{pr.command_timeout, false},
-                                       [self](std::error_code, at_reply) {
-                                         if (self->phase_ != phase::callback_prepare || self->hanging_up_)
-                                           return;
-                                         self->callback_modem_reset();
-                                       });
-                                 });
+    self->leave_data_mode([self] {
+      if (self->phase_ != phase::callback_prepare || self->hanging_up_) return;
+      const auto& p = self->entry_.profile;
+      self->channel_->async_command(p.hangup, at_command_options{p.command_timeout, false},
+                                    [self](std::error_code, at_reply) {
+                                      if (self->phase_ != phase::callback_prepare || self->hanging_up_)
+                                        return;
+                                      self->callback_modem_reset();
+                                    });
+    });
   });
 }
 
@@ -991,26 +1010,34 @@ void connection::hang_up(std::function<void(std::error_code)> done) {
 }
 
 void connection::hang_up_online() {
+  leave_data_mode([self = shared_from_this()] {
+    if (self->phase_ != phase::closed) self->send_ath_then_close();
+  });
+}
+
+// Back to command state from a call: a DTR drop where the line has DTR (with &D2 the
+// modem hangs up, hayes-v250.md §3.1; held longer than S25), else the guarded escape.
+// `then` runs once the modem should be in command state, whether it acknowledged or not.
+void connection::leave_data_mode(std::function<void()> then) {
   const auto& p = entry_.profile;
   if (transport_->has_modem_control() && !transport_->set_dtr(false)) {
-    // DTR drop: with &D2 the modem hangs up (hayes-v250.md §3.1). Hold it longer than S25.
     log(log_level::debug, "dropping DTR");
     timer_.expires_after(p.dtr_drop_time);
-    timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+    timer_.async_wait([self = shared_from_this(), then = std::move(then)](std::error_code ec) {
       if (ec || self->phase_ == phase::closed) return;
       self->transport_->set_dtr(true);
       self->channel_->assume_command_mode();
-      self->send_ath_then_close();
+      then();
     });
     return;
   }
-  // No DTR on this line (a pty): the guarded escape, then ATH.
+  // No DTR on this line (a pty): the guarded escape.
   channel_->async_escape(p.escape, p.escape_guard, p.command_timeout,
-                         [self = shared_from_this()](std::error_code ec, at_reply r) {
+                         [self = shared_from_this(), then = std::move(then)](std::error_code ec, at_reply r) {
                            if (self->phase_ == phase::closed) return;
                            if (ec || r.final.kind != response_kind::ok)
                              self->log(log_level::warning, "escape not acknowledged");
-                           self->send_ath_then_close();
+                           then();
                          });
 }
 

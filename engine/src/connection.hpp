@@ -153,6 +153,7 @@ class connection : public std::enable_shared_from_this<connection> {
   void after_device_connected();
   void start_login();
   void pause(conn_state s);
+  void record_connect_line(const std::string& seen);
   void start_callback();
   void callback_modem_reset();
   void wait_for_callback();
@@ -173,6 +174,7 @@ class connection : public std::enable_shared_from_this<connection> {
 
   // Hang-up procedure.
   void hang_up_online();
+  void leave_data_mode(std::function<void()> then);
   void send_ath_then_close();
   void close_and_retire();
 
@@ -212,6 +214,7 @@ class connection : public std::enable_shared_from_this<connection> {
   detail::timer callback_timer_;
   std::unique_ptr<chat_runner> runner_;
   std::array<char, 1024> script_buf_{};
+  std::string dial_seen_;  // the last bytes a dial script read (for its CONNECT line)
   detail::timer script_timer_;
   detail::timer idle_timer_;
   detail::timer dcd_timer_;

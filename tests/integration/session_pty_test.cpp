@@ -317,6 +317,10 @@ TEST_CASE("classic chat dial scripts run unchanged as the dialer") {
     CHECK(c.states() == good_call);
     for (const auto& ev : c.events) CHECK_FALSE(ev.error);
     CHECK(w.sim->mode(0) == hwsim::modem_mode::online_data);
+    connection_status st;
+    REQUIRE_FALSE(e.mgr->status(h, st));
+    CHECK(st.connect_rate == 33600);  // read from the CONNECT line the script saw
+    CHECK(st.connect_text == "CONNECT 33600");
     data_stream stream(*e.mgr, h, c.io.get_executor());
     write_all(stream, c, "through a chat-dialled line\r\n");
     CHECK(read_until(stream, c, "chat-dialled line").find("chat-dialled line") != std::string::npos);
