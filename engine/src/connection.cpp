@@ -36,14 +36,16 @@ std::string port_key(const std::string& port) {
   return ec ? port : p.string();
 }
 
-bool manager_core::reserve_port(const std::string& port) {
+std::optional<std::string> manager_core::reserve_port(const std::string& port) {
+  auto key = port_key(port);
   std::lock_guard lock(mutex);
-  return ports_in_use.insert(port_key(port)).second;
+  if (!ports_in_use.insert(key).second) return std::nullopt;
+  return key;
 }
 
-void manager_core::release_port(const std::string& port) {
+void manager_core::release_port(const std::string& key) {
   std::lock_guard lock(mutex);
-  ports_in_use.erase(port_key(port));
+  ports_in_use.erase(key);
 }
 
 std::shared_ptr<connection> manager_core::find(connection_handle h) const {
@@ -159,11 +161,13 @@ void connection::finish(std::error_code ec) {
 
 void connection::start() {
   set_state(conn_state::open_port);
-  if (!core_->reserve_port(entry_.port)) {
+  // Reserved under the key it has now: a symlink to a USB modem may point elsewhere by the
+  // time the port is released (unplugged and plugged back in).
+  reserved_key_ = core_->reserve_port(entry_.port);
+  if (!reserved_key_) {
     finish(ras_error::port_already_open);
     return;
   }
-  port_reserved_ = true;
   core_->transports->async_open(
       entry_.port, entry_.settings, core_->strand,
       [self = shared_from_this()](std::error_code ec, std::unique_ptr<transport> t) {
@@ -187,6 +191,10 @@ void connection::on_opened(std::error_code ec, std::unique_ptr<transport> t) {
       ras = ras_error::device_does_not_exist;
     else ras = ras_error::port_not_available;  // EBUSY, EACCES, EPERM, ...
     log(log_level::info, "cannot open " + entry_.port + ": " + ec.message());
+    if (reconnecting_ && attempt_ <= entry_.redial.attempts) {
+      schedule_reopen();  // the device is not back yet
+      return;
+    }
     finish(ras);
     return;
   }
@@ -859,18 +867,22 @@ void connection::drop_online(std::error_code ec) {
     status_.error = ec;
   }
   went_down(ec);
-  if (ec == ras_error::remote_disconnection && entry_.reconnect_if_dropped) start_reconnect();
+  if (entry_.reconnect_if_dropped &&
+      (ec == ras_error::remote_disconnection || ec == ras_error::hardware_failure))
+    start_reconnect(ec);
 }
 
-// RASEO2_ReconnectIfDropped: the carrier dropped; dial again with the entry's redial rules
-// (the same pause, back-off, alternates and count as a first dial), after a fresh reset and
-// init. The dial's notifier has had its Connected; from here only status() and the
-// connection events tell what happens.
-void connection::start_reconnect() {
+// RASEO2_ReconnectIfDropped: the carrier dropped (629) or the device went away (630); dial
+// again with the entry's redial rules (the same pause, back-off, alternates and count as a
+// first dial), after a fresh reset and init — and for 630 after opening the port again,
+// which waits (attempt by attempt) for a USB modem to be plugged back in. The dial's
+// notifier has had its Connected; from here only status() and the connection events tell
+// what happens.
+void connection::start_reconnect(std::error_code why) {
   reconnecting_ = true;
   published_down_ = false;  // the next disconnected event (giving up) is news again
-  core_->publish({handle_, connection_event_kind::reconnecting,
-                  ras_error::remote_disconnection, clock_now()});
+  core_->publish({handle_, connection_event_kind::reconnecting, why, clock_now()});
+  const bool reopen = why == ras_error::hardware_failure;
   attempt_ = 1;
   next_pause_ = std::chrono::duration_cast<std::chrono::milliseconds>(entry_.redial.pause);
   number_ = numbers_.front();
@@ -879,13 +891,17 @@ void connection::start_reconnect() {
   if (logging())
     log(log_level::info, "reconnecting in " + std::to_string(next_pause_.count()) + " ms");
   redial_timer_.expires_after(next_pause_);
-  redial_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+  redial_timer_.async_wait([self = shared_from_this(), reopen](std::error_code ec) {
     if (ec || self->phase_ != phase::redial_wait || self->hanging_up_) return;
     {
       std::lock_guard lock(self->status_mutex_);
       self->status_.error.clear();
       self->status_.phone_number = self->number_;
       self->status_.negotiation.clear();
+    }
+    if (reopen) {
+      self->reopen();
+      return;
     }
     self->set_state(conn_state::connect_device);
     if (self->scripts_.dial) {
@@ -894,6 +910,36 @@ void connection::start_reconnect() {
     }
     self->channel_->assume_command_mode();
     self->run_init_commands(after_commands::dial);
+  });
+}
+
+// The device went away: the dead port is closed and the same name opened again (a USB
+// modem plugged back in comes back under the same name, or its udev symlink). on_opened
+// then resets, inits and dials as for a first dial.
+void connection::reopen() {
+  if (channel_) channel_->stop();
+  if (transport_) transport_->close();
+  phase_ = phase::opening;
+  set_state(conn_state::open_port);
+  core_->transports->async_open(
+      entry_.port, entry_.settings, core_->strand,
+      [self = shared_from_this()](std::error_code ec, std::unique_ptr<transport> t) {
+        self->on_opened(ec, std::move(t));
+      });
+}
+
+// The port could not be opened again yet: wait the next redial pause and try again.
+void connection::schedule_reopen() {
+  phase_ = phase::redial_wait;
+  const auto pause = next_pause_;
+  auto grown = std::chrono::milliseconds(
+      static_cast<long long>(static_cast<double>(next_pause_.count()) * entry_.redial.backoff));
+  next_pause_ = std::min(grown, std::chrono::duration_cast<std::chrono::milliseconds>(entry_.redial.max_pause));
+  redial_timer_.expires_after(pause);
+  redial_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+    if (ec || self->phase_ != phase::redial_wait || self->hanging_up_) return;
+    ++self->attempt_;
+    self->reopen();
   });
 }
 
@@ -1066,8 +1112,8 @@ void connection::close_and_retire() {
   went_down(ras_error::user_disconnection);
   if (channel_) channel_->stop();
   if (transport_) transport_->close();
-  if (port_reserved_) core_->release_port(entry_.port);
-  port_reserved_ = false;
+  if (reserved_key_) core_->release_port(*reserved_key_);
+  reserved_key_.reset();
   {
     std::lock_guard lock(status_mutex_);
     status_.state = conn_state::disconnected;

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -79,8 +80,9 @@ struct manager_core : std::enable_shared_from_this<manager_core> {
   // Posts e to every subscriber of its handle. Thread-safe.
   void publish(const connection_event& e);
   // Port ownership (ARCHITECTURE.md contract 4). Thread-safe.
-  bool reserve_port(const std::string& port);
-  void release_port(const std::string& port);
+  // The key the port is reserved under, or nullopt if it is in use already.
+  std::optional<std::string> reserve_port(const std::string& port);
+  void release_port(const std::string& key);
   std::shared_ptr<connection> find(connection_handle h) const;
   void retire(connection_handle h);
 };
@@ -159,7 +161,9 @@ class connection : public std::enable_shared_from_this<connection> {
   void wait_for_callback();
   void on_unsolicited(const response_line& line);
   void on_answer_reply(std::error_code ec, const at_reply& reply);
-  void start_reconnect();
+  void start_reconnect(std::error_code why);
+  void reopen();
+  void schedule_reopen();
   void run_init_commands(after_commands then);
   chat_substitutions substitutions() const;
   bool paused_states() const { return (extensions_.options & rdeopt_paused_states) != 0; }
@@ -220,7 +224,7 @@ class connection : public std::enable_shared_from_this<connection> {
   detail::timer dcd_timer_;
   bool published_up_ = false;
   bool published_down_ = false;
-  bool port_reserved_ = false;
+  std::optional<std::string> reserved_key_;  // the port's key while this connection owns it
   bool started_ = false;  // set_state has run once
   bool hanging_up_ = false;
   std::vector<std::function<void(std::error_code)>> hang_up_done_;

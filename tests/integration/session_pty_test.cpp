@@ -8,6 +8,8 @@
 #include <sstream>
 #include <thread>
 
+#include <unistd.h>
+
 #include "dialup/engine/connection_manager.hpp"
 #include "dialup/engine/data_stream.hpp"
 #include "support/dial_caller.hpp"
@@ -565,4 +567,52 @@ TEST_CASE("a reconnect that reaches a paused state tells subscribers, and resumi
   CHECK(events[4].kind == connection_event_kind::reconnected);
   hang_up_and_wait(*e.mgr, h, c);
   CHECK_FALSE(w.sim->off_hook(0));
+}
+
+TEST_CASE("a USB modem unplugged mid-call and plugged back in: the reconnect opens it again and redials") {
+  const std::string prefix = "/tmp/dialup-session-test-" + std::to_string(::getpid()) + "-";
+  sim_world w(1, "generic", prefix);
+  engine_world e;
+  caller c;
+  std::vector<connection_event> events;
+  std::error_code ec;
+  e.mgr->subscribe({}, [&](const connection_event& ev) { events.push_back(ev); }, ec);
+  auto entry = entry_for(*w.sim, 0, "5550100");
+  entry.port = w.sim->link_path(0);  // the stable name, as a udev rule gives a USB modem
+  entry.reconnect_if_dropped = true;
+  entry.redial.pause = 1s;
+  entry.redial.attempts = 10;
+  auto h = e.mgr->dial(entry, {}, {}, c.events_notifier(), ec);
+  c.run();
+  REQUIRE(c.states() == good_call);
+
+  w.sim->vanish(0);
+  REQUIRE(c.run_until([&] { return events.size() >= 3; }, 10s));
+  CHECK(events[1].kind == connection_event_kind::disconnected);
+  CHECK(events[1].error == ras_error::hardware_failure);
+  CHECK(events[2].kind == connection_event_kind::reconnecting);
+  CHECK(events[2].error == ras_error::hardware_failure);
+  // Still unplugged when the first reopen comes (after the 1 s pause): it fails, and the
+  // next one, a pause later, finds the modem back.
+  const auto unplugged = std::chrono::steady_clock::now();
+  c.run_until([&] { return std::chrono::steady_clock::now() - unplugged > 1500ms; }, 5s);
+  w.sim->reappear(0);
+  REQUIRE(c.run_until([&] { return events.size() >= 4; }, 10s));
+  CHECK(events[3].kind == connection_event_kind::reconnected);
+  CHECK(e.logged("cannot open"));
+  connection_status st;
+  REQUIRE_FALSE(e.mgr->status(h, st));
+  CHECK(st.state == conn_state::connected);
+  data_stream stream(*e.mgr, h, c.io.get_executor());
+  write_all(stream, c, "back after the replug\r\n");
+  CHECK(read_until(stream, c, "after the replug").find("after the replug") != std::string::npos);
+  hang_up_and_wait(*e.mgr, h, c);
+  CHECK_FALSE(w.sim->off_hook(0));
+
+  // The port is free again under its name: a new dial can have it.
+  caller c2;
+  auto h2 = e.mgr->dial(entry, {}, {}, c2.events_notifier(), ec);
+  c2.run();
+  CHECK(c2.last().state == conn_state::connected);
+  hang_up_and_wait(*e.mgr, h2, c2);
 }

@@ -27,10 +27,14 @@ struct sim_world {
   std::unique_ptr<hwsim::simulator> sim;
   std::thread thread;
 
-  explicit sim_world(std::size_t modems, const std::string& personality = "generic") {
+  // link_prefix: modem i is also reachable through the symlink PREFIX<i> (it survives an
+  // unplug and replug, as a udev symlink does).
+  explicit sim_world(std::size_t modems, const std::string& personality = "generic",
+                     const std::string& link_prefix = {}) {
     hwsim::simulator_options o;
     o.time_scale = time_scale;
     o.personality = personality;
+    o.link_prefix = link_prefix;
     sim = std::make_unique<hwsim::simulator>(io.get_executor(), o);
     for (std::size_t i = 0; i < modems; ++i) sim->add_modem();
     thread = std::thread([this] { io.run(); });

@@ -91,8 +91,9 @@ struct dial_entry {
   std::chrono::seconds callback_wait{120};  // how long to wait for the server's call
   std::chrono::seconds idle_disconnect{0};  // hang up after this long without data; 0 = never
   // RASEO2_ReconnectIfDropped (phone book RedialOnLinkFailure): when the carrier drops
-  // (629) the engine dials again with `redial`, and tells subscribers (reconnecting, then
-  // reconnected or disconnected).
+  // (629) the engine dials again with `redial`; when the device vanishes (630, a USB modem
+  // unplugged) it first opens the port again, one attempt per redial pause, until the
+  // device is back. Subscribers hear it (reconnecting, then reconnected or disconnected).
   bool reconnect_if_dropped = false;
 };
 
@@ -158,9 +159,10 @@ struct connection_status {
 // §5.5): connected when a dial reaches Connected; disconnected when the carrier drops (629),
 // the device vanishes (630), the line is idle too long (828) or the connection is hung up
 // (631) — whatever ends it, once.
-// With dial_entry::reconnect_if_dropped a carrier drop gives disconnected (629), then
-// reconnecting, then reconnected when the line is up again, or disconnected with the last
-// attempt's error when the redial rules give up (RASCN_ReConnection).
+// With dial_entry::reconnect_if_dropped a carrier drop or a vanished device gives
+// disconnected (629 / 630), then reconnecting (with the same error), then reconnected when
+// the line is up again, or disconnected with the last attempt's error when the redial rules
+// give up (RASCN_ReConnection).
 // A reconnect that reaches a paused state (its login refused, a terminal step) gives
 // `paused` with the state: the dial's notifier has finished at the first Connected, so this
 // is where the caller hears it; resume with dial(handle, params) or hang up as for a dial.
