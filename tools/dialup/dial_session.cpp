@@ -3,7 +3,7 @@
 //   dial ──states──> Connected ──[--send: echo check]──> hold (--hold, Ctrl-C) ──> hang up
 //    │                   │
 //    │                   └─ connection event "disconnected"
-//    │                        ├─ 629 with --reconnect ──> reconnecting ──> reconnected (hold on)
+//    │                        ├─ 629/630 with --reconnect ──> reconnecting ──> reconnected (hold on)
 //    │                        │                                       └─> disconnected ─┐
 //    │                        └─ otherwise ─────────────────────────────────────────────┴─> hang up, exit 2
 //    ├─ a paused state (paused states are on when stdin is a terminal, or with --ask),
@@ -270,8 +270,11 @@ class dial_session {
         return;
       case kind::disconnected:
         print_line("disconnected", dialup::describe(e.error));
-        // A dropped carrier with --reconnect: "reconnecting" follows.
-        if (reconnect_ && !reconnecting_ && e.error == dialup::ras_error::remote_disconnection) return;
+        // A dropped carrier or a vanished device with --reconnect: "reconnecting" follows.
+        if (reconnect_ && !reconnecting_ &&
+            (e.error == dialup::ras_error::remote_disconnection ||
+             e.error == dialup::ras_error::hardware_failure))
+          return;
         std::fprintf(stderr, "dialup: the connection ended: %s\n", dialup::describe(e.error).c_str());
         exit_code_ = e.error == dialup::ras_error::idle_timeout ? 0 : 2;
         hang_up();
