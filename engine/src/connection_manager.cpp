@@ -204,8 +204,11 @@ std::error_code connection_manager::dial(connection_handle paused, const dial_pa
   auto conn = core->find(paused);
   if (!conn) return ras_error::invalid_handle;
   if (auto bad = check_callback_number(params.callback_number)) return bad;
-  if (params.callback_number == "*") return ras_error::bad_callback_number;
-  if (!is_paused(conn->status().state)) return ras_error::dial_already_in_progress;
+  const auto state = conn->status().state;
+  if (!is_paused(state)) return ras_error::dial_already_in_progress;
+  // "*" is the question, not an answer to it.
+  if (state == conn_state::callback_set_by_caller && params.callback_number == "*")
+    return ras_error::bad_callback_number;
   std::future<std::error_code> result;
   const auto& waiter = conn->waiter();
   if (waiter) {
