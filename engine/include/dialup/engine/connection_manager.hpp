@@ -229,7 +229,8 @@ class connection_manager {
   // Connected, failed or paused. Must not be called from inside a notification of the
   // same dial (RAS forbids it; a synchronous one would deadlock). Errors: invalid_handle;
   // dial_already_in_progress (756) when the dial is not paused; invalid_callback_number
-  // (751) for a callback number with characters other than 0-9 T P W ( ) - @ + * # space.
+  // (751) for a callback number with characters other than 0-9 T P W ( ) - @ + * # , space;
+  // bad_callback_number (704) for "*" as the answer to CallbackSetByCaller.
   std::error_code dial(connection_handle paused, const dial_params& params);
 
   // Asynchronous dial with an Asio completion token (callback, use_future, use_awaitable).
