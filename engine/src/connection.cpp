@@ -168,11 +168,24 @@ void connection::start() {
     finish(ras_error::port_already_open);
     return;
   }
+  open_port();
+}
+
+void connection::open_port() {
   core_->transports->async_open(
       entry_.port, entry_.settings, core_->strand,
       [self = shared_from_this()](std::error_code ec, std::unique_ptr<transport> t) {
         self->on_opened(ec, std::move(t));
       });
+}
+
+// CONNECT: what the modem said about the link, for status().
+void connection::record_connect(const at_reply& reply) {
+  std::lock_guard lock(status_mutex_);
+  status_.connect_rate = reply.final.rate;
+  status_.connect_text = reply.final.text;
+  status_.negotiation.clear();
+  for (const auto& l : reply.progress) status_.negotiation.push_back(l.text);
 }
 
 void connection::on_opened(std::error_code ec, std::unique_ptr<transport> t) {
@@ -338,13 +351,7 @@ void connection::on_dial_reply(std::error_code ec, const at_reply& reply) {
   }
   std::error_code fail;
   switch (reply.final.kind) {
-    case response_kind::connect: {
-      std::lock_guard lock(status_mutex_);
-      status_.connect_rate = reply.final.rate;
-      status_.connect_text = reply.final.text;
-      for (const auto& l : reply.progress) status_.negotiation.push_back(l.text);
-      break;
-    }
+    case response_kind::connect: record_connect(reply); break;
     // ras-model.md §6.2: modem events to RAS errors, reported in ConnectDevice.
     case response_kind::busy: fail = ras_error::line_busy; break;
     case response_kind::no_answer: fail = ras_error::no_answer; break;
@@ -791,13 +798,7 @@ void connection::on_answer_reply(std::error_code ec, const at_reply& reply) {
     finish(ras_error::no_carrier);
     return;
   }
-  {
-    std::lock_guard lock(status_mutex_);
-    status_.connect_rate = reply.final.rate;
-    status_.connect_text = reply.final.text;
-    status_.negotiation.clear();
-    for (const auto& l : reply.progress) status_.negotiation.push_back(l.text);
-  }
+  record_connect(reply);
   if (logging()) log(log_level::info, "called back: " + reply.final.text);
   called_back_ = true;
   phase_ = phase::online;
@@ -826,16 +827,21 @@ bool connection::should_redial(std::error_code fail) const {
          fail == ras_error::voice_answer || fail == ras_error::temp_failure;
 }
 
-void connection::schedule_redial(std::error_code fail) {
-  phase_ = phase::redial_wait;
-  auto pause = next_pause_;
-  if (logging())
-    log(log_level::info, "attempt " + std::to_string(attempt_) + " failed (" + describe(fail) +
-                             "); redialling in " + std::to_string(pause.count()) + " ms");
-  // Back-off for the pause after this one.
+// The pause before the next attempt; the one after it grows by the back-off, up to the cap.
+std::chrono::milliseconds connection::take_redial_pause() {
+  const auto pause = next_pause_;
   auto grown = std::chrono::milliseconds(
       static_cast<long long>(static_cast<double>(next_pause_.count()) * entry_.redial.backoff));
   next_pause_ = std::min(grown, std::chrono::duration_cast<std::chrono::milliseconds>(entry_.redial.max_pause));
+  return pause;
+}
+
+void connection::schedule_redial(std::error_code fail) {
+  phase_ = phase::redial_wait;
+  const auto pause = take_redial_pause();
+  if (logging())
+    log(log_level::info, "attempt " + std::to_string(attempt_) + " failed (" + describe(fail) +
+                             "); redialling in " + std::to_string(pause.count()) + " ms");
   redial_timer_.expires_after(pause);
   redial_timer_.async_wait([self = shared_from_this(), fail](std::error_code ec) {
     if (ec || self->phase_ != phase::redial_wait || self->hanging_up_) return;
@@ -921,20 +927,13 @@ void connection::reopen() {
   if (transport_) transport_->close();
   phase_ = phase::opening;
   set_state(conn_state::open_port);
-  core_->transports->async_open(
-      entry_.port, entry_.settings, core_->strand,
-      [self = shared_from_this()](std::error_code ec, std::unique_ptr<transport> t) {
-        self->on_opened(ec, std::move(t));
-      });
+  open_port();
 }
 
 // The port could not be opened again yet: wait the next redial pause and try again.
 void connection::schedule_reopen() {
   phase_ = phase::redial_wait;
-  const auto pause = next_pause_;
-  auto grown = std::chrono::milliseconds(
-      static_cast<long long>(static_cast<double>(next_pause_.count()) * entry_.redial.backoff));
-  next_pause_ = std::min(grown, std::chrono::duration_cast<std::chrono::milliseconds>(entry_.redial.max_pause));
+  const auto pause = take_redial_pause();
   redial_timer_.expires_after(pause);
   redial_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
     if (ec || self->phase_ != phase::redial_wait || self->hanging_up_) return;

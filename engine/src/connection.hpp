@@ -134,7 +134,10 @@ class connection : public std::enable_shared_from_this<connection> {
 
   void set_state(conn_state s);
   void finish(std::error_code ec);
+  void open_port();
   void on_opened(std::error_code ec, std::unique_ptr<transport> t);
+  void record_connect(const at_reply& reply);
+  std::chrono::milliseconds take_redial_pause();
   void run_command(std::size_t index);
   void on_command(std::size_t index, std::error_code ec, const at_reply& reply);
   void dial();

@@ -125,22 +125,25 @@ connection_handle connection_manager::dial(const dial_entry& entry, const dial_p
     return {};
   }
   detail::dial_scripts scripts;
-  const std::pair<const std::string*, std::optional<chat_script>*> texts[] = {
-      {&entry.dial_script, &scripts.dial},
-      {&entry.login_script, &scripts.login},
-      {&entry.callback_script, &scripts.callback},
-      {&entry.password_change_script, &scripts.password_change}};
-  static const char* const what[] = {"dial script", "login script", "callback script",
-                                     "password change script"};
-  for (std::size_t i = 0; i < std::size(texts); ++i) {
-    const std::string& text = *texts[i].first;
-    if (text.empty() && i != 3) continue;
+  struct script_text {
+    std::string_view text;  // "" = none
+    std::optional<chat_script>& parsed;
+    const char* what;
+  };
+  const script_text texts[] = {
+      {entry.dial_script, scripts.dial, "dial script"},
+      {entry.login_script, scripts.login, "login script"},
+      {entry.callback_script, scripts.callback, "callback script"},
+      {entry.password_change_script.empty() ? default_password_change_script
+                                            : std::string_view(entry.password_change_script),
+       scripts.password_change, "password change script"}};
+  for (const auto& t : texts) {
+    if (t.text.empty()) continue;
     chat_syntax_error err;
-    *texts[i].second =
-        chat_script::parse(text.empty() ? std::string(default_password_change_script) : text, err);
-    if (!*texts[i].second) {
+    t.parsed = chat_script::parse(t.text, err);
+    if (!t.parsed) {
       ec = ras_error::script_syntax;
-      core->log(log_level::warning, std::string("refused dial: ") + what[i] + " " + err.to_string());
+      core->log(log_level::warning, std::string("refused dial: ") + t.what + " " + err.to_string());
       return {};
     }
   }
