@@ -76,6 +76,20 @@ void write_all(data_stream& stream, caller& c, const std::string& text) {
   c.run_until([&] { return done; });
 }
 
+// Writes `text` over the connection and whether it comes back (the echo services).
+bool echoes(connection_manager& mgr, connection_handle h, caller& c, const std::string& text) {
+  data_stream stream(mgr, h, c.io.get_executor());
+  write_all(stream, c, text);
+  return read_until(stream, c, text).find(text) != std::string::npos;
+}
+
+// Every connection event of the engine, appended to `events` on the caller's loop.
+void record_events(connection_manager& mgr, std::vector<connection_event>& events) {
+  std::error_code ec;
+  mgr.subscribe({}, [&events](const connection_event& ev) { events.push_back(ev); }, ec);
+  REQUIRE_FALSE(ec);
+}
+
 }  // namespace
 
 TEST_CASE("a refused login pauses in RetryAuthentication; resuming with the right password connects") {
@@ -113,9 +127,7 @@ TEST_CASE("a refused login pauses in RetryAuthentication; resuming with the righ
   CHECK(e.mgr->dial(h, credentials("demo", "demo")) == ras_error::dial_already_in_progress);
 
   // Logged in: the service echoes.
-  data_stream stream(*e.mgr, h, c.io.get_executor());
-  write_all(stream, c, "after the retry\r\n");
-  CHECK(read_until(stream, c, "after the retry").find("after the retry") != std::string::npos);
+  CHECK(echoes(*e.mgr, h, c, "after the retry\r\n"));
   hang_up_and_wait(*e.mgr, h, c);
   CHECK_FALSE(w.sim->off_hook(0));
   // Neither password ever reached the log.
@@ -182,9 +194,7 @@ TEST_CASE("a terminal step pauses in Interactive: the caller logs in by hand, th
     c.run();
     CHECK(c.last().state == conn_state::connected);
     CHECK_FALSE(c.last().error);
-    data_stream stream(*e.mgr, h, c.io.get_executor());
-    write_all(stream, c, "typed after resume\r\n");
-    CHECK(read_until(stream, c, "typed after resume").find("typed after resume") != std::string::npos);
+    CHECK(echoes(*e.mgr, h, c, "typed after resume\r\n"));
     hang_up_and_wait(*e.mgr, h, c);
     CHECK_FALSE(w.sim->off_hook(0));
   }
@@ -196,8 +206,7 @@ TEST_CASE("a carrier drop at 10 s gives Disconnected 629, then an automatic reco
   caller c;
   std::vector<connection_event> events;
   std::error_code ec;
-  e.mgr->subscribe({}, [&](const connection_event& ev) { events.push_back(ev); }, ec);
-  REQUIRE_FALSE(ec);
+  record_events(*e.mgr, events);
   auto entry = entry_for(*w.sim, 0, "5550140");  // answers, drops the carrier after 10 s
   entry.reconnect_if_dropped = true;
   entry.redial.pause = 0s;
@@ -234,7 +243,7 @@ TEST_CASE("a reconnect that cannot get through tells subscribers why") {
   caller c;
   std::vector<connection_event> events;
   std::error_code ec;
-  e.mgr->subscribe({}, [&](const connection_event& ev) { events.push_back(ev); }, ec);
+  record_events(*e.mgr, events);
   auto entry = entry_for(*w.sim, 0, "5550100");
   entry.reconnect_if_dropped = true;
   entry.redial.pause = 0s;
@@ -323,9 +332,7 @@ TEST_CASE("classic chat dial scripts run unchanged as the dialer") {
     REQUIRE_FALSE(e.mgr->status(h, st));
     CHECK(st.connect_rate == 33600);  // read from the CONNECT line the script saw
     CHECK(st.connect_text == "CONNECT 33600");
-    data_stream stream(*e.mgr, h, c.io.get_executor());
-    write_all(stream, c, "through a chat-dialled line\r\n");
-    CHECK(read_until(stream, c, "chat-dialled line").find("chat-dialled line") != std::string::npos);
+    CHECK(echoes(*e.mgr, h, c, "through a chat-dialled line\r\n"));
     hang_up_and_wait(*e.mgr, h, c);
     CHECK_FALSE(w.sim->off_hook(0));
   }
@@ -360,9 +367,7 @@ TEST_CASE("classic chat dial scripts run unchanged as the dialer") {
     auto h = e.mgr->dial(entry, {}, {}, c.events_notifier(), ec);
     c.run();
     CHECK(c.states() == good_call);
-    data_stream stream(*e.mgr, h, c.io.get_executor());
-    write_all(stream, c, "hello\r\n");
-    CHECK(read_until(stream, c, "hello").find("hello") != std::string::npos);
+    CHECK(echoes(*e.mgr, h, c, "hello\r\n"));
     hang_up_and_wait(*e.mgr, h, c);
     CHECK_FALSE(w.sim->off_hook(0));
   }
@@ -419,9 +424,7 @@ TEST_CASE("callback: the server hangs up and calls back; the call is answered an
     CHECK(tail(states, callback_tail.size()) == callback_tail);
     for (const auto& ev : c.events) CHECK_FALSE(ev.error);
     // The second call is the server's: our modem answered it.
-    data_stream stream(*e.mgr, h, c.io.get_executor());
-    write_all(stream, c, "on the call back\r\n");
-    CHECK(read_until(stream, c, "on the call back").find("on the call back") != std::string::npos);
+    CHECK(echoes(*e.mgr, h, c, "on the call back\r\n"));
     hang_up_and_wait(*e.mgr, h, c);
     CHECK_FALSE(w.sim->off_hook(0));
   }
@@ -547,7 +550,7 @@ TEST_CASE("a reconnect that reaches a paused state tells subscribers, and resumi
   caller c;
   std::vector<connection_event> events;
   std::error_code ec;
-  e.mgr->subscribe({}, [&](const connection_event& ev) { events.push_back(ev); }, ec);
+  record_events(*e.mgr, events);
   auto entry = entry_for(*w.sim, 0, "5550140");  // the carrier drops after 10 s
   entry.terminal_after_dial = true;
   entry.reconnect_if_dropped = true;
@@ -576,7 +579,7 @@ TEST_CASE("a USB modem unplugged mid-call and plugged back in: the reconnect ope
   caller c;
   std::vector<connection_event> events;
   std::error_code ec;
-  e.mgr->subscribe({}, [&](const connection_event& ev) { events.push_back(ev); }, ec);
+  record_events(*e.mgr, events);
   auto entry = entry_for(*w.sim, 0, "5550100");
   entry.port = w.sim->link_path(0);  // the stable name, as a udev rule gives a USB modem
   entry.reconnect_if_dropped = true;
@@ -603,9 +606,7 @@ TEST_CASE("a USB modem unplugged mid-call and plugged back in: the reconnect ope
   connection_status st;
   REQUIRE_FALSE(e.mgr->status(h, st));
   CHECK(st.state == conn_state::connected);
-  data_stream stream(*e.mgr, h, c.io.get_executor());
-  write_all(stream, c, "back after the replug\r\n");
-  CHECK(read_until(stream, c, "after the replug").find("after the replug") != std::string::npos);
+  CHECK(echoes(*e.mgr, h, c, "back after the replug\r\n"));
   hang_up_and_wait(*e.mgr, h, c);
   CHECK_FALSE(w.sim->off_hook(0));
 
