@@ -658,7 +658,6 @@ void connection::on_script_done() {
   if (ec) {
     if (purpose == script_purpose::dial) {
       // The modem's own refusals (BUSY, NO CARRIER, ...) are redialled like the engine's.
-      phase_ = phase::commands;
       if (should_redial(ec)) {
         schedule_redial(ec);
         return;
