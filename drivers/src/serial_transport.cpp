@@ -3,10 +3,14 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <utility>
+
+#include "dialup/engine/port_error.hpp"
 
 namespace dialup::drivers {
 namespace asio = boost::asio;
@@ -15,10 +19,21 @@ namespace {
 
 std::error_code last_error() { return {errno, std::system_category()}; }
 
+// The speeds a Linux tty takes through termios(3) (the B* constants of <termios.h>, Linux
+// extensions included). Anything else fails with port_error::speed_not_supported before
+// the port is touched; arbitrary rates (BOTHER, termios2) are not done here.
 speed_t to_speed(std::uint32_t baud) {
   switch (baud) {
+    case 50: return B50;
+    case 75: return B75;
+    case 110: return B110;
+    case 134: return B134;
+    case 150: return B150;
+    case 200: return B200;
     case 300: return B300;
+    case 600: return B600;
     case 1200: return B1200;
+    case 1800: return B1800;
     case 2400: return B2400;
     case 4800: return B4800;
     case 9600: return B9600;
@@ -28,10 +43,65 @@ speed_t to_speed(std::uint32_t baud) {
     case 115200: return B115200;
     case 230400: return B230400;
     case 460800: return B460800;
+    case 500000: return B500000;
+    case 576000: return B576000;
     case 921600: return B921600;
-    default: return B0;
+    case 1000000: return B1000000;
+    case 1152000: return B1152000;
+    case 1500000: return B1500000;
+    case 2000000: return B2000000;
+    case 2500000: return B2500000;
+    case 3000000: return B3000000;
+    case 3500000: return B3500000;
+    case 4000000: return B4000000;
+    default: return B0;  // B0 itself means "hang up" (termios(3)): never a speed to set
   }
 }
+
+// open(2) and flock(2) failures in the user's words; the rest (ENOENT, ENODEV, ENXIO, EIO)
+// stay system errors, which the engine maps to RAS numbers of their own.
+std::error_code open_error(int err) {
+  switch (err) {
+    case EISDIR: return port_error::is_a_directory;
+    case EBUSY: return port_error::in_use;  // TIOCEXCL set by another program (tty_ioctl(4))
+    case EACCES:
+    case EPERM: return port_error::permission_denied;
+    case ENOTTY: return port_error::not_a_serial_port;
+    default: return {err, std::system_category()};
+  }
+}
+
+// The settings a dial needs, as cfmakeraw(3) and the port_settings give them; speed apart.
+void make_raw(termios& tio, bool flow_control) {
+  ::cfmakeraw(&tio);
+  tio.c_cflag |= CREAD | CLOCAL | HUPCL;
+  if (flow_control) tio.c_cflag |= CRTSCTS;
+  else tio.c_cflag &= ~CRTSCTS;
+  tio.c_cc[VMIN] = 1;
+  tio.c_cc[VTIME] = 0;
+}
+
+// tcsetattr(3) succeeds when *any* of the changes could be made, so what matters is what
+// the port holds afterwards. RTS/CTS is only checked on a line that has the wires (a pty
+// has none: transport.hpp says the setting is ignored there).
+bool took_settings(const termios& want, const termios& got, bool check_flow_control) {
+  tcflag_t cflags = CSIZE | PARENB | CSTOPB | CREAD | CLOCAL | HUPCL;
+  if (check_flow_control) cflags |= CRTSCTS;
+  constexpr tcflag_t lflags = ICANON | ECHO | ECHONL | ISIG | IEXTEN;
+  constexpr tcflag_t iflags = IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON | IXOFF;
+  return (got.c_cflag & cflags) == (want.c_cflag & cflags) && (got.c_lflag & lflags) == (want.c_lflag & lflags) &&
+         (got.c_iflag & iflags) == (want.c_iflag & iflags) && (got.c_oflag & OPOST) == (want.c_oflag & OPOST) &&
+         got.c_cc[VMIN] == want.c_cc[VMIN] && got.c_cc[VTIME] == want.c_cc[VTIME];
+}
+
+// One file descriptor that is closed unless it is handed on.
+struct fd_guard {
+  int fd;
+  ~fd_guard() {
+    if (fd >= 0) ::close(fd);
+  }
+  int release() { return std::exchange(fd, -1); }
+};
 
 }  // namespace
 
@@ -50,59 +120,75 @@ std::unique_ptr<serial_transport> serial_transport::open(asio::any_io_executor e
   ec.clear();
   const speed_t speed = to_speed(settings.baud_rate);
   if (speed == B0) {
-    ec = std::make_error_code(std::errc::invalid_argument);
+    ec = port_error::speed_not_supported;
     return nullptr;
   }
-  int fd = ::open(path.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) {
-    ec = last_error();
+  // O_NONBLOCK: the open does not wait for DCD, and a FIFO does not wait for a writer.
+  fd_guard fd{::open(path.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)};
+  if (fd.fd < 0) {
+    ec = open_error(errno);
     return nullptr;
   }
   auto fail = [&](std::error_code e) -> std::unique_ptr<serial_transport> {
-    ::close(fd);
     ec = e;
     return nullptr;
   };
-  if (!::isatty(fd)) return fail(std::make_error_code(std::errc::not_a_stream));
-  // One owner per port, across processes too.
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0)
-    return fail(errno == EWOULDBLOCK ? std::make_error_code(std::errc::device_or_resource_busy)
-                                     : last_error());
+  struct stat st {};
+  if (::fstat(fd.fd, &st) != 0) return fail(last_error());
+  if (S_ISDIR(st.st_mode)) return fail(port_error::is_a_directory);
+  // A tty is a character device that answers tcgetattr (isatty(3)); /dev/null is the first
+  // and not the second.
+  if (!S_ISCHR(st.st_mode) || !::isatty(fd.fd)) return fail(port_error::not_a_serial_port);
+  // One owner per port, across processes too: an advisory lock for programs that take it
+  // (flock(2), as libserialport does), then TIOCEXCL for those that do not (tty_ioctl(4);
+  // root is let through).
+  if (::flock(fd.fd, LOCK_EX | LOCK_NB) != 0)
+    return fail(errno == EWOULDBLOCK ? std::error_code(port_error::in_use) : last_error());
+  ::ioctl(fd.fd, TIOCEXCL);
 
-  termios tio{};
-  if (::tcgetattr(fd, &tio) != 0) return fail(last_error());
-  ::cfmakeraw(&tio);
-  tio.c_cflag |= CREAD | CLOCAL | HUPCL;
-  if (settings.hardware_flow_control) tio.c_cflag |= CRTSCTS;
-  else tio.c_cflag &= ~CRTSCTS;
-  tio.c_cc[VMIN] = 1;
-  tio.c_cc[VTIME] = 0;
-  ::cfsetispeed(&tio, speed);
-  ::cfsetospeed(&tio, speed);
-  if (::tcsetattr(fd, TCSANOW, &tio) != 0) return fail(last_error());
-  // Read back: a driver may accept the call and keep another speed.
-  termios check{};
-  if (::tcgetattr(fd, &check) != 0) return fail(last_error());
-  if (::cfgetospeed(&check) != speed) return fail(std::make_error_code(std::errc::invalid_argument));
-
-  ::ioctl(fd, TIOCEXCL);  // refuse further opens by other programs (root excepted)
-  ::tcflush(fd, TCIOFLUSH);
-
-  std::unique_ptr<serial_transport> t(new serial_transport(ex, path));
   // Modem-control lines: a UART or USB modem has them; a pty answers ENOTTY.
   int bits = 0;
-  if (::ioctl(fd, TIOCMGET, &bits) == 0) {
-    t->modem_control_ = true;
+  const bool modem_control = ::ioctl(fd.fd, TIOCMGET, &bits) == 0;
+
+  // Everything but the speed first, at the port's current speed, then the speed: so a
+  // refusal is put down to the right setting.
+  termios tio{};
+  if (::tcgetattr(fd.fd, &tio) != 0) return fail(open_error(errno));
+  make_raw(tio, settings.hardware_flow_control);
+  if (::tcsetattr(fd.fd, TCSANOW, &tio) != 0)
+    return fail(errno == EINVAL ? std::error_code(port_error::setting_refused) : last_error());
+  termios check{};
+  if (::tcgetattr(fd.fd, &check) != 0) return fail(last_error());
+  if (!took_settings(tio, check, modem_control && settings.hardware_flow_control))
+    return fail(port_error::setting_refused);
+
+  ::cfsetispeed(&tio, speed);
+  ::cfsetospeed(&tio, speed);
+  if (::tcsetattr(fd.fd, TCSANOW, &tio) != 0)
+    return fail(errno == EINVAL ? std::error_code(port_error::speed_not_supported) : last_error());
+  // Read back: a driver may accept the call and keep another speed (a UART whose clock
+  // cannot make the rate rounds it, and reports what it made).
+  if (::tcgetattr(fd.fd, &check) != 0) return fail(last_error());
+  if (::cfgetospeed(&check) != speed || ::cfgetispeed(&check) != speed)
+    return fail(port_error::speed_not_supported);
+
+  ::tcflush(fd.fd, TCIOFLUSH);
+
+  if (modem_control) {
+    // DTR up, read back: the engine hangs up by dropping DTR (&D2, V.250 §6.2.9), which
+    // only works from a DTR that was up.
     int up = TIOCM_DTR | TIOCM_RTS;
-    ::ioctl(fd, TIOCMBIS, &up);
+    if (::ioctl(fd.fd, TIOCMBIS, &up) != 0) return fail(port_error::setting_refused);
+    if (::ioctl(fd.fd, TIOCMGET, &bits) != 0) return fail(last_error());
+    if (!(bits & TIOCM_DTR)) return fail(port_error::setting_refused);
   }
+
+  std::unique_ptr<serial_transport> t(new serial_transport(ex, path));
+  t->modem_control_ = modem_control;
   boost::system::error_code bec;
-  t->port_.assign(fd, bec);
-  if (bec) {
-    ::close(fd);
-    ec = bec;
-    return nullptr;
-  }
+  t->port_.assign(fd.fd, bec);
+  if (bec) return fail(bec);
+  fd.release();
   return t;
 }
 

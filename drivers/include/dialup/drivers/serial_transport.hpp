@@ -1,18 +1,32 @@
 // dialup::drivers::serial_transport — a modem on a local tty (/dev/ttyUSB*, /dev/ttyACM*,
 // /dev/ttyS*, or a pty) through Boost.Asio's serial_port, with the modem-control lines
-// Asio lacks done through the native handle (TIOCMGET/TIOCMBIS/TIOCMBIC).
+// Asio lacks done through the native handle (TIOCMGET/TIOCMBIS/TIOCMBIC, tty_ioctl(4)).
 //
-// Opening (peers.md §8, §11):
-// - O_RDWR|O_NOCTTY|O_NONBLOCK, raw mode, the requested speed and RTS/CTS, read back
-//   afterwards: a speed the port did not take fails the open (EINVAL).
-// - An exclusive advisory lock (flock, as libserialport does) plus TIOCEXCL: a second
-//   program cannot open the modem behind our back; the open fails with EBUSY if another
-//   program holds it.
+// Opening:
+// - O_RDWR|O_NOCTTY|O_NONBLOCK; the path must be a tty (a character device that answers
+//   tcgetattr).
+// - An exclusive advisory lock (flock(2), as libserialport does) plus TIOCEXCL: a second
+//   program cannot open the modem behind our back.
+// - Raw mode, 8N1, CREAD|CLOCAL, RTS/CTS as asked, then the speed; each read back after
+//   it is applied (tcsetattr(3) reports success when any one change was made).
 // - HUPCL: when the port is closed, or this process dies, the kernel drops DTR and a modem
 //   set to &D2 hangs up: no line is left off-hook by a killed dialer.
-// - DTR and RTS raised explicitly.
-// - Lines without modem control (ptys: every TIOCM* ioctl fails with ENOTTY, interop.md)
-//   report has_modem_control() == false; the engine then hangs up with +++/ATH.
+// - DTR and RTS raised explicitly, DTR read back.
+// - Lines without modem control (ptys: every TIOCM* ioctl fails with ENOTTY) report
+//   has_modem_control() == false; the engine then hangs up with +++/ATH, and RTS/CTS is
+//   not checked.
+//
+// Open errors (dialup/engine/port_error.hpp; ras_error_for_open_failure() gives the RAS
+// number):
+//   port_error::not_a_serial_port    not a tty (/dev/null, a regular file, a FIFO)
+//   port_error::is_a_directory       a directory
+//   port_error::speed_not_supported  the speed is not one of termios' B* rates, or the port
+//                                    refused it or kept another
+//   port_error::setting_refused      the port refused raw mode, RTS/CTS or DTR
+//   port_error::in_use               TIOCEXCL set by another program (EBUSY), or the lock
+//                                    held by another dialup
+//   port_error::permission_denied    EACCES, EPERM
+//   a system error                   ENOENT, ENODEV, ENXIO, EIO, ...
 //
 // Threading: as dialup::transport — used only from the executor given at open.
 #pragma once
@@ -27,7 +41,8 @@ namespace dialup::drivers {
 
 class serial_transport final : public transport {
  public:
-  // Opens synchronously (the open itself does not block: O_NONBLOCK).
+  // Opens synchronously (the open itself does not block: O_NONBLOCK). On failure returns
+  // null with ec set (the errors above).
   static std::unique_ptr<serial_transport> open(boost::asio::any_io_executor ex,
                                                 const std::string& path,
                                                 const port_settings& settings,
