@@ -25,9 +25,28 @@
 
 #include "dialup/engine/detail/errors.hpp"
 #include "dialup/engine/dial_string.hpp"
+#include "dialup/engine/port_error.hpp"
 
 namespace dialup::detail {
 namespace asio = boost::asio;
+
+// Bytes as a trace shows them: CR and LF as \\r \\n, other control bytes as \\xNN.
+std::string printable_bytes(std::string_view bytes) {
+  static const char* hex = "0123456789abcdef";
+  std::string printable;
+  printable.reserve(bytes.size());
+  for (char c : bytes) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\r') printable += "\\r";
+    else if (c == '\n') printable += "\\n";
+    else if (u < 0x20 || u >= 0x7f) {
+      printable += "\\x";
+      printable += hex[(u >> 4) & 0xf];
+      printable += hex[u & 0xf];
+    } else printable += c;
+  }
+  return printable;
+}
 
 std::string port_key(const std::string& port) {
   if (port.empty() || port.front() != '/') return port;
@@ -100,7 +119,8 @@ connection::connection(std::shared_ptr<manager_core> core, connection_handle h,
   next_pause_ = std::chrono::duration_cast<std::chrono::milliseconds>(entry_.redial.pause);
   status_.device_name = entry_.port;
   status_.phone_number = number_;
-  if (!params_.password.empty()) secrets_.push_back(params_.password);
+  trace_in_.add_secret(params_.password);
+  trace_out_.add_secret(params_.password);
 }
 
 void connection::log(log_level level, const std::string& text) const {
@@ -134,23 +154,38 @@ void connection::set_state(conn_state s) {
     std::lock_guard lock(status_mutex_);
     status_.state = s;
   }
-  sink_->push(dial_event{handle_, s, {}, 0, params_.sub_entry, params_.callback_id,
-                         std::chrono::steady_clock::now(), attempt_});
+  sink_->push(event(s));
+}
+
+dial_event connection::event(conn_state s, std::error_code ec, std::uint32_t extended) const {
+  dial_event e;
+  e.handle = handle_;
+  e.state = s;
+  e.error = ec;
+  e.extended_error = extended;
+  e.sub_entry = params_.sub_entry;
+  e.callback_id = params_.callback_id;
+  e.time = std::chrono::steady_clock::now();
+  e.attempt = attempt_;
+  return e;
 }
 
 // Every failure of the dial passes here: the state in which it happened is reported again
 // with the error (ras-model.md §1.5, §2.1), and the connection waits for hang_up.
-void connection::finish(std::error_code ec) {
+void connection::finish(std::error_code ec, std::string detail) {
   if (phase_ == phase::failed || phase_ == phase::closed || hanging_up_) return;
-  log(log_level::info, "dial failed in " + std::string(to_string(state_)) + ": " + describe(ec));
+  log(log_level::info, "dial failed in " + std::string(to_string(state_)) + ": " + describe(ec) +
+                           (detail.empty() ? "" : " (" + detail + ")"));
   bool was_dialing = phase_ == phase::dialing;
   phase_ = phase::failed;
   {
     std::lock_guard lock(status_mutex_);
     status_.error = ec;
+    status_.error_detail = detail;
   }
-  sink_->push(dial_event{handle_, state_, ec, 0, params_.sub_entry, params_.callback_id,
-                         std::chrono::steady_clock::now(), attempt_});
+  auto e = event(state_, ec);
+  e.detail = std::move(detail);
+  sink_->push(std::move(e));
   went_down(ec);  // a reconnect that gave up: subscribers hear why
   if (was_dialing && channel_) {
     // Our own timer ran out while the modem was still dialing: any character aborts the
@@ -197,18 +232,14 @@ void connection::on_opened(std::error_code ec, std::unique_ptr<transport> t) {
   }
   if (phase_ != phase::opening) return;
   if (ec) {
-    std::error_code ras;
-    if (ec.category() == ras_category()) ras = ec;
-    else if (ec == std::errc::no_such_file_or_directory) ras = ras_error::port_not_found;
-    else if (ec == std::errc::no_such_device || ec == std::errc::no_such_device_or_address)
-      ras = ras_error::device_does_not_exist;
-    else ras = ras_error::port_not_available;  // EBUSY, EACCES, EPERM, ...
-    log(log_level::info, "cannot open " + entry_.port + ": " + ec.message());
+    const auto ras = ras_error_for_open_failure(ec);
+    const auto detail = "cannot open " + entry_.port + ": " + ec.message();
+    log(log_level::info, detail);
     if (reconnecting_ && attempt_ <= entry_.redial.attempts) {
       schedule_reopen();  // the device is not back yet
       return;
     }
-    finish(ras);
+    finish(ras, detail);
     return;
   }
   transport_ = std::move(t);
@@ -218,23 +249,12 @@ void connection::on_opened(std::error_code ec, std::unique_ptr<transport> t) {
   std::weak_ptr<connection> weak = weak_from_this();
   if (logging()) channel_->on_trace([weak](char dir, std::string_view bytes) {
     if (auto self = weak.lock()) {
-      std::string printable;
-      for (char c : bytes) {
-        if (c == '\r') printable += "\\r";
-        else if (c == '\n') printable += "\\n";
-        else if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
-          static const char* hex = "0123456789abcdef";
-          printable += "\\x";
-          printable += hex[(static_cast<unsigned char>(c) >> 4) & 0xf];
-          printable += hex[static_cast<unsigned char>(c) & 0xf];
-        } else printable += c;
-      }
-      // A remote that echoes a password back must not put it in the trace (every password
-      // this dial was given: a resume brings new ones).
-      for (const auto& pw : self->secrets_)
-        for (auto at = printable.find(pw); at != std::string::npos; at = printable.find(pw, at))
-          printable.replace(at, pw.size(), "********");
-      self->log(log_level::trace, std::string(1, dir) + " " + printable);
+      // A remote that echoes a password back, even a few bytes at a time, must not put it
+      // in the trace: every password this dial was given (a resume brings new ones) is
+      // masked across read boundaries, per direction.
+      auto& redactor = dir == '>' ? self->trace_out_ : self->trace_in_;
+      const auto safe = redactor.feed(bytes);
+      if (!safe.empty()) self->log(log_level::trace, std::string(1, dir) + " " + printable_bytes(safe));
     }
   });
   channel_->on_unsolicited([weak](const response_line& line) {
@@ -326,6 +346,7 @@ void connection::dial() {
     // clean slate: what the last attempt left unread (the rest of a BUSY line) is not its.
     runner_.reset();
     channel_->assume_data_mode(false);
+    off_hook_sent_ = true;  // the script's ATD
     start_script(script_purpose::dial);
     return;
   }
@@ -335,11 +356,32 @@ void connection::dial() {
   cmd += number_;
   cmd += p.dial_suffix;
   phase_ = phase::dialing;
+  off_hook_sent_ = true;
   if (logging()) log(log_level::info, "dialing " + number_ + " on " + entry_.port);
-  channel_->async_command(cmd, at_command_options{p.connect_timeout, false},
+  channel_->async_command(cmd, at_command_options{connect_timeout(), false},
                           [self = shared_from_this()](std::error_code ec, at_reply r) {
                             self->on_dial_reply(ec, r);
                           });
+}
+
+// How long ATD may take. With S7 set by the profile, the modem itself gives up S7 seconds
+// after dialling ends (V.250 S7, connection completion timeout; docs/modem-behaviour.md §4):
+// our own deadline is S7 plus the time the dial string takes to send and a margin, so a
+// modem that goes silent after ATD fails in about S7, not after the profile's 90 s. The
+// margin covers answer tone and training (some modems restart S7 at the answer tone).
+std::chrono::milliseconds connection::connect_timeout() const {
+  const auto& p = entry_.profile;
+  if (p.call_setup_fail_timer == 0) return p.connect_timeout;
+  using std::chrono::milliseconds;
+  milliseconds dialling{0};
+  for (char c : number_) {
+    if (c >= '0' && c <= '9') dialling += milliseconds(200);  // DTMF tone + gap (S11), pulse less
+    else if (c == ',') dialling += milliseconds(2000);        // S8 pause
+    else if (c == 'W' || c == 'w') dialling += milliseconds(5000);  // wait for a second dial tone
+  }
+  if (entry_.pulse_dialing) dialling *= 5;  // ~1 s a digit at 10 pulses per second
+  return milliseconds(std::chrono::seconds(p.call_setup_fail_timer)) + dialling +
+         milliseconds(15000);
 }
 
 void connection::on_dial_reply(std::error_code ec, const at_reply& reply) {
@@ -446,9 +488,8 @@ bool connection::resume(const dial_params& params) {
     return false;
   }
   params_ = params;
-  if (!params_.password.empty() &&
-      std::find(secrets_.begin(), secrets_.end(), params_.password) == secrets_.end())
-    secrets_.push_back(params_.password);
+  trace_in_.add_secret(params_.password);
+  trace_out_.add_secret(params_.password);
   if (logging()) log(log_level::info, "resumed from " + std::string(to_string(paused_in_)));
   switch (paused_in_) {
     case conn_state::interactive:
@@ -776,6 +817,7 @@ void connection::on_unsolicited(const response_line& line) {
   if (line.kind != response_kind::ring || phase_ != phase::callback_wait || hanging_up_) return;
   callback_timer_.cancel();
   phase_ = phase::answering;
+  off_hook_sent_ = true;
   const auto& p = entry_.profile;
   channel_->async_command(p.answer, at_command_options{p.connect_timeout, false},
                           [self = shared_from_this()](std::error_code ec, at_reply r) {
@@ -853,10 +895,7 @@ void connection::schedule_redial(std::error_code fail) {
     }
     // Each attempt is visible: ConnectDevice again, with why the last one ended.
     self->state_ = conn_state::connect_device;
-    self->sink_->push(dial_event{self->handle_, conn_state::connect_device, {},
-                                 ras_number(fail), self->params_.sub_entry,
-                                 self->params_.callback_id, std::chrono::steady_clock::now(),
-                                 self->attempt_});
+    self->sink_->push(self->event(conn_state::connect_device, {}, ras_number(fail)));
     self->dial();
   });
 }
@@ -1012,8 +1051,7 @@ void connection::hang_up(std::function<void(std::error_code)> done) {
 
   // A dial still in progress ends with Disconnected + 631, its one terminal notification.
   if (!sink_->terminal_pushed())
-    sink_->push(dial_event{handle_, conn_state::disconnected, ras_error::user_disconnection, 0,
-                           params_.sub_entry, params_.callback_id, std::chrono::steady_clock::now()});
+    sink_->push(event(conn_state::disconnected, ras_error::user_disconnection));
 
   const auto before = phase_;
   phase_ = phase::hanging_up;
@@ -1031,7 +1069,7 @@ void connection::hang_up(std::function<void(std::error_code)> done) {
   deadline_.async_wait([self = shared_from_this()](std::error_code ec) {
     if (ec) return;
     self->log(log_level::warning, "hang-up did not finish in time; closing the port");
-    self->close_and_retire();
+    self->close_and_retire(ras_error::request_timeout);
   });
 
   channel_->cancel();  // a pending ATD or init command is abandoned
@@ -1090,14 +1128,27 @@ void connection::send_ath_then_close() {
   const auto& p = entry_.profile;
   channel_->async_command(p.hangup, at_command_options{p.command_timeout, false},
                           [self = shared_from_this()](std::error_code ec, at_reply r) {
-                            if (ec) self->log(log_level::info, "ATH: " + ec.message());
-                            else if (r.final.kind != response_kind::ok)
-                              self->log(log_level::info, "ATH answered " + r.final.text);
-                            self->close_and_retire();
+                            // Only the modem's OK to ATH confirms it is on-hook; a device
+                            // that went away is on-hook too (a USB modem loses power).
+                            // A modem that was never told to go off-hook (no ATD, ATA or
+                            // dial script yet) is on-hook whatever it answers.
+                            std::error_code result;
+                            const bool refused = ec == std::errc::timed_out ||
+                                                 (!ec && r.final.kind != response_kind::ok);
+                            if (refused && self->off_hook_sent_) {
+                              self->log(log_level::warning,
+                                        ec ? "ATH: no answer; the modem may still be off-hook"
+                                           : "ATH answered " + r.final.text +
+                                                 "; the modem may still be off-hook");
+                              result = ras_error::request_timeout;
+                            } else if (ec) {
+                              self->log(log_level::info, "ATH: " + ec.message());
+                            }
+                            self->close_and_retire(result);
                           });
 }
 
-void connection::close_and_retire() {
+void connection::close_and_retire(std::error_code result) {
   if (phase_ == phase::closed) return;
   phase_ = phase::closed;
   timer_.cancel();
@@ -1120,7 +1171,7 @@ void connection::close_and_retire() {
   core_->retire(handle_);
   auto done = std::move(hang_up_done_);
   hang_up_done_.clear();
-  for (auto& d : done) d({});
+  for (auto& d : done) d(result);
 }
 
 }  // namespace dialup::detail

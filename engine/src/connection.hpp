@@ -19,6 +19,7 @@
 #include "dialup/engine/connection_manager.hpp"
 #include "dialup/engine/detail/timer.hpp"
 #include "notify_sink.hpp"
+#include "secret_redactor.hpp"
 
 namespace dialup::detail {
 
@@ -133,7 +134,9 @@ class connection : public std::enable_shared_from_this<connection> {
   };
 
   void set_state(conn_state s);
-  void finish(std::error_code ec);
+  // detail: what happened beyond the RAS number, in the user's words (dial_event::detail).
+  void finish(std::error_code ec, std::string detail = {});
+  dial_event event(conn_state s, std::error_code ec = {}, std::uint32_t extended = 0) const;
   void open_port();
   void on_opened(std::error_code ec, std::unique_ptr<transport> t);
   void record_connect(const at_reply& reply);
@@ -141,6 +144,7 @@ class connection : public std::enable_shared_from_this<connection> {
   void run_command(std::size_t index);
   void on_command(std::size_t index, std::error_code ec, const at_reply& reply);
   void dial();
+  std::chrono::milliseconds connect_timeout() const;
   void on_dial_reply(std::error_code ec, const at_reply& reply);
   bool should_redial(std::error_code fail) const;
   void schedule_redial(std::error_code fail);
@@ -183,7 +187,9 @@ class connection : public std::enable_shared_from_this<connection> {
   void hang_up_online();
   void leave_data_mode(std::function<void()> then);
   void send_ath_then_close();
-  void close_and_retire();
+  // result: empty, or request_timeout when the modem could not be confirmed on-hook (ATH
+  // unanswered or refused, or the hang-up deadline ran out); the port is closed either way.
+  void close_and_retire(std::error_code result = {});
 
   std::error_code map_channel_error(std::error_code ec) const;
   void log(log_level level, const std::string& text) const;
@@ -199,7 +205,8 @@ class connection : public std::enable_shared_from_this<connection> {
   std::uint32_t attempt_ = 1;
   std::chrono::milliseconds next_pause_{0};
   dial_params params_;                 // replaced by each resume
-  std::vector<std::string> secrets_;   // every password given: scrubbed from traces
+  secret_redactor trace_in_;           // every password given is masked in the trace,
+  secret_redactor trace_out_;          // per direction (from / to the modem)
   const dial_extensions extensions_;
   std::shared_ptr<notify_sink> sink_;
   std::shared_ptr<sync_waiter> waiter_;  // a synchronous dial's; null for an asynchronous one
@@ -230,6 +237,7 @@ class connection : public std::enable_shared_from_this<connection> {
   std::optional<std::string> reserved_key_;  // the port's key while this connection owns it
   bool started_ = false;  // set_state has run once
   bool hanging_up_ = false;
+  bool off_hook_sent_ = false;  // ATD, ATA or a dial script went to the modem
   std::vector<std::function<void(std::error_code)>> hang_up_done_;
 
   mutable std::mutex status_mutex_;

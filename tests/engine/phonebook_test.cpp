@@ -1,14 +1,18 @@
 #include "dialup/engine/phonebook.hpp"
 
 #include <doctest/doctest.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "dialup/engine/dial_string.hpp"
 #include "dialup/engine/ras_error.hpp"
 
 using namespace dialup;
@@ -773,4 +777,367 @@ TEST_CASE("the wvdial password never appears in describe() output") {
   CHECK(text.find("jdoe") != std::string::npos);
   CHECK(text.find("unknown: Modem Speed (line 36)") != std::string::npos);
   for (const auto& n : imp.notes) CHECK(n.find("s3cr3t") == std::string::npos);
+}
+
+// ---- size and time: every file bounded, every parse linear ------------------------------
+
+namespace {
+
+// A file in the test's scratch directory, removed at the end of the scope.
+struct scratch_file {
+  std::filesystem::path path;
+  explicit scratch_file(const std::string& name, std::string_view text) {
+    path = std::filesystem::temp_directory_path() /
+           ("dialup_phonebook_test_" + std::to_string(::getpid()) + "_" + name);
+    std::ofstream(path, std::ios::binary).write(text.data(), static_cast<std::streamsize>(text.size()));
+  }
+  ~scratch_file() {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+  }
+  std::string str() const { return path.string(); }
+};
+
+}  // namespace
+
+TEST_CASE("a phone book of 40,000 entries parses, serializes and finds a late duplicate") {
+  // Entry names are checked for duplicates through a hash map: 40,000 entries took 3.2 s
+  // when each was compared with every earlier one; now the whole test takes well under one.
+  constexpr int n = 40000;
+  std::string text;
+  for (int i = 0; i < n; ++i) {
+    text += "[Entry " + std::to_string(i) + "]\r\nMEDIA=rastapi\r\nPort=COM3\r\nDEVICE=modem\r\n"
+            "PhoneNumber=555" + std::to_string(i) + "\r\n";
+    if (i % 2 == 0) text += "[.Global " + std::to_string(i) + "]\r\nItem=1\r\n";
+  }
+  auto pb = parse_ok(text);
+  REQUIRE(pb.entries().size() == n);
+  CHECK(pb.entries().back().name == "Entry 39999");
+  CHECK(pb.entries().back().numbers.front().number == "55539999");
+  CHECK(pb.serialize() == text);  // 20,000 global sections between the entries, in place
+
+  phonebook untouched = pb;
+  auto err = phonebook::parse(text + "[ENTRY 17]\r\nMEDIA=rastapi\r\nDEVICE=modem\r\n", "big.pbk",
+                              untouched);
+  CHECK(err.reason == "duplicate entry 'ENTRY 17' (first at line 104)");
+  CHECK(err.line == std::size_t{n} * 5 + n / 2 * 2 + 1);
+  CHECK(untouched.entries().size() == n);
+}
+
+TEST_CASE("an entry with 20,000 alternates is rewritten in one pass") {
+  constexpr int n = 20000;
+  std::string text = "[A]\r\nMEDIA=rastapi\r\nDEVICE=modem\r\n";
+  for (int i = 0; i < n; ++i) text += "PhoneNumber=" + std::to_string(i) + "\r\nComment=c\r\n";
+  auto pb = parse_ok(text);
+  auto* e = pb.find("A");
+  REQUIRE(e->numbers.size() == n);
+  e->numbers.front().number = "5550100";
+  auto back = parse_ok(pb.serialize());
+  REQUIRE(back.entries().front().numbers.size() == n);
+  CHECK(back.entries().front().numbers.front().number == "5550100");
+  CHECK(back.entries().front().numbers.back().number == std::to_string(n - 1));
+}
+
+TEST_CASE("100,000 wvdial sections, each named twice and chained by Inherits, import") {
+  // Sections and keys are found through hash maps and the Inherits chain is checked for
+  // loops with a set: 100,000 sections did not finish in 60 s before.
+  constexpr int n = 100000;
+  std::string text;
+  for (int i = 0; i < n; ++i) {
+    text += "[Dialer d" + std::to_string(i) + "]\n";
+    if (i + 1 < n) text += "Inherits = d" + std::to_string(i + 1) + "\n";
+  }
+  for (int i = 0; i < n; ++i) {  // again: each continues the first
+    text += "[dialer D" + std::to_string(i) + "]\nKey" + std::to_string(i) + " = " +
+            std::to_string(i) + "\n";
+  }
+  text += "[Dialer d99999]\nPhone = 5550100\nModem = /dev/ttyS1\n";
+  wvdial_config cfg;
+  auto err = wvdial_config::parse(text, "big.conf", cfg);
+  REQUIRE_FALSE(err);
+  CHECK(cfg.sections().size() == n);
+  auto imp = import_ok(cfg, "d0");
+  CHECK(imp.sections.size() == n);
+  CHECK(imp.entry.phone_number == "5550100");
+  CHECK(imp.entry.port == "/dev/ttyS1");
+  REQUIRE(imp.unused.size() == n);  // Key0 .. Key99999, none known to wvdial
+  CHECK(imp.unused.back().key == "Key99999");
+  CHECK_FALSE(imp.unused.back().known_to_wvdial);
+
+  // A loop closed by the last section is found, and named at its line.
+  wvdial_config looped;
+  REQUIRE_FALSE(wvdial_config::parse(text + "[Dialer d99999]\nInherits = d0\n", "loop.conf", looped));
+  wvdial_import none;
+  auto loop = import_wvdial(looped, "d0", none);
+  CHECK(loop.code == ras_error::corrupt_phonebook);
+  CHECK(loop.reason.rfind("Inherits loop: Dialer d0 -> Dialer d1 -> ", 0) == 0);
+}
+
+TEST_CASE("reading a file stops after its size limit, whatever the file is") {
+  const std::string pbk = minimal;
+  scratch_file exact("exact.pbk", pbk);
+  std::string text = "untouched";
+  CHECK_FALSE(read_bounded_file(exact.str(), pbk.size(), text));
+  CHECK(text == pbk);
+
+  text = "untouched";
+  auto err = read_bounded_file(exact.str(), pbk.size() - 1, text);
+  CHECK(err.code == ras_error::cannot_load_phonebook);
+  CHECK(err.file == exact.str());
+  CHECK(err.message() == exact.str() + ": larger than " + std::to_string(pbk.size() - 1) + " bytes");
+  CHECK(text == "untouched");
+
+  // /dev/zero has no end and stat gives it size 0: at most limit + 1 bytes are read.
+  err = read_bounded_file("/dev/zero", std::size_t{1} << 20, text);
+  CHECK(err.code == ras_error::cannot_load_phonebook);
+  CHECK(err.reason == "larger than 1 MiB");
+  CHECK(text == "untouched");
+
+  err = read_bounded_file("/nonexistent/rasphone.pbk", 100, text);
+  CHECK(err.code == ras_error::cannot_open_phonebook);
+  CHECK(err.reason == "cannot open: No such file or directory");
+  err = read_bounded_file(std::filesystem::temp_directory_path().string(), 100, text);
+  CHECK(err.code == ras_error::cannot_open_phonebook);
+  CHECK(err.reason == "cannot read: Is a directory");
+  CHECK(text == "untouched");
+}
+
+TEST_CASE("a phone book over 16 MiB or a wvdial.conf over 1 MiB is refused and nothing loaded") {
+  phonebook pb = parse_ok(minimal);
+  const phonebook before = pb;
+  auto err = phonebook::load("/dev/zero", pb);
+  CHECK(err.code == ras_error::cannot_load_phonebook);
+  CHECK(err.message() == "/dev/zero: larger than 16 MiB");
+  CHECK(pb == before);
+
+  // A wvdial.conf of exactly 1 MiB loads; one byte more does not.
+  std::string conf = "[Dialer Defaults]\nPhone = 5550100\n";
+  while (conf.size() < max_wvdial_file_size) {
+    conf += "; " + std::string(std::min<std::size_t>(998, max_wvdial_file_size - conf.size() - 3), 'x') + "\n";
+  }
+  REQUIRE(conf.size() == max_wvdial_file_size);
+  scratch_file ok("ok.conf", conf);
+  wvdial_config cfg;
+  REQUIRE_FALSE(wvdial_config::load(ok.str(), cfg));
+  CHECK(cfg.dialers() == std::vector<std::string>{"Defaults"});
+  scratch_file big("big.conf", conf + "\n");
+  wvdial_config kept = cfg;
+  err = wvdial_config::load(big.str(), kept);
+  CHECK(err.message() == big.str() + ": larger than 1 MiB");
+  CHECK(kept.sections().size() == cfg.sections().size());
+
+  // load() parses what it read, with the file's name in the errors.
+  scratch_file bad("bad.pbk", "[A]\nMEDIA=rastapi\nnot a key\n");
+  err = phonebook::load(bad.str(), pb);
+  CHECK(err.code == ras_error::corrupt_phonebook);
+  CHECK(err.message() == bad.str() + ":3: line has no '=' and is not a [section]");
+  CHECK(pb == before);
+  scratch_file good("good.pbk", "[Loaded]\nMEDIA=rastapi\nDEVICE=modem\n");
+  REQUIRE_FALSE(phonebook::load(good.str(), pb));
+  CHECK(pb.names() == std::vector<std::string>{"Loaded"});
+}
+
+// ---- one key table: read, written and set the same way ----------------------------------
+
+TEST_CASE("every key dialup interprets is set, written and read back through one mapping") {
+  struct vec {
+    const char* key;
+    const char* value;
+    std::function<void(phonebook_entry&)> direct;  // the same change made on the field
+  };
+  const std::vector<vec> table = {
+      {"PhoneNumber", "5550142", [](auto& e) { e.numbers[0].number = "5550142"; }},
+      {"AreaCode", "206", [](auto& e) { e.numbers[0].area_code = "206"; }},
+      {"CountryCode", "44", [](auto& e) { e.numbers[0].country_code = 44; }},
+      {"CountryID", "44", [](auto& e) { e.numbers[0].country_id = 44; }},
+      {"UseDialingRules", "1", [](auto& e) { e.numbers[0].use_dialing_rules = true; }},
+      {"Comment", "main POP", [](auto& e) { e.numbers[0].comment = "main POP"; }},
+      {"Port", "/dev/ttyS0", [](auto& e) { e.port = "/dev/ttyS0"; }},
+      {"Device", "USR 56k", [](auto& e) { e.device = "USR 56k"; }},
+      {"ConnectBPS", "57600", [](auto& e) { e.connect_bps = 57600; }},
+      {"Type", "2", [](auto& e) { e.type = 2; }},
+      {"RedialAttempts", "7", [](auto& e) { e.redial_attempts = 7; }},
+      {"RedialSeconds", "9", [](auto& e) { e.redial_seconds = 9; }},
+      {"IdleDisconnectSeconds", "-1", [](auto& e) { e.idle_disconnect_seconds = -1; }},
+      {"RedialOnLinkFailure", "1", [](auto& e) { e.redial_on_link_failure = true; }},
+      {"PreviewPhoneNumber", "1", [](auto& e) { e.preview_phone_number = true; }},
+      {"TryNextAlternateOnFail", "0", [](auto& e) { e.try_next_alternate_on_fail = false; }},
+      {"PromoteAlternates", "1", [](auto& e) { e.promote_alternates = true; }},
+      {"HwFlowControl", "0", [](auto& e) { e.hw_flow_control = false; }},
+      {"Protocol", "0", [](auto& e) { e.error_control = false; }},
+      {"Compression", "0", [](auto& e) { e.compression = false; }},
+      {"Speaker", "0", [](auto& e) { e.speaker = false; }},
+      {"Speaker", "", [](auto& e) { e.speaker.reset(); }},
+      {"redialattempts", "8", [](auto& e) { e.redial_attempts = 8; }},  // any case
+  };
+  const auto fresh =
+      phonebook_entry::make_modem("E", "COM1", "", {{"5550100", "", 1, 1, false, ""}});
+  for (const auto& v : table) {
+    INFO(v.key << "=" << v.value);
+    auto set = fresh;
+    REQUIRE_FALSE(set_entry_key(set, v.key, v.value));
+    auto direct = fresh;
+    v.direct(direct);
+    direct.sync_layout();
+    CHECK(set == direct);
+    phonebook pb;
+    REQUIRE_FALSE(pb.add(set));
+    std::string text;
+    REQUIRE_FALSE(pb.serialize(text));
+    auto back = parse_ok(text);
+    auto read = back.entries().front();
+    read.layout = direct.layout;
+    CHECK(read == direct);
+    if (*v.value && std::string(v.key) != "redialattempts") {  // the line, as named in the table
+      CHECK(text.find("\r\n" + std::string(v.key) + "=" + v.value + "\r\n") != std::string::npos);
+    }
+  }
+  // The entry-level copies and fallbacks go along (PreferredPort with Port; an unset
+  // Speaker takes PreferredSpeaker with it).
+  auto e = fresh;
+  REQUIRE_FALSE(set_entry_key(e, "Port", "/dev/ttyUSB1"));
+  REQUIRE_FALSE(set_entry_key(e, "Speaker", ""));
+  phonebook pb;
+  REQUIRE_FALSE(pb.add(e));
+  auto text = pb.serialize();
+  CHECK(text.find("PreferredPort=/dev/ttyUSB1\r\n") != std::string::npos);
+  CHECK(text.find("Speaker=") == std::string::npos);
+}
+
+TEST_CASE("set_entry_key refuses what the key cannot hold, with the reason (vector table)") {
+  struct vec {
+    const char* key;
+    std::string value;
+    std::string reason;
+  };
+  const std::vector<vec> table = {
+      {"  ", "1", "empty key"},
+      {"Port", "a\nb", "a key or value cannot hold a line break"},
+      {"Odd\r", "1", "a key or value cannot hold a line break"},
+      {"A=B", "1", "a key cannot hold '='"},
+      {"MEDIA", "serial", "MEDIA=, DEVICE= and NETCOMPONENTS= start subsections; they are not keys to set"},
+      {"NETCOMPONENTS", "", "MEDIA=, DEVICE= and NETCOMPONENTS= start subsections; they are not keys to set"},
+      {"[x]", "1", "a key cannot start with '[' or ';'"},
+      {";c", "1", "a key cannot start with '[' or ';'"},
+      {"Name", "login.scp",
+       "Name and Terminal belong to the entry's DEVICE=switch subsections; edit the file to change them"},
+      {"terminal", "1",
+       "Name and Terminal belong to the entry's DEVICE=switch subsections; edit the file to change them"},
+      {"RedialAttempts", "many", "not a number from 0 to 4294967295: \"many\""},
+      {"RedialSeconds", "4294967296", "not a number from 0 to 4294967295: \"4294967296\""},
+      {"ConnectBPS", " 9600", "not a number from 0 to 4294967295: \" 9600\""},
+      {"IdleDisconnectSeconds", "-2", "not a number from -1 to 4294967295: \"-2\""},
+      {"RedialOnLinkFailure", "yes", "0 or 1, not \"yes\""},
+      {"Speaker", "2", "0 or 1, not \"2\""},
+      {"UseDialingRules", "true", "0 or 1, not \"true\""},
+  };
+  const auto fresh = phonebook_entry::make_modem("E", "COM1", "", {{"1", "", 1, 1, false, ""}});
+  for (const auto& v : table) {
+    INFO(v.key);
+    auto e = fresh;
+    auto err = set_entry_key(e, v.key, v.value);
+    CHECK(err.code == ras_error::invalid_parameter);
+    CHECK(err.reason == v.reason);
+  }
+  auto none = phonebook_entry::make_modem("E", "COM1", "", {});
+  auto err = set_entry_key(none, "AreaCode", "206");
+  CHECK(err.reason == "the entry has no PhoneNumber yet: set PhoneNumber first");
+  REQUIRE_FALSE(set_entry_key(none, "PhoneNumber", "5550100"));
+  CHECK(none.numbers.size() == 1);
+  // "Media" and "DEVICE " are ordinary keys and a subsection header: case decides, as in
+  // the parser; "device" is MEDIA's Device= key.
+  REQUIRE_FALSE(set_entry_key(none, "device", "Generic 56k"));
+  CHECK(none.device == "Generic 56k");
+  REQUIRE_FALSE(set_entry_key(none, "Media", "x"));
+  CHECK(none.media == "rastapi");
+}
+
+TEST_CASE("a key dialup does not interpret is set where it is, and the fields it feeds follow") {
+  auto pb = parse_ok("[A]\nPreferredHwFlow=1\nMEDIA=rastapi\nVendor=1\nDEVICE=modem\n"
+                     "MdmProtocol=0\nPhoneNumber=1\nFriendlyName=x\n");
+  auto* e = pb.find("A");
+  REQUIRE(e->hw_flow_control == true);
+  REQUIRE_FALSE(set_entry_key(*e, "PreferredHwFlow", "0"));
+  CHECK(e->hw_flow_control == false);  // the fallback the field reads
+  REQUIRE_FALSE(set_entry_key(*e, "vendor", "2"));
+  REQUIRE_FALSE(set_entry_key(*e, "MdmProtocol", "1"));
+  REQUIRE_FALSE(set_entry_key(*e, "FriendlyName", "Home"));
+  REQUIRE_FALSE(set_entry_key(*e, "X-Site", "kept"));
+  CHECK(pb.serialize() ==
+        crlf("[A]\nPreferredHwFlow=0\nX-Site=kept\nMEDIA=rastapi\nVendor=2\nDEVICE=modem\n"
+             "MdmProtocol=1\nPhoneNumber=1\nFriendlyName=Home\n"));
+}
+
+// ---- wvdial numbers the engine would not dial ----------------------------------------------
+
+TEST_CASE("an imported phone number the engine would refuse to dial is left out and reported") {
+  struct vec {
+    const char* what;
+    std::string conf;
+    std::vector<std::string> imported;  // phone_number, then the alternates
+    std::vector<std::string> refused;   // "section key: reason"
+  };
+  const std::string head = "[Dialer Defaults]\nModem = /dev/ttyS0\n";
+  const std::vector<vec> table = {
+      {"a command after ';' in Phone",
+       head + "Phone = 555;ATZ\nPhone1 = 5550101\nPhone2 = 5550102\n",
+       {"5550101", "5550102"},
+       {"Dialer Defaults Phone: not a plain dial string (error 749)"}},
+      {"an AT command glued on", head + "Phone1 = 5550101ATH\nPhone3 = 5550103\n", {"5550103"},
+       {"Dialer Defaults Phone1: not a plain dial string (error 749)"}},
+      {"a bad Dial Prefix refuses every number, naming the prefix",
+       head + "Dial Prefix = 9;ATZ\nPhone = 5550100\nPhone2 = 5550102\n",
+       {},
+       {"Dialer Defaults Phone: Dial Prefix \"9;ATZ\" ([Dialer Defaults], wvdial.conf:3) is not "
+        "a plain dial string (error 749)",
+        "Dialer Defaults Phone2: Dial Prefix \"9;ATZ\" ([Dialer Defaults], wvdial.conf:3) is not "
+        "a plain dial string (error 749)"}},
+      {"a number too long for RAS_MaxPhoneNumber",
+       head + "Phone = " + std::string(129, '5') + "\nPhone1 = 1\n",
+       {"1"},
+       {"Dialer Defaults Phone: longer than 128 characters (error 723)"}},
+      {"too long only with the prefix",
+       head + "Dial Prefix = " + std::string(64, '9') + "\nPhone = " + std::string(64, '5') + "\n",
+       {},
+       {"Dialer Defaults Phone: with Dial Prefix and Area Code, \"" + std::string(64, '9') + "," +
+        std::string(64, '5') + "\" is longer than 128 characters (error 723)"}},
+      {"an AT made by Area Code and Phone together",
+       head + "Area Code = 20A\nPhone = T5550100\n",
+       {},
+       {"Dialer Defaults Phone: with Dial Prefix and Area Code, \"20AT5550100\" is not a plain "
+        "dial string (error 749)"}},
+      {"formatting characters and dial modifiers are dial strings",
+       head + "Dial Prefix = 9\nPhone = 1 (206) 555-0100\nPhone1 = *70,W555.0101#\n",
+       {"9,1 (206) 555-0100", "9,*70,W555.0101#"},
+       {}},
+  };
+  for (const auto& v : table) {
+    INFO(std::string(v.what));
+    auto imp = import_ok(wv_ok(v.conf), "Defaults");
+    std::vector<std::string> imported;
+    if (!imp.entry.phone_number.empty()) imported.push_back(imp.entry.phone_number);
+    for (const auto& a : imp.entry.alternates) imported.push_back(a);
+    CHECK(imported == v.imported);
+    for (const auto& n : imported) CHECK_FALSE(check_dial_string(n));
+    std::vector<std::string> refused;
+    for (const auto& r : imp.refused) {
+      refused.push_back(r.section + " " + r.key + ": " + r.reason);
+      CHECK(check_dial_string(r.number) == r.code);
+      CHECK(r.file == "wvdial.conf");
+    }
+    std::string seen;
+    for (const auto& n : imported) seen += "[" + n + "]";
+    seen += " | ";
+    for (const auto& r : refused) seen += "[" + r + "]";
+    INFO(seen);
+    CHECK(refused == v.refused);
+  }
+
+  // The report names section, key, value and line; the phone-book entry has only the rest.
+  auto imp = import_ok(wv_ok(head + "Phone = 555;ATZ\nPhone1 = 5550101\n"), "Defaults");
+  CHECK(describe(imp).find("  refused: [Dialer Defaults] Phone = 555;ATZ (wvdial.conf:3): not a "
+                           "plain dial string (error 749); not imported\n") != std::string::npos);
+  auto e = to_phonebook_entry(imp);
+  REQUIRE(e.numbers.size() == 1);
+  CHECK(e.numbers[0].number == "5550101");
 }

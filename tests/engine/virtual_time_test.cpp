@@ -451,3 +451,90 @@ TEST_CASE("reconnect after a dropped carrier waits the entry's redial pause, on 
   w.mgr->unsubscribe(sub);
   w.hang_up(h);
 }
+
+TEST_CASE("with S7 set, a modem silent after ATD fails at S7 plus dialling time and a margin") {
+  // S7=10 and the seven digits of 5550100: the modem would give up 10 s after dialling ends
+  // (V.250 S7); our deadline is 10 s + 7 x 200 ms + 15 s = 26.4 s, not the profile's 90 s.
+  vt_world w;
+  w.factory->script("/fake/0")->reply = [](const std::string& cmd) {
+    return cmd.rfind("ATD", 0) == 0 ? std::string() : std::string("\r\nOK\r\n");
+  };
+  dial_entry e;
+  e.port = "/fake/0";
+  e.phone_number = "5550100";
+  e.profile.call_setup_fail_timer = 10;
+  auto h = w.dial(e);
+  double atd_at = -1;
+  w.run_until([&] {
+    if (atd_at < 0) {
+      auto s = w.factory->script("/fake/0");
+      std::lock_guard lock(s->mutex);
+      for (const auto& c : s->commands)
+        if (c.rfind("ATD", 0) == 0) atd_at = w.seconds();
+    }
+    return w.terminal();
+  });
+  REQUIRE(w.terminal());
+  REQUIRE(atd_at >= 0);
+  CHECK(w.events.back().state == conn_state::connect_device);
+  CHECK(w.events.back().error == ras_error::request_timeout);
+  CHECK(w.seconds() - atd_at == doctest::Approx(26.4).epsilon(0.02));
+  {
+    auto s = w.factory->script("/fake/0");
+    std::lock_guard lock(s->mutex);
+    bool s7_sent = false;
+    for (const auto& c : s->commands) s7_sent = s7_sent || c == "ATS7=10";
+    CHECK(s7_sent);
+  }
+  w.hang_up(h);
+}
+
+TEST_CASE("a hang-up the modem never confirms reports 638, and the port is still closed") {
+  vt_world w;
+  auto h = w.dial("/fake/0");
+  w.run_until([&] { return w.terminal(); });
+  REQUIRE(w.events.back().state == conn_state::connected);
+  w.factory->script("/fake/0")->silent = true;  // no OK to +++, none to ATH
+  std::error_code result;
+  bool retired = false;
+  w.mgr->async_hang_up(h, [&](std::error_code ec) {
+    result = ec;
+    retired = true;
+  });
+  w.run_until([&] { return retired; });
+  REQUIRE(retired);
+  CHECK(result == ras_error::request_timeout);
+  connection_status st;
+  CHECK(w.mgr->status(h, st) == ras_error::invalid_handle);
+}
+
+TEST_CASE("a hang-up before the modem was told to go off-hook is confirmed whatever it answers") {
+  vt_world w;
+  w.factory->script("/fake/0")->silent = true;
+  auto h = w.dial("/fake/0");
+  w.run_until([&] { return w.terminal(); });
+  std::error_code result = ras_error::unknown;
+  bool retired = false;
+  w.mgr->async_hang_up(h, [&](std::error_code ec) {
+    result = ec;
+    retired = true;
+  });
+  w.run_until([&] { return retired; });
+  REQUIRE(retired);
+  CHECK_FALSE(result);
+}
+
+TEST_CASE("an open failure carries what happened in the event's detail and the status") {
+  vt_world w;
+  w.factory->script("/fake/0")->open_error = "busy";
+  auto h = w.dial("/fake/0");
+  w.run_until([&] { return w.terminal(); });
+  REQUIRE(w.terminal());
+  CHECK(w.events.back().state == conn_state::open_port);
+  CHECK(w.events.back().error == ras_error::port_not_available);
+  CHECK(w.events.back().detail.find("cannot open /fake/0: ") == 0);
+  CHECK(w.events.back().detail.size() > std::string("cannot open /fake/0: ").size());
+  connection_status st;
+  if (!w.mgr->status(h, st)) CHECK(st.error_detail == w.events.back().detail);
+  w.hang_up(h);
+}

@@ -1,5 +1,7 @@
 // dialup::phonebook — Windows rasphone.pbk phone books (read, edit, write) and wvdial.conf
-// import. Sans-I/O: text in, values out; the caller reads and writes the files.
+// import. Sans-I/O — text in, values out; the caller writes the files — except for
+// phonebook::load and wvdial_config::load, which read a file of at most a documented size
+// (max_phonebook_file_size, max_wvdial_file_size; read_bounded_file).
 //
 // rasphone.pbk (ras-model.md §7; MS-RRASM §2.2.2)
 // - INI-like 8-bit text: `[Entry name]` sections of `key=value` lines. Inside an entry,
@@ -38,6 +40,11 @@
 // no name ("empty key"); a duplicate entry name (case-insensitive, as Windows); a DEVICE
 // before any MEDIA; an entry without MEDIA or without DEVICE (reported at its header);
 // a line longer than 65536 bytes. On error the output phone book is left untouched.
+// Parsing and serializing take time linear in the size of the text.
+//
+// The keys dialup interprets (the typed fields of phonebook_entry) are one table, in
+// phonebook_entry.cpp: each key's name, where it lives, its type and the field it maps to.
+// Reading an entry, writing it back and set_entry_key() all go through that table.
 //
 // wvdial.conf (peers.md §1.2, §1.5; wvdial 1.61 wvdialer.cc load_options()):
 // see wvdial_config below.
@@ -54,14 +61,22 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <unordered_map>
 #include <vector>
 
 #include "dialup/engine/connection_manager.hpp"
+#include "dialup/engine/ras_error.hpp"
 
 namespace dialup {
 
 inline constexpr std::size_t max_entry_name = 256;  // RAS_MaxEntryName
 inline constexpr std::size_t max_pbk_line = 65536;  // longer lines are refused
+
+// The largest files phonebook::load and wvdial_config::load read. A rasphone.pbk entry
+// takes about 2 KiB as Windows writes it, so 16 MiB holds several thousand; a wvdial.conf
+// is a few dialers of a few lines each.
+inline constexpr std::size_t max_phonebook_file_size = std::size_t{16} << 20;  // 16 MiB
+inline constexpr std::size_t max_wvdial_file_size = std::size_t{1} << 20;      // 1 MiB
 
 // Why a phone book (or wvdial.conf) could not be loaded, or an import failed.
 struct phonebook_error {
@@ -75,6 +90,17 @@ struct phonebook_error {
   // "phonebook.pbk:17: key outside any entry" (":line" left out when line is 0).
   std::string message() const;
 };
+
+// Reads the whole file `path` into `out` when it holds at most `limit` bytes. Whatever the
+// file is — a regular file, a character device such as /dev/zero, a FIFO — at most
+// limit + 1 bytes are read (stat is not trusted for the size; it only lets a regular file
+// that is already too large be refused unread). Blocks as read(2) does: a FIFO until a
+// writer opens it, a terminal until end of file. Errors, with `out` untouched and the file
+// name in phonebook_error::file: ras_error::cannot_open_phonebook (621), "cannot open:
+// <strerror>" or "cannot read: <strerror>" (a directory: "Is a directory");
+// ras_error::cannot_load_phonebook (622), "larger than 16 MiB" (the limit, in MiB, KiB or
+// bytes).
+phonebook_error read_bounded_file(const std::string& path, std::size_t limit, std::string& out);
 
 // One line of an entry as written (without its line break).
 struct pbk_line {
@@ -209,7 +235,7 @@ class pbk_parser {
   std::vector<pbk_line> preamble_;
   std::vector<pbk_global_section> globals_;
   std::vector<phonebook_entry> entries_;
-  std::vector<std::size_t> entry_lines_;
+  std::unordered_map<std::string, std::size_t> entry_lines_;  // lower-case name -> its line
   phonebook_error error_;
 };
 
@@ -218,6 +244,10 @@ class phonebook {
   // Parses a whole file at once. On error `out` is untouched.
   static phonebook_error parse(std::string_view text, std::string_view file_name,
                                phonebook& out);
+  // Reads the file (read_bounded_file: 621, or 622 when larger than `limit`) and parses it
+  // (625). On error `out` is untouched.
+  static phonebook_error load(const std::string& path, phonebook& out,
+                              std::size_t limit = max_phonebook_file_size);
 
   // The file text: CRLF line ends, the BOM if the source had one.
   std::string serialize() const;
@@ -256,6 +286,25 @@ class phonebook {
   std::vector<pbk_global_section> globals_;
   std::vector<phonebook_entry> entries_;
 };
+
+// Sets one key of an entry, as `dialup phonebook set` does. The keys dialup interprets go
+// through the typed fields, so what depends on them follows (PreferredPort with Port, a
+// PhoneNumber group's lines, a MEDIA or DEVICE subsection when there is none):
+// PhoneNumber AreaCode CountryCode CountryID UseDialingRules Comment (of the first number;
+// PhoneNumber creates it); Port Device ConnectBPS; Type RedialAttempts RedialSeconds
+// IdleDisconnectSeconds RedialOnLinkFailure PreviewPhoneNumber; TryNextAlternateOnFail
+// PromoteAlternates; HwFlowControl Protocol Compression Speaker (an empty value: not set).
+// Their values are checked: numbers are plain decimals in the field's range (0 to
+// 4294967295; IdleDisconnectSeconds from -1), flags are 0 or 1. Any other key is changed
+// where it is — at the entry level, in link 1's MEDIA or in its main DEVICE subsection — or
+// added at the entry level, and the typed fields are read again (PreferredHwFlow, say).
+// Refused (ras_error::invalid_parameter, the reason in phonebook_error::reason, file and
+// line empty): an empty key; a key or value with CR, LF or NUL; a key with '=' or starting
+// with '[' or ';'; the subsection headers MEDIA, DEVICE, NETCOMPONENTS; the switch keys Name
+// and Terminal; a value that does not fit the key; a group key before any PhoneNumber; a
+// key whose setting would change other lines. On refusal the entry may be partly changed:
+// the caller then writes nothing.
+phonebook_error set_entry_key(phonebook_entry& e, std::string_view key, std::string_view value);
 
 // Where the caller is dialling from, for numbers with UseDialingRules=1 (TAPI's dialling
 // rules, simplified). country_code 0 = unknown.
@@ -338,6 +387,10 @@ class wvdial_config {
   // Parses one file. On error `out` is untouched.
   static phonebook_error parse(std::string_view text, std::string_view file_name,
                                wvdial_config& out);
+  // Reads the file (read_bounded_file: 621, or 622 when larger than `limit`) and parses it.
+  // On error `out` is untouched.
+  static phonebook_error load(const std::string& path, wvdial_config& out,
+                              std::size_t limit = max_wvdial_file_size);
   // Reads one more file over this one, as wvdial reads /etc/wvdial.conf then ~/.wvdialrc:
   // a section named again (in any file, case and spaces ignored) continues the earlier one
   // and its keys replace earlier values. On error nothing changes.
@@ -374,6 +427,22 @@ struct wvdial_unused_key {
                                  // or false: wvdial does not know it either (a typo?)
 };
 
+// A phone number the import left out: the engine would refuse to dial it (dial_string.hpp,
+// the same check_dial_string the engine runs before dialling), so it is not imported.
+struct wvdial_refused_number {
+  std::string section;  // the section holding the Phone key ("Dialer night")
+  std::string key;      // "Phone", "Phone1", ... as written
+  std::string value;    // the key's value
+  std::string file;     // where the key is
+  std::size_t line = 0;
+  std::string number;   // as it would be dialled: Dial Prefix "," Area Code value
+  std::error_code code; // ras_error::bad_phone_number (749), phone_number_too_long (723)
+  std::string reason;   // for a user, which value is at fault and why: `not a plain dial
+                        // string (error 749)` when the Phone value is; `Dial Prefix "9;ATZ"
+                        // ([Dialer Defaults], wvdial.conf:3) is not a plain dial string
+                        // (error 749)` when a prefix is
+};
+
 struct wvdial_import {
   dial_entry entry;
   wvdial_credentials credentials;
@@ -382,6 +451,7 @@ struct wvdial_import {
   bool auto_reconnect = true;   // Auto Reconnect (off when Idle Seconds > 0, as wvdial)
   std::vector<std::string> sections;  // the lookup chain, most specific first
   std::vector<wvdial_unused_key> unused;
+  std::vector<wvdial_refused_number> refused;  // numbers left out, in Phone, Phone1.. order
   std::vector<std::string> notes;     // approximations made (never hold a secret)
 };
 
@@ -394,7 +464,11 @@ inline constexpr std::uint32_t wvdial_forever_attempts = 1000;
 //   profile.init, each checked: no CR/LF, no ATD; a first string equal to profile.reset
 //   (ATZ) is dropped, the engine sends the reset itself;
 //   Phone, Phone1..Phone4 (non-empty, in that order) -> phone_number + alternates, each
-//   prefixed as wvdial does: Dial Prefix + "," (when set) + Area Code + number;
+//   prefixed as wvdial does: Dial Prefix + "," (when set) + Area Code + number, and each
+//   checked with check_dial_string (dial_string.hpp) as the engine checks it before
+//   dialling: one that fails (';', an AT command, a character that is no dial character,
+//   longer than 128) is left out and listed in `refused` — the import still succeeds;
+//   Init strings are not dial strings and are checked as below;
 //   Dial Command: ATDT -> tone, ATDP -> pulse, other "...D[T|P]" -> profile.dial_prefix up
 //   to the D plus tone/pulse, anything else -> profile.dial_prefix as written (the engine
 //   then adds T);
@@ -419,8 +493,9 @@ phonebook_error import_wvdial(const wvdial_config& config, std::string_view dial
 // (Windows keeps them out of the file too).
 phonebook_entry to_phonebook_entry(const wvdial_import& imp);
 
-// A few lines for a user (the CLI's import report). Prints "Password = (set, not shown)"
-// at most; never the password.
+// A few lines for a user (the CLI's import report), one "refused:" line per refused number
+// (section, key, value, file:line, reason). Prints "Password = (set, not shown)" at most;
+// never the password.
 std::string describe(const wvdial_import& imp);
 
 }  // namespace dialup

@@ -19,6 +19,7 @@
 #include <system_error>
 
 #include "dialup/engine/detail/asio.hpp"
+#include "dialup/engine/port_settings.hpp"
 
 namespace dialup {
 
@@ -28,13 +29,6 @@ struct modem_lines {
   bool dsr = false;
   bool cts = false;
   bool ri = false;
-};
-
-// Settings applied when a port is opened. Drivers read them back after applying them and
-// fail the open if the port silently refused one (STYLE.md: settings applied in part).
-struct port_settings {
-  std::uint32_t baud_rate = 115200;
-  bool hardware_flow_control = true;  // RTS/CTS; ignored where the line has none (ptys)
 };
 
 class transport {
