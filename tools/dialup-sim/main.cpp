@@ -22,14 +22,19 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/streambuf.hpp>
 
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <cctype>
@@ -250,6 +255,65 @@ void accept_control(boost::asio::local::stream_protocol::acceptor& acc, hwsim::s
   });
 }
 
+// A number plan is a few dozen lines; this is far past any real one.
+constexpr std::size_t max_scenario_bytes = std::size_t{1} << 20;  // 1 MiB
+
+// Reads a scenario file of at most max_scenario_bytes, the way dialup reads its scripts
+// (tools/dialup/file_io.cpp): never more than the limit + 1 bytes, whatever stat says
+// (/dev/zero); a directory or a FIFO nobody writes to is an error, not a crash or a hang.
+bool read_scenario_file(const std::string& path, std::string& out, std::string& error) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    error = "cannot open " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  struct closer {
+    int fd;
+    ~closer() { ::close(fd); }
+  } close_fd{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    error = "cannot read " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    error = path + " is a directory";
+    return false;
+  }
+  const bool fifo = S_ISFIFO(st.st_mode);
+  if (!fifo) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  std::string text;
+  char chunk[16 * 1024];
+  bool writer_seen = false;  // a FIFO read said "nothing yet" (EAGAIN) rather than "no writer" (0)
+  for (;;) {
+    const auto n = ::read(fd, chunk, std::min(sizeof chunk, max_scenario_bytes + 1 - text.size()));
+    if (n > 0) {
+      text.append(chunk, static_cast<std::size_t>(n));
+      if (text.size() > max_scenario_bytes) {
+        error = path + " is larger than " + std::to_string(max_scenario_bytes / 1024) + " KiB";
+        return false;
+      }
+    } else if (n == 0) {
+      if (fifo && text.empty() && !writer_seen) {
+        error = path + " is a FIFO and no program has it open for writing";
+        return false;
+      }
+      break;
+    } else if (errno == EINTR) {
+      continue;
+    } else if (fifo && errno == EAGAIN) {
+      writer_seen = true;
+      pollfd p{fd, POLLIN, 0};
+      ::poll(&p, 1, -1);
+    } else {
+      error = "cannot read " + path + ": " + std::strerror(errno);
+      return false;
+    }
+  }
+  out = std::move(text);
+  return true;
+}
+
 // Each modem needs a pty master here and its client a slave: raise the soft limit on
 // open files to the hard one (1,024 by default is not enough for 1,000 modems).
 void raise_fd_limit() {
@@ -300,15 +364,13 @@ int main(int argc, char** argv) {
   // The scenario is read and checked whole before anything starts.
   std::vector<dialup::hwsim::number_entry> plan;
   if (!scenario_file.empty()) {
-    std::ifstream f(scenario_file);
-    if (!f) {
-      std::cerr << "dialup-sim: cannot read " << scenario_file << "\n";
+    std::string text, error;
+    if (!read_scenario_file(scenario_file, text, error)) {
+      std::cerr << "dialup-sim: " << error << " (nothing loaded)\n";
       return 2;
     }
-    std::ostringstream text;
-    text << f.rdbuf();
     try {
-      plan = dialup::hwsim::parse_scenario(text.str());
+      plan = dialup::hwsim::parse_scenario(text);
     } catch (const dialup::hwsim::scenario_error& e) {
       std::cerr << "dialup-sim: " << scenario_file << ": " << e.what() << " (nothing loaded)\n";
       return 2;

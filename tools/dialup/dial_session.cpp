@@ -15,6 +15,9 @@
 //    │  the answers are read on the input thread and posted back; the loop resumes the dial
 //    │  with dial(handle, params); end of input hangs up
 //    └─ an error ──> printed in one line, hang up (a failed dial's handle too), exit 2
+//
+//   hang up ──> on-hook confirmed ──> exit as above
+//          └──> not confirmed (the engine's error, 638) ──> printed; exit 3 where it was 0
 #include "dial_session.hpp"
 
 #include <unistd.h>
@@ -63,6 +66,14 @@ std::string pause_reason(dialup::conn_state s) {
     case cs::callback_set_by_caller: return "paused: the server asks for a callback number";
     default: return "paused";
   }
+}
+
+// "error 609: the device type is not known", then what happened, when the engine says more
+// (": cannot open /dev/null: not a serial port").
+std::string with_detail(const std::error_code& ec, const std::string& detail) {
+  std::string out = dialup::describe(ec);
+  if (!detail.empty()) out += ": " + detail;
+  return out;
 }
 
 // What to do about an error the user can fix with an option.
@@ -206,8 +217,10 @@ class dial_session {
         mgr_->dial(entry, params_, extensions,
                    dialup::notifier::on_event([this](const dialup::dial_event& e) { on_event(e); }), ec);
     if (ec) {
-      std::fprintf(stderr, "dialup: %s\n", dialup::describe(ec).c_str());
-      return 1;
+      // Refused before any port work (a bad number, 749/723; a script error, 752): a dial
+      // that failed, like any other.
+      std::fprintf(stderr, "dialup: %s%s\n", dialup::describe(ec).c_str(), hint(ec).c_str());
+      return 2;
     }
     signals_.async_wait([this](boost::system::error_code e, int sig) {
       if (e) return;
@@ -223,8 +236,10 @@ class dial_session {
 
   void on_event(const dialup::dial_event& e) {
     if (e.error) {
-      print_state(e.state, "failed: " + dialup::describe(e.error));
-      std::fprintf(stderr, "dialup: %s%s\n", dialup::describe(e.error).c_str(), hint(e.error).c_str());
+      // "error 609: the device type is not known: cannot open /dev/null: not a serial port"
+      const std::string what = with_detail(e.error, e.detail);
+      print_state(e.state, "failed: " + what);
+      std::fprintf(stderr, "dialup: %s%s\n", what.c_str(), hint(e.error).c_str());
       exit_code_ = 2;
       hang_up();  // a failed dial's handle must still be hung up (RAS)
       return;
@@ -268,17 +283,24 @@ class dial_session {
         reconnecting_ = false;
         print_line("reconnected");
         return;
-      case kind::disconnected:
-        print_line("disconnected", dialup::describe(e.error));
+      case kind::disconnected: {
+        // The event has the number; what happened beyond it is in the status while the
+        // handle lives (a reconnect's port that would not open again).
+        dialup::connection_status st;
+        std::string detail;
+        if (!mgr_->status(handle_, st) && st.error == e.error) detail = st.error_detail;
+        const std::string what = with_detail(e.error, detail);
+        print_line("disconnected", what);
         // A dropped carrier or a vanished device with --reconnect: "reconnecting" follows.
         if (reconnect_ && !reconnecting_ &&
             (e.error == dialup::ras_error::remote_disconnection ||
              e.error == dialup::ras_error::hardware_failure))
           return;
-        std::fprintf(stderr, "dialup: the connection ended: %s\n", dialup::describe(e.error).c_str());
+        std::fprintf(stderr, "dialup: the connection ended: %s\n", what.c_str());
         exit_code_ = e.error == dialup::ras_error::idle_timeout ? 0 : 2;
         hang_up();
         return;
+      }
     }
   }
 
@@ -532,7 +554,17 @@ class dial_session {
     if (tty_) tty_->cancel();
     if (exit_code_ == 0 && !interrupted_) std::printf("dialup: hanging up\n");
     mgr_->async_hang_up(handle_, [this](std::error_code ec) {
-      if (ec) std::fprintf(stderr, "dialup: hang-up: %s\n", dialup::describe(ec).c_str());
+      if (ec == dialup::ras_error::invalid_handle) {
+        std::fprintf(stderr, "dialup: hang-up: %s\n", dialup::describe(ec).c_str());
+      } else if (ec) {
+        // The port is closed and the handle gone, but the modem never said it was on-hook
+        // (an escape it did not acknowledge, an ATH without OK): the line may still be up,
+        // which costs money on a metered line. A call that was fine now exits 3; a failed
+        // dial keeps its 2.
+        std::fprintf(stderr, "dialup: hang-up not confirmed: %s; the modem may still be off-hook\n",
+                     dialup::describe(ec).c_str());
+        if (exit_code_ == 0) exit_code_ = 3;
+      }
       print_state(dialup::conn_state::disconnected);
       signals_.cancel();
     });

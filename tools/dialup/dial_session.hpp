@@ -40,7 +40,9 @@ struct dial_options {
 };
 
 // Exit status: 0 connected and hung up cleanly (also: the line was idle too long); 2 the dial
-// failed or the connection was lost (the RAS error is printed); 1 set-up failed.
+// failed, was refused (a bad number), or the connection was lost (the RAS error is printed);
+// 3 the hang-up could not be confirmed (the modem may still be off-hook) after a call that
+// would otherwise have exited 0 — a failed dial keeps 2; 1 set-up failed.
 int run_dial(dial_options options, line_input& standard_input);
 
 }  // namespace dialup_cli

@@ -1,30 +1,82 @@
 #include "file_io.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <utility>
 
 namespace dialup_cli {
 
-bool read_file(const std::string& path, std::string& out, std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+bool read_file(const std::string& path, std::string& out, std::string& error, std::size_t max_bytes) {
+  // O_NONBLOCK: opening a FIFO does not wait for a writer (fifo(7)); O_NOCTTY: a terminal
+  // named here does not become ours.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
     error = "cannot open " + path + ": " + std::strerror(errno);
     return false;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) {
+  struct closer {
+    int fd;
+    ~closer() { ::close(fd); }
+  } close_fd{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
     error = "cannot read " + path + ": " + std::strerror(errno);
     return false;
   }
-  out = ss.str();
+  if (S_ISDIR(st.st_mode)) {
+    error = path + " is a directory";
+    return false;
+  }
+  const bool fifo = S_ISFIFO(st.st_mode);
+  // Everything but a FIFO is read blocking, as any program reads a file.
+  if (!fifo) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+
+  std::string text;
+  if (S_ISREG(st.st_mode)) text.reserve(std::min<std::size_t>(static_cast<std::size_t>(st.st_size), max_bytes) + 1);
+  char chunk[64 * 1024];
+  bool writer_seen = false;  // a FIFO read once said "nothing yet" (EAGAIN), not "no writer"
+  for (;;) {
+    const std::size_t want = std::min(sizeof chunk, max_bytes + 1 - text.size());
+    const auto n = ::read(fd, chunk, want);
+    if (n > 0) {
+      text.append(chunk, static_cast<std::size_t>(n));
+      if (text.size() > max_bytes) {
+        error = path + " is larger than " + std::to_string(max_bytes / 1024) + " KiB";
+        return false;
+      }
+      continue;
+    }
+    if (n == 0) {
+      // A FIFO read without a writer ends at once (pipe(7)): when that is before the
+      // first byte, nobody is there to write it.
+      if (fifo && text.empty() && !writer_seen) {
+        error = path + " is a FIFO and no program has it open for writing";
+        return false;
+      }
+      break;
+    }
+    if (errno == EINTR) continue;
+    if (fifo && errno == EAGAIN) {
+      // A writer has the FIFO open and has not written yet: wait for it (or its close).
+      writer_seen = true;
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, -1) < 0 && errno != EINTR) {
+        error = "cannot read " + path + ": " + std::strerror(errno);
+        return false;
+      }
+      continue;
+    }
+    error = "cannot read " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  out = std::move(text);
   return true;
 }
 

@@ -1,12 +1,25 @@
 // file_io — whole-file reads and atomic replacement, for scripts and phone books.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace dialup_cli {
 
-// Reads a whole file. false (with "cannot open FILE: reason" in `error`) on failure.
-bool read_file(const std::string& path, std::string& out, std::string& error);
+// How much of each kind of file dialup reads, at most. A chat script is a few hundred
+// bytes; a phone book or a wvdial.conf with thousands of entries is well under a MiB.
+inline constexpr std::size_t max_script_bytes = std::size_t{1} << 20;      // 1 MiB
+inline constexpr std::size_t max_phonebook_bytes = std::size_t{16} << 20;  // 16 MiB, wvdial.conf too
+
+// Reads a whole file of at most `max_bytes`. false, with the reason in `error`, when it
+// cannot be opened or read ("cannot open FILE: reason"), is a directory ("FILE is a
+// directory"), is longer ("FILE is larger than N KiB": never more than max_bytes + 1 bytes
+// are read, whatever stat says — /dev/zero has size 0), or is a FIFO no program is
+// writing to ("FILE is a FIFO and no program has it open for writing"; a pipe with a writer,
+// such as the shell's <(command) or /dev/stdin, is read to its end). A terminal is read
+// until end of file (Ctrl-D).
+bool read_file(const std::string& path, std::string& out, std::string& error,
+               std::size_t max_bytes = max_phonebook_bytes);
 
 // Replaces `path` with `text` atomically: the text goes to a temporary file in the same
 // directory, which is flushed to disk and renamed over the file, so a reader sees the old

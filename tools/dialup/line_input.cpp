@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 #include <utility>
 
 namespace dialup_cli {
@@ -99,6 +100,13 @@ std::optional<std::string> line_input::read_line(std::string_view prompt, bool s
     }
     if (eof_) {
       if (!buffer_.empty()) line = std::exchange(buffer_, {});
+      break;
+    }
+    if (buffer_.size() > max_line_bytes) {
+      buffer_.clear();
+      eof_ = true;
+      write_prompt("\ndialup: a line of input is longer than " + std::to_string(max_line_bytes / 1024) +
+                   " KiB; no more input is read\n");
       break;
     }
     pollfd fds[2] = {{fd_, POLLIN, 0}, {cancel_pipe_[0], POLLIN, 0}};

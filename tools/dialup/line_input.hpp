@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,8 +31,13 @@ class line_input {
   line_input(const line_input&) = delete;
   line_input& operator=(const line_input&) = delete;
 
+  // The longest line read_line() takes: a longer one ends the input (with a message where
+  // the prompts go), so that `< /dev/zero` cannot fill the memory.
+  static constexpr std::size_t max_line_bytes = 64 * 1024;
+
   // Writes `prompt` (if any), then reads up to the next line feed. Returns the line without
-  // its CR/LF; nullopt at end of input (nothing pending) or after cancel().
+  // its CR/LF; nullopt at end of input (nothing pending), after a line longer than
+  // max_line_bytes, or after cancel().
   std::optional<std::string> read_line(std::string_view prompt, bool secret = false);
 
   // Writes a message where the prompts go (the terminal, or standard error).

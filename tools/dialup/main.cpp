@@ -7,7 +7,9 @@
 // Each state is printed the moment the engine reports it, on this program's own event
 // loop (dial_session.hpp). Once connected the call stays up until SIGINT/SIGTERM or --hold
 // runs out, then it is hung up cleanly. Exit status: 0 connected and hung up cleanly; 2 the
-// dial failed or the connection was lost (the RAS error is printed); 1 bad usage or set-up.
+// dial failed or the connection was lost (the RAS error is printed); 3 the call was fine but
+// the hang-up could not be confirmed (the modem may still be off-hook); 1 bad usage or set-up
+// (a file that cannot be read, a bad option: CLI11's message, always status 1).
 //
 // Passwords come from standard input (--password-stdin), DIALUP_PASSWORD or, in a paused
 // state, the terminal with its echo off: never from argv, and they are never printed.
@@ -30,7 +32,7 @@ namespace {
 // name, line and column before anything is dialled.
 bool load_script(const std::string& path, std::string& text) {
   std::string error;
-  if (!dialup_cli::read_file(path, text, error)) {
+  if (!dialup_cli::read_file(path, text, error, dialup_cli::max_script_bytes)) {
     std::cerr << "dialup: " << error << "\n";
     return false;
   }
@@ -89,7 +91,17 @@ int main(int argc, char** argv) {
   dial->add_option("--send", d.send, "text to send once connected (with --sim: a greeting the simulator echoes)");
   dial->add_option("--time-scale", d.time_scale, "with --sim: simulated time per real second (1 = real time)")
       ->check(CLI::Range(0.01, 10.0));
-  dial->add_option("--baud", d.baud, "port speed")->capture_default_str();
+  dial->add_option("--baud", d.baud, "port speed in bit/s (a standard rate the port supports)")
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](std::string& value) -> std::string {
+            // 0 is termios' B0, "hang up": never a speed (termios(3)). Other numbers go to the
+            // port, which says whether it supports them.
+            return value.find_first_not_of('0') == std::string::npos && !value.empty()
+                       ? "0 is not a speed (for example 115200)"
+                       : "";
+          },
+          "BPS"));
   dial->add_option("--s7", d.s7, "seconds the modem waits for carrier (S7); 0 leaves the modem's own")
       ->check(CLI::Range(0u, 255u));
   dial->add_flag("-v,--verbose", d.verbose, "log engine activity to stderr (-vv: every byte to and from the modem)");
@@ -161,7 +173,13 @@ int main(int argc, char** argv) {
   pb_import->add_option("file", wv_file, "wvdial.conf")->required();
   pb_import->add_option("dialer", wv_dialer, "dialer section name (default: Defaults)");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 prints the message (the help for --help, which is a success). Every usage
+    // error is status 1, as documented, not CLI11's own numbers (105, 106, ...).
+    return app.exit(e) == 0 ? 0 : 1;
+  }
 
   if (pb_list->parsed()) return dialup_cli::phonebook_list(pb_file);
   if (pb_show->parsed()) return dialup_cli::phonebook_show(pb_file, pb_entry);
