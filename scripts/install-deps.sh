@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libserialport-dev doctest-dev
-  libcli11-dev nlohmann-json3-dev
+  libcli11-dev nlohmann-json3-dev libre2-dev
   clang libclang-rt-14-dev
   # interop tests run these real programs against the simulator
   ppp tio minicom tmux ser2net socat python3-serial

@@ -21,20 +21,9 @@
 // Keywords and sends take no input: run() executes them at once, scheduling the send bytes on
 // chat's time line; the next expect begins when the last byte is due. Actions leave the runner
 // only when due (release()).
-// GCC 12 with optimisation and sanitizers reports a false -Wmaybe-uninitialized inside
-// libstdc++'s <regex> (std::function moved in _State). Silence it for those headers only: the
-// pragma region covers their lines, not ours.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <functional>
-#include <regex>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-
 #include "dialup/engine/chat_script.hpp"
+
+#include <re2/re2.h>
 
 #include <algorithm>
 #include <cctype>
@@ -83,14 +72,31 @@ std::string visible(std::string_view s) {
 }
 
 // \1..\9 or \k<name> outside a character class (a conservative test: any such escape counts).
-[[maybe_unused]] bool has_backreference(std::string_view re) {
-  for (std::size_t i = 0; i + 1 < re.size(); ++i) {
-    if (re[i] != '\\') continue;
-    const char n = re[i + 1];
-    if ((n >= '1' && n <= '9') || n == 'k') return true;
-    ++i;
+// RE2's memory budget for one compiled REGEX (its default is 8 MiB); past it a pattern does not
+// compile, so a script cannot make the runner allocate without limit.
+constexpr std::int64_t max_regex_memory = 2 << 20;
+
+// RE2's reason in the user's terms. The pattern is compiled with "(?m)" in front; that prefix
+// is not the user's text, so it is taken out of what is shown.
+std::string regex_error_text(const re2::RE2& re) {
+  std::string arg = re.error_arg();
+  if (arg.rfind("(?m)", 0) == 0) arg.erase(0, 4);
+  const bool backref = arg.size() >= 2 && arg[0] == '\\' &&
+                       ((arg[1] >= '1' && arg[1] <= '9') || arg[1] == 'k' || arg[1] == 'g');
+  if (backref)
+    return "back-reference " + arg +
+           " is not supported (matching is linear-time and never backtracks)";
+  if (arg.rfind("(?=", 0) == 0 || arg.rfind("(?!", 0) == 0 || arg.rfind("(?<=", 0) == 0 ||
+      arg.rfind("(?<!", 0) == 0)
+    return "look-around " + arg + " is not supported (matching is linear-time)";
+  switch (re.error_code()) {
+    case re2::RE2::ErrorPatternTooLarge: return "pattern too large";
+    case re2::RE2::ErrorRepeatSize: return "repeat count too large (at most 1000): " + arg;
+    default: break;
   }
-  return false;
+  std::string e = re.error();
+  if (e.rfind("(?m)") != std::string::npos) e.erase(e.rfind("(?m)"), 4);
+  return e;
 }
 
 std::string quoted(std::string_view s) { return "\"" + visible(s) + "\""; }
@@ -632,19 +638,18 @@ class chat_parser {
     p.text = t.text;
     p.regex = true;
     p.where = t.where;
-    try {
-      auto flags = std::regex_constants::ECMAScript | std::regex_constants::multiline;
-#ifdef __GLIBCXX__
-      // libstdc++'s backtracking executor is exponential on patterns such as (a*)*b and
-      // recurses once per character; its breadth-first one is polynomial. It cannot do
-      // back-references, so those keep the default.
-      if (!has_backreference(t.text)) flags |= std::regex_constants::__polynomial;
-#endif
-      p.compiled = std::make_shared<const std::regex>(t.text, flags);
-    } catch (const std::regex_error& e) {
-      fail(t.where, std::string("bad regular expression: ") + e.what());
+    // RE2 (linear time, no backtracking): see the REGEX notes in chat_script.hpp. Multi-line
+    // mode so that ^ and $ also match around LF; errors are reported here, not logged by RE2.
+    RE2::Options o;
+    o.set_log_errors(false);
+    o.set_never_capture(true);  // only "did it match" is asked
+    o.set_max_mem(max_regex_memory);
+    auto re = std::make_shared<const RE2>("(?m)" + t.text, o);
+    if (!re->ok()) {
+      fail(t.where, "bad regular expression: " + regex_error_text(*re));
       return false;
     }
+    p.compiled = std::move(re);
     return true;
   }
 
@@ -714,6 +719,11 @@ chat_parse_error::chat_parse_error(chat_syntax_error e)
 std::optional<chat_script> chat_script::parse(std::string_view text, chat_syntax_error& error,
                                               const chat_parse_options& options) {
   error = {};
+  if (text.size() > options.max_bytes) {
+    error.where = {1, 1};
+    error.reason = "script longer than " + std::to_string(options.max_bytes) + " bytes";
+    return std::nullopt;
+  }
   chat_parser p(options, error);
   if (!p.tokenize_text(text)) return std::nullopt;
   return p.build();
@@ -730,6 +740,13 @@ std::optional<chat_script> chat_script::parse_words(const std::vector<std::strin
                                                     chat_syntax_error& error,
                                                     const chat_parse_options& options) {
   error = {};
+  std::size_t total = 0;
+  for (const auto& w : words) total += w.size() + 1;
+  if (total > options.max_bytes) {
+    error.where = {1, 1};
+    error.reason = "script longer than " + std::to_string(options.max_bytes) + " bytes";
+    return std::nullopt;
+  }
   chat_parser p(options, error);
   p.tokenize_words(words);
   return p.build();
@@ -1135,11 +1152,7 @@ bool chat_runner::pattern_matches(const chat_pattern& p) const {
   std::string_view w(window_);
   w.remove_prefix(window_start_);
   if (!p.regex) return !p.text.empty() && ends_with(w, p.text);
-  try {
-    return std::regex_search(w.begin(), w.end(), *p.compiled);
-  } catch (const std::regex_error&) {
-    return false;  // complexity or stack limits: no match
-  }
+  return RE2::PartialMatch(re2::StringPiece(w.data(), w.size()), *p.compiled);
 }
 
 void chat_runner::process_byte(unsigned char b, chat_clock::time_point t) {

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -118,7 +119,16 @@ const std::vector<parse_error_case> parse_error_cases = {
     {"a keyword with no argument at the end", "'' ATZ\nTIMEOUT\n", false, 2, 1,
      "TIMEOUT needs an argument"},
     {"a bad regular expression", "REGEX '(' x\n", true, 1, 7,
-     "bad regular expression: "},  // the rest is std::regex's own text
+     "bad regular expression: missing )"},  // RE2's own text follows
+    // RE2 never backtracks, so what needs backtracking is refused when the script is read.
+    {"a REGEX back-reference", "REGEX '(a*)*\\1b' x\n", true, 1, 7,
+     "bad regular expression: back-reference \\1 is not supported (matching is linear-time"},
+    {"a REGEX look-ahead", "REGEX 'ogin(?=:)' x\n", true, 1, 7,
+     "bad regular expression: look-around (?= is not supported"},
+    {"a REGEX repeat beyond RE2's limit", "REGEX 'a{1001}' x\n", true, 1, 7,
+     "bad regular expression: repeat count too large"},
+    {"a REGEX too large to compile", "REGEX '((((a{100}){100}){100}){100})' x\n", true, 1, 7,
+     "bad regular expression: "},
     {"ANY without END", "'' x\nANY a b c d\n", true, 2, 1, "ANY without END"},
     {"ANY with no alternative", "ANY END\n", true, 1, 1, "ANY needs at least one alternative"},
     {"an ANY alternative with no send", "ANY a\n", true, 1, 5, "an ANY alternative needs a send string"},
@@ -471,8 +481,8 @@ const std::vector<scenario> scenarios = {
      0, {}, {},
      {"\"OK\"", "REGEX \"CONNECT( [0-9]+)?\\r\"", "\"sername:\"", "REGEX \"[Pp]ass(word|code): *$\""},
      {}, {}, {}, " "},
-    {"REGEX back-references work", "REGEX '(ab)\\1' x", true, {{1s, "xxabab"}}, "x\r", "x\r",
-     chat_result::success, 0, {}, {}, {"REGEX \"(ab)\\1\""}},
+    {"REGEX repetition counts and classes work", "REGEX '(ab){2}\\d' x", true,
+     {{1s, "xxabab7"}}, "x\r", "x\r", chat_result::success, 0, {}, {}, {"REGEX \"(ab){2}\\d\""}},
     {"without extensions ANY is an expect of the word ANY", "ANY x", false, {{1s, "ANY"}}, "x\r",
      "x\r", chat_result::success, 0, {}, {}, {"\"ANY\""}},
     {"a quiet send is redacted as a whole", "'' \\qATDT\\T", false, {}, "ATDT5551212\r", "********",
@@ -556,6 +566,39 @@ TEST_CASE("runner scenarios give the same results with the received data split a
       check_result(sc, drive(sc, cut));
     }
   }
+}
+
+TEST_CASE("a REGEX that would backtrack matches in linear time and TIMEOUT still ends it") {
+  // The hostile case: (a*)*b against a long run of 'a' that never ends in 'b'. A backtracking
+  // matcher needs exponential time per byte; RE2 needs time linear in the window.
+  chat_parse_options o;
+  o.extensions = true;
+  chat_runner r(chat_script::parse("TIMEOUT 10 REGEX '(a*)*b' x", o), isp_subs());
+  r.start(t0);
+  const auto before = std::chrono::steady_clock::now();
+  for (int i = 0; i < 3000; ++i) r.feed("a", t0 + 1s);
+  r.feed(std::string(64 << 10, 'a'), t0 + 2s);  // a flood: the window stays 1024 bytes
+  const auto cpu = std::chrono::steady_clock::now() - before;
+  CHECK_FALSE(r.done());
+  r.advance(t0 + 11s);
+  REQUIRE(r.done());
+  CHECK(r.outcome()->result == chat_result::timeout);
+  // Generous bound (sanitizer builds are slow): a backtracking matcher takes minutes here.
+  CHECK(cpu < 60s);
+}
+
+TEST_CASE("a script past max_bytes is refused with 752 before it is parsed") {
+  chat_parse_options o;
+  o.max_bytes = 64;
+  chat_syntax_error err;
+  CHECK(chat_script::parse(std::string(64, 'x'), err, o).has_value());
+  REQUIRE_FALSE(chat_script::parse(std::string(65, 'x'), err, o).has_value());
+  CHECK(err.reason == "script longer than 64 bytes");
+  CHECK(err.code() == dialup::ras_error::script_syntax);
+  REQUIRE_FALSE(chat_script::parse_words({std::string(40, 'x'), std::string(40, 'y')}, err, o));
+  CHECK(err.reason == "script longer than 64 bytes");
+  // The default is 1 MiB, the same limit the CLI puts on a --script file.
+  CHECK(chat_parse_options{}.max_bytes == 1u << 20);
 }
 
 TEST_CASE("a pathological REGEX does not backtrack exponentially") {

@@ -63,9 +63,13 @@
 // meaning. With them on, three more keywords are recognised in expect positions:
 //
 //   REGEX <pattern> <send>
-//       Expect a match of the ECMAScript regular expression <pattern> (std::regex), then send
-//       <send>. The pattern token is given to std::regex as written (chat escapes are not
-//       applied: \r, \n, \d, \s are the regex's own). No sub-expects.
+//       Expect a match of the regular expression <pattern>, then send <send>. The pattern is
+//       RE2 syntax (https://github.com/google/re2/wiki/Syntax: the Perl/ECMAScript forms people
+//       write, such as [Pp]ass(word|code): *$, \d, \s, {n,m}, alternation and groups), given
+//       as written (chat escapes are not applied: \r, \n, \d, \s are the regex's own). No
+//       sub-expects. RE2 matches in time linear in the text and never backtracks, so no pattern
+//       and no far end can make matching slow; the price is that back-references (\1, \k<n>)
+//       and look-around ((?=...), (?!...), (?<=...)) are refused as syntax errors (752).
 //
 //   ANY <expect> <send> [<expect> <send>]... END
 //       Wait for whichever alternative comes first; send the send of the one that matched, then
@@ -75,14 +79,14 @@
 //       byte, the first one written wins. The runner reports which one matched (a `matched`
 //       action with its index). ABORT strings, REPORT and TIMEOUT apply as for a plain expect.
 //
-//   Anchoring rule for REGEX: after every received byte, std::regex_search runs over the text
-//   received since the expect began (parity bits cleared, at most the last 1024 bytes), with
-//   ECMAScript|multiline: `^` matches at the start of that text and after a CR or LF, `$` at the
-//   end of what has arrived so far and before a CR or LF. Because the test runs at every byte, a
-//   pattern matches as soon as it can: `CONNECT [0-9]+` matches at "CONNECT 3"; write
-//   `CONNECT [0-9]+\r` to wait for the whole number. A regex that std::regex cannot compile is a
-//   syntax error (752); one that exceeds std::regex's complexity limits at run time simply does
-//   not match.
+//   Anchoring rule for REGEX: after every received byte, the pattern is searched for in the
+//   text received since the expect began (parity bits cleared, at most the last 1024 bytes), in
+//   multi-line mode: `^` matches at the start of that text and after an LF, `$` at the end of
+//   what has arrived so far and before an LF (a CR is an ordinary character: write `\r?$` or
+//   `\r` where a line ends in CR). Because the test runs at every byte, a pattern matches as
+//   soon as it can: `CONNECT [0-9]+` matches at "CONNECT 3"; write `CONNECT [0-9]+\r` to wait
+//   for the whole number. A pattern RE2 cannot compile, or one too large for its memory budget,
+//   is a syntax error (752) with RE2's reason.
 //
 //   Example (a terminal server that says either "login:" or "Username:", then a password
 //   prompt spelt one way or another):
@@ -144,13 +148,16 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <variant>
 #include <vector>
+
+namespace re2 {
+class RE2;
+}
 
 namespace dialup {
 
@@ -173,6 +180,10 @@ struct chat_parse_options {
   // (\d in an expect matches "d", \T there matches "\T", \c inside a send sends "c", a trailing
   // keyword is ignored). Limits (quotes, string lengths, 50 strings) apply either way.
   bool strict = true;
+  // A script longer than this (bytes of text, or of all words together) is refused with 752
+  // before anything is parsed: a real login script is a few hundred bytes, and parsing is
+  // linear but not free (about 3 MB/s), so a runaway file cannot hold up the dial.
+  std::size_t max_bytes = 1 << 20;
 };
 
 // A syntax error: code() is ras_error::script_syntax (752).
@@ -222,7 +233,7 @@ struct chat_pattern {
   std::string source;  // as written
   std::string text;    // literal: the bytes to find (escapes applied); regex: the pattern
   bool regex = false;
-  std::shared_ptr<const std::regex> compiled;  // for regex
+  std::shared_ptr<const re2::RE2> compiled;  // for regex
   chat_location where;
 };
 
