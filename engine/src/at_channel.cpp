@@ -107,7 +107,7 @@ void at_channel::on_read(std::error_code ec, std::size_t n) {
 
 void at_channel::append_data(std::string_view data) {
   // A carrier drop while online comes as "\r\nNO CARRIER\r\n" after the last data, with no
-  // framing relative to it (hayes-v250.md §3.6). Look for it in the new data, allowing for
+  // framing relative to it (docs/modem-behaviour.md §3.6). Look for it in the new data, allowing for
   // it to straddle two reads: carrier_scan_ keeps the tail of what came before.
   if (!data.empty()) last_data_ = now();
   if (!carrier_watch_) {
@@ -264,7 +264,7 @@ void at_channel::write_current() {
       self->data_in_.clear();
       self->carrier_watch_ = true;
     }
-    // The timeout runs from the end of the write, never from the queueing (STYLE.md).
+    // The timeout runs from the end of the write, never from the queueing (docs/architecture.md §7).
     self->arm_timeout();
   });
 }

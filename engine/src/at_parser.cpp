@@ -9,7 +9,7 @@ namespace {
 
 char upper(char c) noexcept {
   // Parity is stripped for matching: some modems answer with the parity bit of the
-  // command's framing set (hayes-v250.md §1.1).
+  // command's framing set (docs/modem-behaviour.md §1.1).
   auto u = static_cast<unsigned char>(c) & 0x7f;
   return static_cast<char>(std::toupper(u));
 }
@@ -71,7 +71,7 @@ response_table response_table::generic() {
       {"ERROR", k::error},
       {"NO CARRIER", k::no_carrier},
       {"NO DIALTONE", k::no_dialtone},
-      {"NO DIAL TONE", k::no_dialtone},  // Conexant spelling (hayes-v250.md §2.2)
+      {"NO DIAL TONE", k::no_dialtone},  // Conexant spelling (docs/modem-behaviour.md §2.2)
       {"BUSY", k::busy},
       {"NO ANSWER", k::no_answer},
       {"VOICE", k::voice},
@@ -103,7 +103,7 @@ response_table response_table::generic() {
       {"+DR:", k::progress, true},
       {"+ILRR:", k::progress, true},
   };
-  // Codes 0-12 are common to every vendor family except 9 (hayes-v250.md §2.3); codes above
+  // Codes 0-12 are common to every vendor family except 9 (docs/modem-behaviour.md §2.3); codes above
   // 12 conflict between families and belong in a vendor profile's table.
   t.numeric = {
       {0, k::ok},          {1, k::connect},         {2, k::ring},

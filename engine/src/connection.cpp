@@ -8,7 +8,7 @@
 //      │                                  └── BUSY/NO ANSWER/NO CARRIER/NO DIALTONE/VOICE/ERROR/timeout
 //      └──open failed──┐                                   │
 //                      └──────────> finish(error): the state is reported again with the error;
-//                                   the connection waits for hang_up (ras-model.md §1.2)
+//                                   the connection waits for hang_up (docs/ras-model.md §1.2)
 //
 //   hang_up (from any state):
 //     online, line has DTR ──> DTR low for dtr_drop_time, DTR high ─┐
@@ -143,7 +143,7 @@ connection_info connection::info() const {
 }
 
 // The only place that changes the RAS state: logs old -> new, updates the status first,
-// then posts the notification (STYLE.md: update first, then notify).
+// then posts the notification (docs/architecture.md §7: update first, then notify).
 void connection::set_state(conn_state s) {
   if (logging())
     log(log_level::debug, started_ ? std::string(to_string(state_)) + " -> " + std::string(to_string(s))
@@ -171,7 +171,7 @@ dial_event connection::event(conn_state s, std::error_code ec, std::uint32_t ext
 }
 
 // Every failure of the dial passes here: the state in which it happened is reported again
-// with the error (ras-model.md §1.5, §2.1), and the connection waits for hang_up.
+// with the error (docs/ras-model.md §1.5, §2.1), and the connection waits for hang_up.
 void connection::finish(std::error_code ec, std::string detail) {
   if (phase_ == phase::failed || phase_ == phase::closed || hanging_up_) return;
   log(log_level::info, "dial failed in " + std::string(to_string(state_)) + ": " + describe(ec) +
@@ -189,7 +189,7 @@ void connection::finish(std::error_code ec, std::string detail) {
   went_down(ec);  // a reconnect that gave up: subscribers hear why
   if (was_dialing && channel_) {
     // Our own timer ran out while the modem was still dialing: any character aborts the
-    // dial (hayes-v250.md §1.2), so the line is not left off-hook until the caller hangs up.
+    // dial (docs/modem-behaviour.md §1.2), so the line is not left off-hook until the caller hangs up.
     channel_->async_write_raw("\r", [](std::error_code) {});
   }
 }
@@ -285,7 +285,7 @@ void connection::run_init_commands(after_commands then) {
   commands_.clear();
   if (!p.reset.empty()) {
     // The reply to the reset comes in the stored profile's format, which may be V0
-    // (hayes-v250.md §9): accept numeric codes for it.
+    // (docs/modem-behaviour.md §9): accept numeric codes for it.
     commands_.push_back({p.reset, at_command_options{p.reset_timeout, true}});
   }
   for (const auto& c : p.init) commands_.push_back({c, at_command_options{p.command_timeout, false}});
@@ -394,7 +394,7 @@ void connection::on_dial_reply(std::error_code ec, const at_reply& reply) {
   std::error_code fail;
   switch (reply.final.kind) {
     case response_kind::connect: record_connect(reply); break;
-    // ras-model.md §6.2: modem events to RAS errors, reported in ConnectDevice.
+    // docs/ras-model.md §6.2: modem events to RAS errors, reported in ConnectDevice.
     case response_kind::busy: fail = ras_error::line_busy; break;
     case response_kind::no_answer: fail = ras_error::no_answer; break;
     case response_kind::no_carrier: fail = ras_error::no_carrier; break;
@@ -423,7 +423,7 @@ void connection::on_dial_reply(std::error_code ec, const at_reply& reply) {
 
 // After the modem's DeviceConnected: the terminal step (RASEO_TerminalAfterDial), then the
 // login script, each a device of its own with its own ConnectDevice / DeviceConnected pair
-// after the modem's (ras-model.md §3.3).
+// after the modem's (docs/ras-model.md §3.3).
 void connection::after_device_connected() {
   phase_ = phase::online;  // the line is up; a failure from here hangs up from data state
   if (entry_.terminal_after_dial) {
@@ -446,7 +446,7 @@ void connection::start_login() {
   }
   set_state(conn_state::connect_device);
   if (scripts_.login->uses_callback() && params_.callback_number == "*") {
-    // The caller sets the callback number (ras-model.md §1.4): ask for it before the script
+    // The caller sets the callback number (docs/ras-model.md §1.4): ask for it before the script
     // needs it; the server's prompt waits in the port's buffer meanwhile.
     if (!paused_states()) {
       log(log_level::info, "callback number \"*\" without paused states");
@@ -533,7 +533,7 @@ void connection::connected_states() {
 }
 
 // Carrier watch on a line with modem-control signals: DCD is polled once a second (as
-// FreeBSD ppp does; POSIX has no pollable event for it, peers.md §8), and its fall means
+// FreeBSD ppp does; POSIX has no pollable event for it, docs/peers.md §8), and its fall means
 // the remote hung up (&C1: DCD follows the carrier).
 void connection::watch_dcd() {
   dcd_timer_.expires_after(std::chrono::seconds(1));
@@ -758,7 +758,7 @@ void connection::record_connect_line(const std::string& seen) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Callback (ras-model.md §3.3): the server is going to hang up and call us back.
+// Callback (docs/ras-model.md §3.3): the server is going to hang up and call us back.
 //   PrepareForCallback: wait for the server to drop the line (or hang up ourselves)
 //   WaitForModemReset:  reset and init again, and make sure the modem does not answer alone
 //   WaitForCallback:    wait for RING (callback_wait), answer with ATA
@@ -857,7 +857,7 @@ std::chrono::steady_clock::time_point connection::clock_now() const {
 }
 
 // Redial rules (RASENTRY dwRedialCount/dwRedialPause; wvdial's abort switches and
-// back-off, peers.md §1.2): only call outcomes are retried — a port, modem or timeout
+// back-off, docs/peers.md §1.2): only call outcomes are retried — a port, modem or timeout
 // failure is not going to get better by dialling again.
 bool connection::should_redial(std::error_code fail) const {
   const auto& r = entry_.redial;
@@ -1081,7 +1081,7 @@ void connection::hang_up(std::function<void(std::error_code)> done) {
       channel_->in_data_mode()) {
     hang_up_online();
   } else if (before == phase::dialing || before == phase::answering) {
-    // Any character aborts a dial in progress (hayes-v250.md §1.2); the modem answers
+    // Any character aborts a dial in progress (docs/modem-behaviour.md §1.2); the modem answers
     // NO CARRIER, which the resynchronisation before ATH drains.
     channel_->async_write_raw("\r", [self = shared_from_this()](std::error_code) {
       self->send_ath_then_close();
@@ -1098,7 +1098,7 @@ void connection::hang_up_online() {
 }
 
 // Back to command state from a call: a DTR drop where the line has DTR (with &D2 the
-// modem hangs up, hayes-v250.md §3.1; held longer than S25), else the guarded escape.
+// modem hangs up, docs/modem-behaviour.md §3.1; held longer than S25), else the guarded escape.
 // `then` runs once the modem should be in command state, whether it acknowledged or not.
 void connection::leave_data_mode(std::function<void()> then) {
   const auto& p = entry_.profile;

@@ -80,7 +80,7 @@ struct manager_core : std::enable_shared_from_this<manager_core> {
   }
   // Posts e to every subscriber of its handle. Thread-safe.
   void publish(const connection_event& e);
-  // Port ownership (ARCHITECTURE.md contract 4). Thread-safe.
+  // Port ownership (docs/architecture.md contract 4). Thread-safe.
   // The key the port is reserved under, or nullopt if it is in use already.
   std::optional<std::string> reserve_port(const std::string& port);
   void release_port(const std::string& key);
@@ -105,7 +105,7 @@ class connection : public std::enable_shared_from_this<connection> {
   void hang_up(std::function<void(std::error_code)> done);
   void read_data(boost::asio::mutable_buffer buf, std::function<void(std::error_code, std::size_t)> h);
   void write_data(boost::asio::const_buffer buf, std::function<void(std::error_code, std::size_t)> h);
-  // Resumes a paused dial with new input (ras-model.md §1.4). False if it is not paused;
+  // Resumes a paused dial with new input (docs/ras-model.md §1.4). False if it is not paused;
   // a synchronous dial's waiter is then fired with the connection's error.
   bool resume(const dial_params& params);
 

@@ -87,7 +87,7 @@ void notify_sink::deliver(const dial_event& e) {
             f(e.handle, msg, e.state, err, e.extended_error);
           } else if constexpr (std::is_same_v<T, ras_dial_func2>) {
             if (f(e.callback_id, e.sub_entry, e.handle, msg, e.state, err, e.extended_error) == 0) {
-              // RasDialFunc2 returning 0 stops further notifications (ras-model.md §2.1).
+              // RasDialFunc2 returning 0 stops further notifications (docs/ras-model.md §2.1).
               std::lock_guard lock(mutex_);
               stopped_ = true;
             }

@@ -5,7 +5,7 @@
 // whenever events are waiting and no drain is pending, so order is kept whatever kind of
 // executor the caller has. While the dial is not finished the sink holds tracked work on
 // the caller's executor: the caller's loop keeps running until the terminal notification
-// (RAS: the thread must stay alive until connected or failed, ras-model.md §1.3).
+// (RAS: the thread must stay alive until connected or failed, docs/ras-model.md §1.3).
 #pragma once
 
 #include <deque>

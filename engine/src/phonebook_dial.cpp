@@ -36,7 +36,7 @@ dial_entry to_dial_entry(const phonebook_entry& e, const dialing_location& where
         d.alternates.push_back(dialable_number(e.numbers[i], where));
       }
     }
-    // The first dial character decides tone or pulse (hayes-v250.md §3.2: T/P modifiers).
+    // The first dial character decides tone or pulse (docs/modem-behaviour.md §3.2: T/P modifiers).
     for (char c : e.numbers.front().number) {
       if (c == ' ' || c == '-' || c == '(' || c == ')' || c == '.' || c == '+') continue;
       d.pulse_dialing = (c == 'P' || c == 'p');

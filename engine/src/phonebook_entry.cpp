@@ -1,7 +1,7 @@
 // The phone-book entry model (phonebook.hpp): the key table, reading an entry's typed
 // fields from its layout, and writing changed fields back into the layout.
 //
-// Every key dialup interprets is one row of key_table below (ras-model.md §7.2, §7.3;
+// Every key dialup interprets is one row of key_table below (docs/ras-model.md §7.2, §7.3;
 // MS-RRASM §2.2.2.2): its name, where in the entry it lives, the field it maps to (whose
 // type says how the value reads and writes), and the entry-level key that goes with it.
 // interpret(), sync_layout() and set_entry_key() (phonebook_editor.cpp) all work from it.

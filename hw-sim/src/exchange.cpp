@@ -1,4 +1,4 @@
-// The simulated telephone exchange (hayes-v250.md §7, §8, §11 "Exchange").
+// The simulated telephone exchange (docs/modem-behaviour.md §7, §8, §11 "Exchange").
 //
 // A call:
 //

@@ -1,4 +1,4 @@
-// The simulated Hayes/V.250 modem (hayes-v250.md; §n below refers to it).
+// The simulated Hayes/V.250 modem (docs/modem-behaviour.md; §n below refers to it).
 //
 //            D / A                         carrier (CONNECT)
 //  command ─────────► dialing/answering ──────────────────► online_data

@@ -6,7 +6,7 @@ namespace dialup::hwsim {
 
 namespace {
 
-// hayes-v250.md §2.3, "Common / Conexant-Rockwell" column, plus the Conexant V.34
+// docs/modem-behaviour.md §2.3, "Common / Conexant-Rockwell" column, plus the Conexant V.34
 // codes (59-64 are documented for Conexant; unverified which rate each is, so only
 // the well-known rates are listed).
 std::vector<std::pair<unsigned, int>> conexant_codes() {

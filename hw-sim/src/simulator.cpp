@@ -7,7 +7,7 @@
 //     ▲                                                      │
 //     └──────── EIO/HUP on the master read (last slave fd closed) = DTR drop ──┘
 //
-// A Linux pty has no modem-control lines (interop.md): the only DTR signal is the
+// A Linux pty has no modem-control lines (docs/interop.md): the only DTR signal is the
 // client closing the port (EIO on the master) — treated as DTR going low, so &D2
 // hangs up and a killed dialer never leaves the line off-hook — and the client opening
 // it (POLLHUP on the master clears), seen by polling every 20 ms while absent.
@@ -69,7 +69,7 @@ constexpr std::chrono::milliseconds k_max_backlog{2000};
 // chat) see the modem's bytes unmodified.
 //
 // EXTPROC in c_lflag together with TIOCPKT on the master makes every tcsetattr() by
-// the client arrive on the master as a TIOCPKT_IOCTL packet (interop.md), so a client
+// the client arrive on the master as a TIOCPKT_IOCTL packet (docs/interop.md), so a client
 // setting speed B0 — the only "DTR drop" a pty can carry (§0.5) — is seen at once.
 void make_raw(int master_fd) {
   termios t{};

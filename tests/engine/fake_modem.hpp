@@ -124,7 +124,7 @@ class fake_transport final : public transport {
       if (!script_->modem_control) return std::make_error_code(std::errc::operation_not_supported);
       script_->dtr_changes.push_back(on);
       if (!on && script_->online) {
-        // &D2: DTR drop hangs up and returns to command state with OK (hayes-v250.md §3.1).
+        // &D2: DTR drop hangs up and returns to command state with OK (docs/modem-behaviour.md §3.1).
         script_->online = false;
         script_->off_hook = false;
         reply = "\r\nOK\r\n";

@@ -68,7 +68,7 @@ int run_chat(const std::string& chat, const std::string& tty, const std::string&
     std::ofstream f(file);
     f << script;
   }
-  // chat reads fd 0 and writes fd 1 (interop.md).
+  // chat reads fd 0 and writes fd 1 (docs/interop.md).
   const std::string cmd = "timeout 30 " + chat + " -s -f " + file + " <>" + tty + " >&0 2>/dev/null";
   const int st = std::system(cmd.c_str());
   std::remove(file.c_str());

@@ -1,5 +1,5 @@
 // Command-interpreter vectors for the sans-I/O modem: command line in → exact bytes out.
-// Every vector is also fed split at every byte boundary (STYLE.md, parser tests).
+// Every vector is also fed split at every byte boundary (docs/architecture.md §7, parser tests).
 #include <dialup/hwsim/modem.hpp>
 
 #include <doctest/doctest.h>

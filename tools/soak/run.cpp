@@ -180,7 +180,7 @@ void line_outcome(const dial_plan& p, target t, std::set<int>& out) {
       break;
     default: break;
   }
-  // CONNECT. The terminal step first (ras-model.md §1.4): without paused states 703.
+  // CONNECT. The terminal step first (docs/ras-model.md §1.4): without paused states 703.
   if (p.entry.terminal_after_dial && !paused) {
     out.insert(703);
     return;
@@ -209,7 +209,7 @@ void line_outcome(const dial_plan& p, target t, std::set<int>& out) {
   }
   if (t == target::callback) {
     const auto& cb = p.params.callback_number;
-    // "*" without paused states is refused before the script runs (ras-model.md §1.4).
+    // "*" without paused states is refused before the script runs (docs/ras-model.md §1.4).
     if (cb == "*" && !paused) {
       out.insert(704);
       return;
@@ -380,7 +380,7 @@ struct caller {
     w.after(a.think, [this, s, a] { resume(s, a); });
   }
 
-  // dial(handle, params) with the answer, the rest as in the first call (ras-model.md §1.4).
+  // dial(handle, params) with the answer, the rest as in the first call (docs/ras-model.md §1.4).
   void resume(conn_state s, const resume_answer& a) {
     if (hang_up_requested) return;
     dial_params params = p.params;

@@ -2,7 +2,7 @@
 // classified by the profile's response table, unsolicited lines routed to a subscriber,
 // and after CONNECT the same port as a raw data stream.
 //
-// The rules it keeps (STYLE.md, peers.md §2.2):
+// The rules it keeps (docs/architecture.md §7, docs/peers.md §2.2):
 // - one command at a time; further commands wait in a queue;
 // - a command's timeout is armed only after its write has completed;
 // - the echo of the command (E1) is recognised and dropped, never taken for a reply;
@@ -11,7 +11,7 @@
 //   quiet for `resync_quiet` before the next command is written; and when the modem
 //   echoes commands (E1), the first command after that accepts no reply before its own
 //   echo — a modem answers commands in order, so a late reply to the timed-out command
-//   comes before the next command's echo and is dropped (peers.md §2.2, §11);
+//   comes before the next command's echo and is dropped (docs/peers.md §2.2, §11);
 //   `max_consecutive_timeouts` timeouts in a row declare the port unresponsive (every
 //   later command fails with device_not_ready).
 //
@@ -76,7 +76,7 @@ class at_channel : public std::enable_shared_from_this<at_channel> {
   // during ATD, for example.
   void async_write_raw(std::string bytes, std::function<void(std::error_code)> h);
 
-  // Leaves data state with the escape sequence (hayes-v250.md §3.3): guard time of silence
+  // Leaves data state with the escape sequence (docs/modem-behaviour.md §3.3): guard time of silence
   // from us, the escape characters, another guard time, then the modem's OK. Completes
   // with the OK (or timed_out).
   void async_escape(std::string escape, std::chrono::milliseconds guard,

@@ -2,10 +2,10 @@
 //
 // Bytes from the modem go in through feed(); complete lines come out classified by a
 // response_table (the modem profile's list of replies, like the Responses key of a
-// Unimodem INF, ras-model.md §8.3). No I/O and no time: "need more input" is simply no
+// Unimodem INF, docs/ras-model.md §8.3). No I/O and no time: "need more input" is simply no
 // line yet.
 //
-// Framing (hayes-v250.md §2.1): V1 replies are "\r\nTEXT\r\n", V0 replies "<digits>\r",
+// Framing (docs/modem-behaviour.md §2.1): V1 replies are "\r\nTEXT\r\n", V0 replies "<digits>\r",
 // information text "\r\ntext\r\n" (V1) or "text\r\n" (V0). A line ends at CR or LF; a CR
 // LF pair ends one line; empty lines are dropped. Control characters other than TAB are
 // dropped from a line (a NUL-padded or noisy reply still classifies). A line longer than
@@ -14,7 +14,7 @@
 // Numeric (V0) result codes are recognised only while numeric_codes(true) is set: in V1 an
 // information line such as "0" (the answer to AT+FCLASS?) must not be taken for OK. The
 // AT channel enables them around the reset command, whose reply may come in the stored
-// profile's format (hayes-v250.md §9: a modem left in V0).
+// profile's format (docs/modem-behaviour.md §9: a modem left in V0).
 //
 // CONNECT switches the modem to data state, so feed() stops right after the CONNECT line
 // (and its LF) and returns how much it consumed: the rest is the first data of the call.
@@ -87,7 +87,7 @@ struct response_table {
   std::vector<response_pattern> verbose;  // first match wins
   std::vector<numeric_code> numeric;
 
-  // The replies every Hayes-compatible modem shares (codes 0-12, hayes-v250.md §2.3) plus
+  // The replies every Hayes-compatible modem shares (codes 0-12, docs/modem-behaviour.md §2.3) plus
   // the progress reports and the 27.007 error forms.
   static response_table generic();
 };

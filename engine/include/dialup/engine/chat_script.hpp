@@ -4,7 +4,7 @@
 // (`ogin:-BREAK-ogin:`), '' and "" for the empty string, the keywords ABORT, CLR_ABORT,
 // REPORT, CLR_REPORT, TIMEOUT, SAY, ECHO, HANGUP, the sends EOT and BREAK and @file, the escapes
 // \b \c \d \K \n \N \p \q \r \s \t \\ \T \U \ddd and ^C, quoting with ' and ", and # comment
-// lines (chat(8); ppp-project/ppp: chat/chat.c; peers.md §3). Behaviour follows chat.c where the
+// lines (chat(8); ppp-project/ppp: chat/chat.c; docs/peers.md §3). Behaviour follows chat.c where the
 // man page is silent:
 //
 //  * Tokens alternate expect, send, expect, send... across lines. A keyword is recognised only

@@ -3,7 +3,7 @@
 // Every enumerator keeps the name (in snake_case) and the numeric value of its RASCS_*
 // counterpart in ras.h: conn_state::device_connected is RASCS_DeviceConnected == 3, the
 // paused block starts at RASCS_PAUSED == 0x1000 and the done block at RASCS_DONE == 0x2000
-// (ras-model.md §3.1). Callers must not rely on the order or presence of informational
+// (docs/ras-model.md §3.1). Callers must not rely on the order or presence of informational
 // states (§2.2); the engine reports the modem-dial subset in the order of §3.3.
 #pragma once
 
@@ -56,7 +56,7 @@ inline constexpr std::uint32_t rascs_done = 0x2000;
 // "Unknown" for a value that is not a RASCONNSTATE.
 std::string_view to_string(conn_state s) noexcept;
 
-// A paused state waits for the caller (ras-model.md §3.1): PAUSED bit set, DONE bit clear.
+// A paused state waits for the caller (docs/ras-model.md §3.1): PAUSED bit set, DONE bit clear.
 constexpr bool is_paused(conn_state s) noexcept {
   auto v = static_cast<std::uint32_t>(s);
   return (v & rascs_paused) != 0 && (v & rascs_done) == 0;

@@ -1,5 +1,5 @@
 // dialup::connection_manager — the RAS dial model over real modems: dial, hang up,
-// status, enumerate. One manager owns every port it opens (ARCHITECTURE.md contract 4).
+// status, enumerate. One manager owns every port it opens (docs/architecture.md contract 4).
 //
 // Threading
 // - Every public member function is thread-safe and may be called from any thread,
@@ -13,7 +13,7 @@
 //
 // Lifetime
 // - A handle exists from dial() until hang_up() has finished closing its port, even when
-//   the dial failed: the caller must hang up every handle it got (ras-model.md §1.2).
+//   the dial failed: the caller must hang up every handle it got (docs/ras-model.md §1.2).
 // - hang_up() returns at once. The engine leaves data mode (DTR drop where the line has
 //   it, else guarded +++ then ATH), puts the modem on-hook, closes the port, and only then
 //   retires the handle; status() then answers ras_error::invalid_handle (contract 5).
@@ -82,7 +82,7 @@ class connection_manager {
     return dial(entry, params, {}, notifier{}, ec);
   }
 
-  // RasDial on a paused handle (ras-model.md §1.4): resumes a dial that waits in a paused
+  // RasDial on a paused handle (docs/ras-model.md §1.4): resumes a dial that waits in a paused
   // state, with params carrying the new input (user name and password for
   // RetryAuthentication, the new password for PasswordExpired, the callback number for
   // CallbackSetByCaller; nothing for Interactive) and the rest as in the first call. The
@@ -103,7 +103,7 @@ class connection_manager {
   // engine's strand, never inside this call.
   // The error comes as std::error_code (RAS numbers), so with use_future / use_awaitable
   // the result is std::tuple<std::error_code, connection_handle>: a failed dial's handle
-  // must still be hung up (ras-model.md §1.2), so it is never thrown away with an exception.
+  // must still be hung up (docs/ras-model.md §1.2), so it is never thrown away with an exception.
   template <class ProgressHandler, class Token>
   auto async_dial(const dial_entry& entry, const dial_params& params,
                   const dial_extensions& extensions, ProgressHandler progress, Token&& token) {

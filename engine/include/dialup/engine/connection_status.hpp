@@ -27,7 +27,7 @@ struct connection_status {
   std::vector<std::string> negotiation;  // CARRIER / PROTOCOL / COMPRESSION lines
 };
 
-// A connection coming up or going down (the RasConnectionNotification idea, ras-model.md
+// A connection coming up or going down (the RasConnectionNotification idea, docs/ras-model.md
 // §5.5): connected when a dial reaches Connected; disconnected when the carrier drops (629),
 // the device vanishes (630), the line is idle too long (828) or the connection is hung up
 // (631) — whatever ends it, once.

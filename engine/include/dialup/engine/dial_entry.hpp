@@ -21,7 +21,7 @@ enum class link_kind {
 };
 
 // When and how to dial again after a failed attempt (RASENTRY dwRedialCount/dwRedialPause;
-// wvdial's back-off and abort switches, peers.md §1.2).
+// wvdial's back-off and abort switches, docs/peers.md §1.2).
 struct redial_policy {
   std::uint32_t attempts = 0;               // further attempts after the first; 0 = none
   std::chrono::seconds pause{3};            // before the first redial
@@ -74,7 +74,7 @@ struct dial_entry {
 inline constexpr std::string_view default_password_change_script =
     "ABORT 'do not match'\nABORT incorrect\nTIMEOUT 30\n'ew password:' \\P\n'ew password:' \\P\n";
 
-// RASDIALPARAMS (ras-model.md §4.1).
+// RASDIALPARAMS (docs/ras-model.md §4.1).
 struct dial_params {
   std::string phone_number;     // overrides the entry's number when not empty
   std::string callback_number;
@@ -85,7 +85,7 @@ struct dial_params {
   std::uint32_t sub_entry = 1;
 };
 
-// RDEOPT_* (ras-model.md §4.2).
+// RDEOPT_* (docs/ras-model.md §4.2).
 enum rdeopt : std::uint32_t {
   rdeopt_use_prefix_suffix = 0x0001,
   rdeopt_paused_states = 0x0002,
@@ -96,7 +96,7 @@ enum rdeopt : std::uint32_t {
 // What the engine does with each option:
 // - rdeopt_ignore_modem_speaker: the speaker follows rdeopt_set_modem_speaker (on: ATM1,
 //   off: ATM0, sent after the init commands) instead of the profile's init.
-// - rdeopt_paused_states: the dial may pause (ras-model.md §1.4) and waits for the caller
+// - rdeopt_paused_states: the dial may pause (docs/ras-model.md §1.4) and waits for the caller
 //   to resume it with dial(handle, params) or to hang up:
 //     Interactive           dial_entry::terminal_after_dial, after CONNECT: the caller
 //                           reads and writes the line through a data_stream, then resumes;

@@ -7,7 +7,7 @@
 // ERROR_BAD_PHONE_NUMBER (749). Longer than RAS_MaxPhoneNumber (128) gives
 // ERROR_PHONE_NUMBER_TOO_LONG (723).
 //
-// Accepted (hayes-v250.md §3.2): digits, '*', '#', DTMF 'A'-'D', 'T'/'P' (tone/pulse from
+// Accepted (docs/modem-behaviour.md §3.2): digits, '*', '#', DTMF 'A'-'D', 'T'/'P' (tone/pulse from
 // here on), 'W' (wait for dial tone), ',' (pause), '@' (wait for quiet answer), '!' (flash),
 // and the formatting characters space, '-', '(', ')', '.', which the modem ignores. A
 // leading '+' (international format) is accepted and not sent.
@@ -23,7 +23,7 @@ inline constexpr std::size_t max_phone_number = 128;  // RAS_MaxPhoneNumber
 
 std::error_code check_dial_string(std::string_view number);
 
-// A callback number (RASDIALPARAMS szCallbackNumber, ras-model.md §1.4, error 751): empty
+// A callback number (RASDIALPARAMS szCallbackNumber, docs/ras-model.md §1.4, error 751): empty
 // (no callback), "*" (the caller sets it when asked), or at most RAS_MaxCallbackNumber
 // (128) of 0-9 T P W ( ) - @ space, and '+', '*', '#', ',' as in a dial string. It is sent
 // to the server inside a login script, so anything else — CR, LF, a quote — is refused

@@ -2,8 +2,8 @@
 //
 // A dial records, at the call, where to deliver: the executor associated with the
 // notifier or completion handler if it has one, otherwise the event loop the calling
-// thread has registered here (ARCHITECTURE.md contract 3). This is the Linux counterpart
-// of RAS's "notifications run on the thread that called RasDial" (ras-model.md §1.3).
+// thread has registered here (docs/architecture.md contract 3). This is the Linux counterpart
+// of RAS's "notifications run on the thread that called RasDial" (docs/ras-model.md §1.3).
 //
 //   boost::asio::io_context loop;
 //   dialup::thread_loop_scope scope(loop.get_executor());   // this thread's loop

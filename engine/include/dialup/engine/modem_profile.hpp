@@ -1,7 +1,7 @@
 // dialup::modem_profile — a modem's procedures as data: what to send to reset, initialise,
 // dial and hang up, how long each step may take, and which replies mean what.
 //
-// It plays the part of a Unimodem INF (ras-model.md §8.1–§8.3): `reset` is the INF Reset
+// It plays the part of a Unimodem INF (docs/ras-model.md §8.1–§8.3): `reset` is the INF Reset
 // string, `init` the numbered Init strings, `dial_prefix`/`tone`/`pulse`/`dial_suffix` the
 // Settings fragments, `responses` the Responses table. The built-in generic() profile
 // follows the INF recommendations — verbose result codes, full
@@ -22,9 +22,9 @@ struct modem_profile {
 
   std::string reset = "ATZ";
   // Sent in order after the reset; each must answer OK. Each should stay under 40 characters
-  // (Unimodem's assumption, ras-model.md §8.1). Unlike Unimodem's recommendation, echo stays
+  // (Unimodem's assumption, docs/ras-model.md §8.1). Unlike Unimodem's recommendation, echo stays
   // on (E1): the echo of each command is how the AT channel tells a late reply to an
-  // earlier, timed-out command from the answer to the current one (peers.md §11).
+  // earlier, timed-out command from the answer to the current one (docs/peers.md §11).
   std::vector<std::string> init = {"ATE1V1Q0X4&C1&D2S0=0"};
   // Appended to the init as a command of its own when non-zero: S7=<seconds>, the modem's
   // wait for carrier (Unimodem CallSetupFailTimer; never hard-coded).
@@ -41,7 +41,7 @@ struct modem_profile {
   std::string answer = "ATA";  // a callback's RING is answered with this
   std::string escape = "+++";
 
-  // Timing. The guard must exceed the modem's S12 (1 s by default, hayes-v250.md §3.3).
+  // Timing. The guard must exceed the modem's S12 (1 s by default, docs/modem-behaviour.md §3.3).
   std::chrono::milliseconds escape_guard{1200};
   std::chrono::milliseconds command_timeout{3000};
   std::chrono::milliseconds reset_timeout{5000};
@@ -51,7 +51,7 @@ struct modem_profile {
   // How long DTR is held low to hang up (where the line has DTR); longer than S25.
   std::chrono::milliseconds dtr_drop_time{500};
   // After a timed-out command, input is drained until it has been quiet this long, so a
-  // late reply is never taken as the next command's answer (STYLE.md).
+  // late reply is never taken as the next command's answer (docs/architecture.md §7).
   std::chrono::milliseconds resync_quiet{250};
   // This many timed-out commands in a row and the port is declared unresponsive.
   int max_consecutive_timeouts = 2;

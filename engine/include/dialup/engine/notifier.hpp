@@ -1,7 +1,7 @@
 // dialup::notifier — what an asynchronous dial reports to, in each of the RAS shapes
-// (ras-model.md §2.1), plus a message queue in place of a window (§1.5).
+// (docs/ras-model.md §2.1), plus a message queue in place of a window (§1.5).
 //
-// Delivery rules (ARCHITECTURE.md contract 3, ras-model.md §1.3, §2.2):
+// Delivery rules (docs/architecture.md contract 3, docs/ras-model.md §1.3, §2.2):
 // - Every notification runs on the executor recorded when dial() was called: the one
 //   associated with the callable (boost::asio::bind_executor) if it has one, otherwise the
 //   calling thread's registered loop (thread_loop_scope). Never on an engine thread.

@@ -3,7 +3,7 @@
 // phonebook::load and wvdial_config::load, which read a file of at most a documented size
 // (max_phonebook_file_size, max_wvdial_file_size; read_bounded_file).
 //
-// rasphone.pbk (ras-model.md §7; MS-RRASM §2.2.2)
+// rasphone.pbk (docs/ras-model.md §7; MS-RRASM §2.2.2)
 // - INI-like 8-bit text: `[Entry name]` sections of `key=value` lines. Inside an entry,
 //   the lines `NETCOMPONENTS=`, `MEDIA=<media>` and `DEVICE=<type>` start subsections.
 //   These three keys are matched case-sensitively (upper case), because `Device=<TAPI
@@ -46,7 +46,7 @@
 // phonebook_entry.cpp: each key's name, where it lives, its type and the field it maps to.
 // Reading an entry, writing it back and set_entry_key() all go through that table.
 //
-// wvdial.conf (peers.md §1.2, §1.5; wvdial 1.61 wvdialer.cc load_options()):
+// wvdial.conf (docs/peers.md §1.2, §1.5; wvdial 1.61 wvdialer.cc load_options()):
 // see wvdial_config below.
 //
 // Thread safety: none of these types has shared state; distinct objects may be used from
@@ -329,7 +329,7 @@ std::string dialable_number(const pbk_phone_number& n, const dialing_location& w
 //   a primary number whose first dial character is 'P' -> pulse_dialing (the letter stays);
 //   RedialAttempts -> redial.attempts, RedialSeconds -> redial.pause (backoff 1, BUSY and
 //   NO DIALTONE are retried, as the Windows redial setting retries any failed attempt
-//   (unverified, ras-model.md §5.6): abort_on_busy false, abort_on_no_dialtone false),
+//   (unverified, docs/ras-model.md §5.6): abort_on_busy false, abort_on_no_dialtone false),
 //   redial.rotate_alternates = TryNextAlternateOnFail;
 //   IdleDisconnectSeconds > 0 -> idle_disconnect (0 "use the global value" and -1
 //   "disabled" both -> 0, never);
@@ -338,7 +338,7 @@ std::string dialable_number(const pbk_phone_number& n, const dialing_location& w
 //   pauses in Interactive, or fails with 703 without paused states);
 //   ConnectBPS > 0 -> settings.baud_rate; HwFlowControl -> settings.hardware_flow_control;
 //   Speaker -> an init command ATM1 / ATM0; Protocol=0 -> AT\N0 (no error control);
-//   Compression=0 -> AT%C0 (ras-model.md §8.2 Settings fragments), appended to
+//   Compression=0 -> AT%C0 (docs/ras-model.md §8.2 Settings fragments), appended to
 //   profile.init; Protocol=1 / Compression=1 leave the modem's default (on).
 // Not mapped: the script (a path to a Windows .scp file: the caller reads it; its language
 // is not chat's), a terminal before dialling, multilink links 2.., credentials (not in the
@@ -367,7 +367,7 @@ std::string describe(const phonebook_entry& e);
 // error at the Inherits line.
 // Errors: a key=value line before any section, a line without '=', an unterminated '['
 // (625 with file/line/reason); a missing dialer (623); an Init string with a CR/LF or an
-// ATD (the classic mistake, peers.md §1.6), a number that is not a number, a yes/no that
+// ATD (the classic mistake, docs/peers.md §1.6), a number that is not a number, a yes/no that
 // is neither (625 naming the line of the offending key).
 class wvdial_config {
  public:

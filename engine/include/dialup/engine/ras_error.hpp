@@ -1,6 +1,6 @@
 // dialup::ras_error — RAS error numbers as an std::error_code category.
 //
-// Values are the numbers of raserror.h (RASBASE = 600; ras-model.md §6.1), plus the two
+// Values are the numbers of raserror.h (RASBASE = 600; docs/ras-model.md §6.1), plus the two
 // Win32 codes the RAS calls return for bad arguments (6 ERROR_INVALID_HANDLE, 87
 // ERROR_INVALID_PARAMETER). Message texts are our own words, written for someone at a
 // terminal ("the line is busy"), not Microsoft's. Operating-system failures stay in

@@ -53,7 +53,7 @@ class transport {
   virtual std::string name() const = 0;
 
   // Whether this line has modem-control signals (a real UART or USB modem, an RFC 2217
-  // port). A pty has none: every TIOCM* ioctl fails (interop.md).
+  // port). A pty has none: every TIOCM* ioctl fails (docs/interop.md).
   virtual bool has_modem_control() const { return false; }
   // Sets DTR. Only meaningful when has_modem_control().
   virtual std::error_code set_dtr(bool on) {

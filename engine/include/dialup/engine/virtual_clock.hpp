@@ -1,4 +1,4 @@
-// dialup::virtual_clock — simulated time for the engine's timers (ARCHITECTURE.md
+// dialup::virtual_clock — simulated time for the engine's timers (docs/architecture.md
 // contract 7: time is injectable).
 //
 // Give one to engine_options::clock and every engine timer (AT command timeouts, escape

@@ -6,7 +6,7 @@
 // clock, owns no thread and does no I/O; the pty simulator (simulator.hpp) drives it in
 // real or scaled time, tests drive it in virtual time.
 //
-// Timings (hayes-v250.md §7, all simulated milliseconds, see exchange_timing):
+// Timings (docs/modem-behaviour.md §7, all simulated milliseconds, see exchange_timing):
 // post-dial delay 1.5 s to ringback; ringing 2 s on / 4 s off; answering side: 2 s
 // billing-delay silence + 3.3 s answer tone + training (V.34 6 s, V.32 5 s, V.22bis 3 s)
 // → CONNECT on both sides; data paced at the connect rate (10 bits per character).
@@ -84,7 +84,7 @@ struct program_hooks {
   std::function<void(std::uint64_t call)> stop;                          // the call ended
 };
 
-// Faults of one modem, applied on demand (ARCHITECTURE.md "Faults").
+// Faults of one modem, applied on demand (docs/architecture.md "Faults").
 struct modem_faults {
   // Every byte the modem sends reaches the DTE this much (simulated) time late: a
   // delayed response, or with a delay longer than the client's timeout, a late reply

@@ -7,7 +7,7 @@
 // happens on the line through on_line_event()/on_remote_data(). The modem never reads
 // a clock and owns no timer: next_deadline() says when on_timer() must be called.
 //
-// The specification is /work/shared/reference/hayes-v250.md; section numbers in
+// The specification is docs/modem-behaviour.md; section numbers in
 // comments (§n) refer to it.
 //
 // Thread safety: none; the owner serialises every call. Callbacks (output, line) are
@@ -149,7 +149,7 @@ class modem {
     online_data,
     online_command,
   };
-  // What the single deadline means; every timer handler switches on it (STYLE.md).
+  // What the single deadline means; every timer handler switches on it (docs/architecture.md §7).
   enum class timer_kind {
     none,
     dial_tone_qualified,  // X2/X4: dial tone heard long enough, start dialing

@@ -2,7 +2,7 @@
 // families (numeric result-code tables, identification strings, register defaults,
 // small behavioural switches). Behaviour lives in modem.cpp; this is only data.
 //
-// hayes-v250.md §0.7: the numeric codes above 12 conflict between vendor families, so
+// docs/modem-behaviour.md §0.7: the numeric codes above 12 conflict between vendor families, so
 // they are a per-personality table; §2.2 decides NO ANSWER vs NO CARRIER.
 #pragma once
 
@@ -18,7 +18,7 @@ namespace dialup::hwsim {
 struct personality {
   std::string name;             // "generic", "usr", "conexant", "cellular"
   // CONNECT <rate> → numeric code in V0. A rate without an entry gives plain 1
-  // (CONNECT), as hayes-v250.md §2.3 recommends.
+  // (CONNECT), as docs/modem-behaviour.md §2.3 recommends.
   std::vector<std::pair<unsigned, int>> connect_codes;
   // §2.2: Conexant reports NO ANSWER when ringback is still heard when S7 runs out;
   // Hayes reports NO CARRIER. (generic follows Conexant: clients such as BBS software
