@@ -227,6 +227,13 @@ void at_channel::next() {
     start_resync();
     return;
   }
+  if (need_settle_) {
+    need_settle_ = false;
+    settling_ = true;
+    resyncing_ = true;  // on_read drops what arrives meanwhile
+    wait_quiet();
+    return;
+  }
   active_ = true;
   auto& cur = queue_.front();
   parser_.numeric_codes(cur.options.numeric_codes);
@@ -306,6 +313,7 @@ void at_channel::complete(std::error_code ec) {
   if (!ec) {
     consecutive_timeouts_ = 0;
     if (!cur.command.empty()) echo_on_ = cur.echo_seen;
+    if (cur.options.settle_after) need_settle_ = true;
   }
   post_handler(std::move(cur.handler), ec, std::move(cur.reply));
   if (!queue_.empty()) asio::post(ex_, [self = shared_from_this()] { self->next(); });
@@ -332,6 +340,8 @@ void at_channel::start_resync() {
   // Drain until the modem has been quiet for resync_quiet: a late reply to the command that
   // timed out arrives here and is dropped.
   need_resync_ = false;
+  need_settle_ = false;  // the resync drains as well, and sets the echo rule
+  settling_ = false;
   resyncing_ = true;
   wait_quiet();
 }
@@ -342,7 +352,8 @@ void at_channel::wait_quiet() {
   resync_timer_.async_wait([self = shared_from_this()](std::error_code e) {
     if (e || self->stopped_) return;
     self->resyncing_ = false;
-    self->after_resync_ = true;
+    self->after_resync_ = !self->settling_;
+    self->settling_ = false;
     self->parser_.reset();
     self->next();
   });

@@ -11,10 +11,10 @@
 //                                   the connection waits for hang_up (docs/ras-model.md §1.2)
 //
 //   hang_up (from any state):
-//     online, line has DTR ──> DTR low for dtr_drop_time, DTR high ─┐
-//     online, no DTR       ──> guard, +++, guard, OK ──────────────┤
-//     dialing              ──> abort character (CR) ───────────────┤
-//     command state        ─────────────────────────────────────────┴─> ATH ─> close port ─> retire
+//     data state, DTR      ──> DTR low for dtr_drop_time, DTR high ──┐
+//     data state, no DTR   ──> guard, +++, guard, OK ───────────────┤
+//     dialing              ──> CR past the 125 ms window, NO CARRIER┤
+//     command state        ──────────────────────────────────────────┴─> ATH ─> close port ─> retire
 //   Every step is bounded; whatever happens, the port is closed and the handle retired.
 //
 // Every event handler runs on the engine strand and starts with a guard on phase_, so a
@@ -285,8 +285,11 @@ void connection::run_init_commands(after_commands then) {
   commands_.clear();
   if (!p.reset.empty()) {
     // The reply to the reset comes in the stored profile's format, which may be V0
-    // (docs/modem-behaviour.md §9): accept numeric codes for it.
-    commands_.push_back({p.reset, at_command_options{p.reset_timeout, true}});
+    // (docs/modem-behaviour.md §9): accept numeric codes for it. What a resetting modem
+    // sends after its OK is drained before the first init command (settle_after).
+    at_command_options reset_options{p.reset_timeout, true};
+    reset_options.settle_after = true;
+    commands_.push_back({p.reset, reset_options});
   }
   for (const auto& c : p.init) commands_.push_back({c, at_command_options{p.command_timeout, false}});
   if (extensions_.options & rdeopt_ignore_modem_speaker)
@@ -357,6 +360,7 @@ void connection::dial() {
   cmd += p.dial_suffix;
   phase_ = phase::dialing;
   off_hook_sent_ = true;
+  off_hook_command_at_ = clock_now();
   if (logging()) log(log_level::info, "dialing " + number_ + " on " + entry_.port);
   channel_->async_command(cmd, at_command_options{connect_timeout(), false},
                           [self = shared_from_this()](std::error_code ec, at_reply r) {
@@ -385,7 +389,11 @@ std::chrono::milliseconds connection::connect_timeout() const {
 }
 
 void connection::on_dial_reply(std::error_code ec, const at_reply& reply) {
-  if (phase_ != phase::dialing || hanging_up_) return;
+  if (hanging_up_) {
+    on_abort_reply(ec, reply);
+    return;
+  }
+  if (phase_ != phase::dialing) return;
   if (ec) {
     if (is_aborted(ec)) return;
     finish(map_channel_error(ec));
@@ -818,6 +826,7 @@ void connection::on_unsolicited(const response_line& line) {
   callback_timer_.cancel();
   phase_ = phase::answering;
   off_hook_sent_ = true;
+  off_hook_command_at_ = clock_now();
   const auto& p = entry_.profile;
   channel_->async_command(p.answer, at_command_options{p.connect_timeout, false},
                           [self = shared_from_this()](std::error_code ec, at_reply r) {
@@ -826,7 +835,11 @@ void connection::on_unsolicited(const response_line& line) {
 }
 
 void connection::on_answer_reply(std::error_code ec, const at_reply& reply) {
-  if (phase_ != phase::answering || hanging_up_) return;
+  if (hanging_up_) {
+    on_abort_reply(ec, reply);
+    return;
+  }
+  if (phase_ != phase::answering) return;
   if (ec) {
     if (is_aborted(ec)) return;
     phase_ = phase::commands;
@@ -961,8 +974,12 @@ void connection::start_reconnect(std::error_code why) {
 // modem plugged back in comes back under the same name, or its udev symlink). on_opened
 // then resets, inits and dials as for a first dial.
 void connection::reopen() {
+  // The dead port is let go at once: until a new one opens there is no modem to talk to,
+  // and a hang-up meanwhile has nothing to send ATH to (a vanished device is on-hook).
   if (channel_) channel_->stop();
   if (transport_) transport_->close();
+  channel_.reset();
+  transport_.reset();
   phase_ = phase::opening;
   set_state(conn_state::open_port);
   open_port();
@@ -1064,7 +1081,7 @@ void connection::hang_up(std::function<void(std::error_code)> done) {
   // Whatever the modem does, the port is closed by this deadline (contract 5).
   const auto& p = entry_.profile;
   auto budget = p.dtr_drop_time + 2 * p.escape_guard + 3 * p.command_timeout +
-                p.resync_quiet * 2 + std::chrono::seconds(1);
+                p.resync_quiet * 2 + abort_attempts * abort_wait + std::chrono::seconds(1);
   deadline_.expires_after(budget);
   deadline_.async_wait([self = shared_from_this()](std::error_code ec) {
     if (ec) return;
@@ -1072,23 +1089,74 @@ void connection::hang_up(std::function<void(std::error_code)> done) {
     self->close_and_retire(ras_error::request_timeout);
   });
 
-  channel_->cancel();  // a pending ATD or init command is abandoned
   script_timer_.cancel();
   callback_timer_.cancel();
   redial_timer_.cancel();
-  if ((before == phase::online || before == phase::scripting || before == phase::failed ||
-       before == phase::paused || before == phase::callback_prepare) &&
-      channel_->in_data_mode()) {
-    hang_up_online();
-  } else if (before == phase::dialing || before == phase::answering) {
-    // Any character aborts a dial in progress (docs/modem-behaviour.md §1.2); the modem answers
-    // NO CARRIER, which the resynchronisation before ATH drains.
-    channel_->async_write_raw("\r", [self = shared_from_this()](std::error_code) {
-      self->send_ath_then_close();
-    });
-  } else {
-    send_ath_then_close();
+  if (before == phase::dialing || before == phase::answering) {
+    abort_dial();  // the ATD / ATA stays pending: its answer tells how the abort went
+    return;
   }
+  channel_->cancel();  // a pending init command is abandoned
+  // Whatever the phase, a line still in data state is left as from a call that is up:
+  // after the carrier went (DCD fell; `dropped`, or `redial_wait` before a reconnect) the
+  // modem may not have said NO CARRIER yet — it waits S10 before it gives up the call
+  // (docs/modem-behaviour.md §3.6), and until then an ATH is call data to it.
+  if (channel_->in_data_mode()) hang_up_online();
+  else send_ath_then_close();
+}
+
+// Any character aborts a dial (or answer) in progress, except in the first 125 ms after the
+// command's CR (docs/modem-behaviour.md §1.2; V.250 §6.3.1), and the modem answers NO
+// CARRIER to the ATD. So the ATD is left pending and a bare CR goes out once that window
+// has passed — counted from when the ATD was handed to the channel, plus the time its bytes
+// take on the line, plus a margin — and the ATH waits for the ATD's answer: sent earlier,
+// the ATH's own 'A' would be the character that aborts the dial and "TH" would reach the
+// modem as garbage. A modem that did not hear the CR is sent another; one that answers
+// CONNECT meanwhile is online and is hung up from data state.
+void connection::abort_dial() {
+  abort_pending_ = true;
+  using namespace std::chrono;
+  const auto baud = std::max<std::uint32_t>(entry_.settings.baud_rate, 50);
+  const auto command_bytes = entry_.profile.dial_prefix.size() + number_.size() + 8;
+  const auto on_the_line = milliseconds(command_bytes * 10 * 1000 / baud);
+  const auto earliest = off_hook_command_at_ + on_the_line + milliseconds(125 + 75);
+  const auto now = clock_now();
+  timer_.expires_after(earliest > now ? duration_cast<milliseconds>(earliest - now) : milliseconds(0));
+  timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+    if (ec || !self->abort_pending_ || self->phase_ == phase::closed) return;
+    self->send_abort_character(abort_attempts);
+  });
+}
+
+void connection::send_abort_character(int attempts) {
+  channel_->async_write_raw("\r", [](std::error_code) {});
+  timer_.expires_after(abort_wait);
+  timer_.async_wait([self = shared_from_this(), attempts](std::error_code ec) {
+    if (ec || !self->abort_pending_ || self->phase_ == phase::closed) return;
+    if (attempts > 1) {
+      self->send_abort_character(attempts - 1);
+      return;
+    }
+    // No answer to the abort: give up on the ATD; the channel drains before the ATH.
+    self->abort_pending_ = false;
+    self->log(log_level::warning, "no answer to the dial abort");
+    self->channel_->cancel();
+    self->send_ath_then_close();
+  });
+}
+
+// The aborted ATD / ATA has answered (NO CARRIER, or CONNECT if the call won the race), or
+// failed (its own timeout, or the port).
+void connection::on_abort_reply(std::error_code ec, const at_reply& reply) {
+  if (!abort_pending_ || phase_ == phase::closed) return;
+  abort_pending_ = false;
+  timer_.cancel();
+  if (!ec && channel_->in_data_mode()) {
+    log(log_level::info, "the modem answered " + reply.final.text + " as the dial was aborted");
+    hang_up_online();
+    return;
+  }
+  send_ath_then_close();
 }
 
 void connection::hang_up_online() {

@@ -185,6 +185,15 @@ class connection : public std::enable_shared_from_this<connection> {
 
   // Hang-up procedure.
   void hang_up_online();
+  void abort_dial();
+  void send_abort_character(int attempts);
+  void on_abort_reply(std::error_code ec, const at_reply& reply);
+  // Aborting a dial in progress: how long to wait for the modem's answer to a bare CR, and
+  // how many CRs to send before ATH goes anyway.
+  static constexpr std::chrono::milliseconds abort_wait{1000};
+  static constexpr int abort_attempts = 2;
+  std::chrono::steady_clock::time_point off_hook_command_at_{};  // ATD / ATA handed to the channel
+  bool abort_pending_ = false;  // hang_up is waiting for the aborted ATD / ATA to answer
   void leave_data_mode(std::function<void()> then);
   void send_ath_then_close();
   // result: empty, or request_timeout when the modem could not be confirmed on-hook (ATH

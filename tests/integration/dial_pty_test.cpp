@@ -145,6 +145,42 @@ TEST_CASE("hang_up while dialing leaves the simulated modem on-hook") {
   CHECK_FALSE(w.sim->off_hook(0));
 }
 
+// A modem ignores what arrives in the first 125 ms after the ATD's CR (V.250 §6.3.1;
+// docs/modem-behaviour.md §1.2). A hang-up at once after the ATD must wait that window out
+// before its abort character, and send ATH only once the dial has answered NO CARRIER:
+// otherwise the ATH's 'A' is what aborts the dial, "TH" is garbage, and ATH never answers
+// OK (the hang-up then reports 638 with the modem's state unknown). The simulator runs at
+// real time here, so its window is the real 125 ms.
+TEST_CASE("a hang-up at once after ATD is confirmed on-hook: the abort waits out the modem's 125 ms") {
+  sim_world w(1, "generic", {}, 1.0);
+  engine_world e;
+  caller c;
+  std::error_code ec;
+  auto h = e.mgr->dial(entry_for(*w.sim, 0, "5550120"), {}, {}, c.events_notifier(), ec);
+  REQUIRE_FALSE(ec);
+  // Poll the engine's log for the ATD going out, then hang up within a few milliseconds.
+  bool dialing = false;
+  asio::steady_timer poll(c.io);
+  std::function<void()> look = [&] {
+    if (e.logged("dialing 5550120")) {
+      dialing = true;
+      return;
+    }
+    poll.expires_after(1ms);
+    poll.async_wait([&](boost::system::error_code pe) { if (!pe) look(); });
+  };
+  look();
+  for (int i = 0; i < 500 && !dialing; ++i) {
+    c.io.restart();
+    c.io.run_for(10ms);
+  }
+  REQUIRE(dialing);
+  hang_up_and_wait(*e.mgr, h, c);  // CHECKs that the hang-up confirmed the modem on-hook
+  CHECK_FALSE(w.sim->off_hook(0));
+  CHECK(e.logged("< \\r\\nNO CARRIER\\r\\n"));
+  CHECK_FALSE(e.logged("no answer; the modem may still be off-hook"));
+}
+
 TEST_CASE("two threads dialling two modems at once each get only their own notifications") {
   sim_world w(2);
   engine_world e;

@@ -29,10 +29,11 @@ struct sim_world {
 
   // link_prefix: modem i is also reachable through the symlink PREFIX<i> (it survives an
   // unplug and replug, as a udev symlink does).
+  // scale: the simulator's clock against real time (1.0 for a test of a real modem's timing).
   explicit sim_world(std::size_t modems, const std::string& personality = "generic",
-                     const std::string& link_prefix = {}) {
+                     const std::string& link_prefix = {}, double scale = time_scale) {
     hwsim::simulator_options o;
-    o.time_scale = time_scale;
+    o.time_scale = scale;
     o.personality = personality;
     o.link_prefix = link_prefix;
     sim = std::make_unique<hwsim::simulator>(io.get_executor(), o);

@@ -13,7 +13,9 @@
 //   echo — a modem answers commands in order, so a late reply to the timed-out command
 //   comes before the next command's echo and is dropped (docs/peers.md §2.2, §11);
 //   `max_consecutive_timeouts` timeouts in a row declare the port unresponsive (every
-//   later command fails with device_not_ready).
+//   later command fails with device_not_ready);
+// - a command sent with settle_after (the reset) is followed by the same drain, without
+//   the echo rule, so what a resetting modem sends after its OK never answers the next one.
 //
 // Threading: not thread-safe. Every member function must be called on the executor given
 // to the constructor (the engine's strand), and every handler runs there, never inside the
@@ -50,6 +52,13 @@ struct at_reply {
 struct at_command_options {
   std::chrono::milliseconds timeout{3000};
   bool numeric_codes = false;  // accept V0 numeric result codes for this command
+  // After this command's final reply, drain input until the modem has been quiet for
+  // `resync_quiet` before the next command is written. For the reset (ATZ, AT&F): a modem
+  // that is reinitialising may send more than its OK (a second OK, a banner, noise), and
+  // a stray final read as the next command's reply would shift every reply after it.
+  // Unlike a resynchronisation it does not make the next command wait for its echo: after
+  // a reset the stored profile decides whether the modem echoes (docs/modem-behaviour.md §9).
+  bool settle_after = false;
 };
 
 class at_channel : public std::enable_shared_from_this<at_channel> {
@@ -198,6 +207,8 @@ class at_channel : public std::enable_shared_from_this<at_channel> {
   bool unresponsive_ = false;
   bool echo_on_ = false;              // the modem echoed the last command that completed
   bool after_resync_ = false;         // the next command is the first after a resync
+  bool need_settle_ = false;          // drain until quiet before the next command (settle_after)
+  bool settling_ = false;             // the drain in progress is a settle, not a resync
 
   // Data state.
   std::string data_in_;               // received call data not yet read by the caller
