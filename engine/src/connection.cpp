@@ -874,11 +874,10 @@ std::chrono::steady_clock::time_point connection::clock_now() const {
 // failure is not going to get better by dialling again.
 bool connection::should_redial(std::error_code fail) const {
   const auto& r = entry_.redial;
-  if (attempt_ > r.attempts) return false;
+  if (attempt_ > r.attempts || fail != ras_condition::worth_redialling) return false;
   if (fail == ras_error::line_busy) return !r.abort_on_busy;
   if (fail == ras_error::no_dialtone) return !r.abort_on_no_dialtone;
-  return fail == ras_error::no_answer || fail == ras_error::no_carrier ||
-         fail == ras_error::voice_answer || fail == ras_error::temp_failure;
+  return true;
 }
 
 // The pause before the next attempt; the one after it grows by the back-off, up to the cap.
@@ -924,8 +923,7 @@ void connection::drop_online(std::error_code ec) {
     status_.error = ec;
   }
   went_down(ec);
-  if (entry_.reconnect_if_dropped &&
-      (ec == ras_error::remote_disconnection || ec == ras_error::hardware_failure))
+  if (entry_.reconnect_if_dropped && ec == ras_condition::line_lost)
     start_reconnect(ec);
 }
 

@@ -128,10 +128,40 @@ class ras_category_impl final : public std::error_category {
   }
 };
 
+class ras_condition_category_impl final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "ras-condition"; }
+  std::string message(int condition) const override {
+    switch (static_cast<ras_condition>(condition)) {
+      case ras_condition::worth_redialling: return "a call outcome worth dialling again";
+      case ras_condition::line_lost: return "the line of a call that was up was lost";
+    }
+    return "ras condition " + std::to_string(condition);
+  }
+  bool equivalent(const std::error_code& code, int condition) const noexcept override {
+    if (code.category() != ras_category()) return false;
+    const auto e = static_cast<ras_error>(code.value());
+    switch (static_cast<ras_condition>(condition)) {
+      case ras_condition::worth_redialling:
+        return e == ras_error::line_busy || e == ras_error::no_dialtone ||
+               e == ras_error::no_answer || e == ras_error::no_carrier ||
+               e == ras_error::voice_answer || e == ras_error::temp_failure;
+      case ras_condition::line_lost:
+        return e == ras_error::remote_disconnection || e == ras_error::hardware_failure;
+    }
+    return false;
+  }
+};
+
 }  // namespace
 
 const std::error_category& ras_category() noexcept {
   static const ras_category_impl instance;
+  return instance;
+}
+
+const std::error_category& ras_condition_category() noexcept {
+  static const ras_condition_category_impl instance;
   return instance;
 }
 

@@ -43,3 +43,26 @@ TEST_CASE("every named RAS error has a message of its own") {
     CHECK(ras_category().message(code).find("remote access error") == std::string::npos);
   }
 }
+
+TEST_CASE("the RAS conditions group the errors the engine decides by") {
+  using dialup::ras_condition;
+  using dialup::ras_error;
+  for (auto e : {ras_error::line_busy, ras_error::no_dialtone, ras_error::no_answer,
+                 ras_error::no_carrier, ras_error::voice_answer, ras_error::temp_failure}) {
+    CHECK(std::error_code(e) == ras_condition::worth_redialling);
+    CHECK(std::error_code(e) != ras_condition::line_lost);
+  }
+  // Port, modem and timeout failures are not going to get better by dialling again.
+  for (auto e : {ras_error::port_not_found, ras_error::port_already_open, ras_error::from_device,
+                 ras_error::unrecognized_response, ras_error::request_timeout,
+                 ras_error::user_disconnection, ras_error::remote_disconnection})
+    CHECK(std::error_code(e) != ras_condition::worth_redialling);
+  CHECK(std::error_code(ras_error::remote_disconnection) == ras_condition::line_lost);
+  CHECK(std::error_code(ras_error::hardware_failure) == ras_condition::line_lost);
+  CHECK(std::error_code(ras_error::idle_timeout) != ras_condition::line_lost);
+  // Only RAS codes belong: a system error with the same number does not.
+  CHECK(std::error_code(676, std::system_category()) != ras_condition::worth_redialling);
+  CHECK(std::error_code(629, std::generic_category()) != ras_condition::line_lost);
+  CHECK(std::error_code() != ras_condition::line_lost);
+  CHECK_FALSE(std::error_condition(ras_condition::line_lost).message().empty());
+}

@@ -292,9 +292,7 @@ class dial_session {
         const std::string what = with_detail(e.error, detail);
         print_line("disconnected", what);
         // A dropped carrier or a vanished device with --reconnect: "reconnecting" follows.
-        if (reconnect_ && !reconnecting_ &&
-            (e.error == dialup::ras_error::remote_disconnection ||
-             e.error == dialup::ras_error::hardware_failure))
+        if (reconnect_ && !reconnecting_ && e.error == dialup::ras_condition::line_lost)
           return;
         std::fprintf(stderr, "dialup: the connection ended: %s\n", what.c_str());
         exit_code_ = e.error == dialup::ras_error::idle_timeout ? 0 : 2;

@@ -115,6 +115,26 @@ inline std::error_code make_error_code(ras_error e) noexcept {
   return {static_cast<int>(e), ras_category()};
 }
 
+// Groups of RAS errors the engine and its tools decide by; compare with ==
+// (`ec == ras_condition::line_lost`). One definition of each, here, instead of lists of
+// codes repeated where the decision is made.
+enum class ras_condition {
+  // A call outcome that dialling again may change: busy, no dial tone, no answer, no
+  // carrier, a voice answer, a temporary network failure (docs/ras-model.md §6.2). Busy and
+  // no dial tone are still subject to the entry's abort switches; a port, modem or timeout
+  // failure is not in the group — it is not going to get better by dialling again.
+  worth_redialling = 1,
+  // A call that was up went down under the caller: the carrier was lost (629) or the device
+  // went away (630). RASEO2_ReconnectIfDropped dials again on these.
+  line_lost,
+};
+
+const std::error_category& ras_condition_category() noexcept;
+
+inline std::error_condition make_error_condition(ras_condition c) noexcept {
+  return {static_cast<int>(c), ras_condition_category()};
+}
+
 // The raserror.h name of a code ("ERROR_LINE_BUSY"), or "" if we do not know it.
 std::string_view ras_error_name(int code) noexcept;
 
@@ -130,3 +150,5 @@ std::uint32_t ras_number(const std::error_code& ec) noexcept;
 
 template <>
 struct std::is_error_code_enum<dialup::ras_error> : std::true_type {};
+template <>
+struct std::is_error_condition_enum<dialup::ras_condition> : std::true_type {};
