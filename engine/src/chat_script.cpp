@@ -29,6 +29,7 @@
 #include <cctype>
 #include <climits>
 #include <cstdio>
+#include <optional>
 #include <utility>
 
 #include "dialup/engine/ras_error.hpp"
@@ -47,6 +48,40 @@ constexpr std::string_view redaction = "********";
 constexpr std::string_view extensions_pragma = "#dialup: extensions";
 
 bool is_octal(char c) { return c >= '0' && c <= '7'; }
+
+// The pieces of chat's clean() that an expect and a send string read alike (chat(8), "ESCAPE
+// SEQUENCES"; docs/interop.md).
+
+// After '^': the control character X & 0x1f; a '^' at the end is itself, and ^@ adds nothing.
+void take_caret(std::string_view s, std::size_t& i, std::string& out) {
+  if (i >= s.size()) {
+    out += '^';
+    return;
+  }
+  const char cc = static_cast<char>(s[i++] & 0x1f);
+  if (cc != 0) out += cc;
+}
+
+// \b \r \n \s \t \\ : one byte each.
+std::optional<char> simple_escape(char e) {
+  switch (e) {
+    case 'b': return '\b';
+    case 'r': return '\r';
+    case 'n': return '\n';
+    case 's': return ' ';
+    case 't': return '\t';
+    case '\\': return '\\';
+    default: return std::nullopt;
+  }
+}
+
+// \ddd: up to three octal digits, the first (already read) in `first`; the byte's value.
+unsigned read_octal(char first, std::string_view s, std::size_t& i) {
+  unsigned v = static_cast<unsigned>(first - '0');
+  for (int more = 0; more < 2 && i < s.size() && is_octal(s[i]); ++more)
+    v = (v << 3) | static_cast<unsigned>(s[i++] - '0');
+  return v & 0xff;
+}
 
 bool is_cntrl7(unsigned char c) { return c < 0x20 || c == 0x7f; }
 
@@ -156,12 +191,7 @@ std::optional<std::string> clean_expect(std::string_view s, bool strict, clean_e
   while (i < s.size()) {
     char c = s[i++];
     if (c == '^') {
-      if (i >= s.size()) {
-        out += '^';
-        break;
-      }
-      char cc = static_cast<char>(s[i++] & 0x1f);
-      if (cc != 0) out += cc;
+      take_caret(s, i, out);
       continue;
     }
     if (c != '\\') {
@@ -171,13 +201,11 @@ std::optional<std::string> clean_expect(std::string_view s, bool strict, clean_e
     if (i >= s.size()) break;  // a lone trailing backslash: chat drops it in an expect
     const std::size_t at = i - 1;
     char e = s[i++];
+    if (auto plain = simple_escape(e)) {
+      out += *plain;
+      continue;
+    }
     switch (e) {
-      case 'b': out += '\b'; break;
-      case 'r': out += '\r'; break;
-      case 'n': out += '\n'; break;
-      case 's': out += ' '; break;
-      case 't': out += '\t'; break;
-      case '\\': out += '\\'; break;
       case 'c': case 'd': case 'K': case 'p': case 'N': case 'q': case 'T': case 'U': case 'P':
       case 'B':
         if (strict) {
@@ -193,12 +221,7 @@ std::optional<std::string> clean_expect(std::string_view s, bool strict, clean_e
         break;
       default:
         if (is_octal(e)) {
-          unsigned v = static_cast<unsigned>(e - '0');
-          if (i < s.size() && is_octal(s[i])) {
-            v = (v << 3) | static_cast<unsigned>(s[i++] - '0');
-            if (i < s.size() && is_octal(s[i])) v = (v << 3) | static_cast<unsigned>(s[i++] - '0');
-          }
-          v &= 0xff;
+          const unsigned v = read_octal(e, s, i);
           if (v == 0) {
             if (strict) {
               err = {at, "\\0 (NUL) is not valid in an expect string"};
@@ -233,12 +256,7 @@ bool clean_send(std::string_view s, bool strict, chat_send_string& out, bool& ad
   while (i < s.size()) {
     char c = s[i++];
     if (c == '^') {
-      if (i >= s.size()) {
-        bytes += '^';
-        break;
-      }
-      char cc = static_cast<char>(s[i++] & 0x1f);
-      if (cc != 0) bytes += cc;
+      take_caret(s, i, bytes);
       continue;
     }
     if (c != '\\') {
@@ -251,13 +269,11 @@ bool clean_send(std::string_view s, bool strict, chat_send_string& out, bool& ad
     }
     const std::size_t at = i - 1;
     char e = s[i++];
+    if (auto plain = simple_escape(e)) {
+      bytes += *plain;
+      continue;
+    }
     switch (e) {
-      case 'b': bytes += '\b'; break;
-      case 'r': bytes += '\r'; break;
-      case 'n': bytes += '\n'; break;
-      case 's': bytes += ' '; break;
-      case 't': bytes += '\t'; break;
-      case '\\': bytes += '\\'; break;
       case 'N': bytes += '\0'; break;
       case 'c':
         if (i == s.size()) {
@@ -279,12 +295,7 @@ bool clean_send(std::string_view s, bool strict, chat_send_string& out, bool& ad
       case 'q': out.quiet = true; break;
       default:
         if (is_octal(e)) {
-          unsigned v = static_cast<unsigned>(e - '0');
-          if (i < s.size() && is_octal(s[i])) {
-            v = (v << 3) | static_cast<unsigned>(s[i++] - '0');
-            if (i < s.size() && is_octal(s[i])) v = (v << 3) | static_cast<unsigned>(s[i++] - '0');
-          }
-          bytes += static_cast<char>(v & 0xff);
+          bytes += static_cast<char>(read_octal(e, s, i));
         } else {
           bytes += e;
         }
