@@ -508,8 +508,34 @@ modem::exec_result modem::run_commands(const std::string& b, std::size_t& pos, s
                                        bool& ended) {
   const bool online = state_ == state::online_command;
   auto in_range = [](unsigned v, unsigned hi) { return v <= hi; };
+  // The basic commands that only set one profile value, 0..max (V.250 §6.2 for E, Q, V and X,
+  // §6.3 for L and M; W and Y as docs/modem-behaviour.md describes); any other value is ERROR.
+  struct basic_setting {
+    char command;
+    unsigned max;
+    unsigned settings::*number;
+    bool settings::*flag;
+  };
+  static constexpr basic_setting basic_settings[] = {
+      {'E', 1, nullptr, &settings::echo},    {'L', 3, &settings::l, nullptr},
+      {'M', 3, &settings::m, nullptr},       {'Q', 1, nullptr, &settings::quiet},
+      {'V', 1, nullptr, &settings::verbose}, {'W', 2, &settings::w, nullptr},
+      {'X', 4, &settings::x, nullptr},       {'Y', 1, &settings::y, nullptr},
+  };
+  auto find_basic_setting = [](char c) -> const basic_setting* {
+    for (const auto& bs : basic_settings)
+      if (bs.command == c) return &bs;
+    return nullptr;
+  };
   while (pos < b.size()) {
     const char c = b[pos++];
+    if (const basic_setting* bs = find_basic_setting(c)) {
+      const unsigned n = parse_number(b, pos);
+      if (!in_range(n, bs->max)) return exec_result::error;
+      if (bs->number) cur_.*bs->number = n;
+      else cur_.*bs->flag = n == 1;
+      continue;
+    }
     switch (c) {
       case ';':  // separator after an extended command
         break;
@@ -525,12 +551,6 @@ modem::exec_result modem::run_commands(const std::string& b, std::size_t& pos, s
         return dial(ds, now);
       }
       case 'B': if (!in_range(parse_number(b, pos), 1)) return exec_result::error; break;
-      case 'E': {
-        auto n = parse_number(b, pos);
-        if (!in_range(n, 1)) return exec_result::error;
-        cur_.echo = n == 1;
-        break;
-      }
       case 'H': {
         auto n = parse_number(b, pos);
         if (!in_range(n, 1)) return exec_result::error;
@@ -557,18 +577,6 @@ modem::exec_result modem::run_commands(const std::string& b, std::size_t& pos, s
         emit_info(split_lines(p_->ati[n]));
         break;
       }
-      case 'L': {
-        auto n = parse_number(b, pos);
-        if (!in_range(n, 3)) return exec_result::error;
-        cur_.l = n;
-        break;
-      }
-      case 'M': {
-        auto n = parse_number(b, pos);
-        if (!in_range(n, 3)) return exec_result::error;
-        cur_.m = n;
-        break;
-      }
       case 'N': if (!in_range(parse_number(b, pos), 1)) return exec_result::error; break;
       case 'O': {
         auto n = parse_number(b, pos);
@@ -591,36 +599,6 @@ modem::exec_result modem::run_commands(const std::string& b, std::size_t& pos, s
       }
       case 'P': cur_.pulse = true; break;
       case 'T': cur_.pulse = false; break;
-      case 'Q': {
-        auto n = parse_number(b, pos);
-        if (!in_range(n, 1)) return exec_result::error;
-        cur_.quiet = n == 1;
-        break;
-      }
-      case 'V': {
-        auto n = parse_number(b, pos);
-        if (!in_range(n, 1)) return exec_result::error;
-        cur_.verbose = n == 1;
-        break;
-      }
-      case 'W': {
-        auto n = parse_number(b, pos);
-        if (!in_range(n, 2)) return exec_result::error;
-        cur_.w = n;
-        break;
-      }
-      case 'X': {
-        auto n = parse_number(b, pos);
-        if (!in_range(n, 4)) return exec_result::error;
-        cur_.x = n;
-        break;
-      }
-      case 'Y': {
-        auto n = parse_number(b, pos);
-        if (!in_range(n, 1)) return exec_result::error;
-        cur_.y = n;
-        break;
-      }
       case 'Z': {
         auto n = parse_number(b, pos);
         if (!in_range(n, 1)) return exec_result::error;
