@@ -3,6 +3,7 @@
 #   make test   build and run the whole test suite
 #   make asan   the test suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make tsan   the test suite under ThreadSanitizer
+#   make fuzz   every fuzz target for FUZZ_SECONDS (default 60) from the seed corpus
 .PHONY: deps build demo test asan tsan fuzz clean
 
 JOBS ?= $(shell nproc)
@@ -34,13 +35,21 @@ tsan: deps
 	cmake --build build-tsan -j $(JOBS)
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
+# Every fuzz target for FUZZ_SECONDS, coverage-guided from the seed corpus kept in the
+# repository (tests/fuzz/corpus/<target>, written by tests/fuzz/make_corpus.py). What the
+# fuzzer adds goes to build-fuzz/corpus, a crash to build-fuzz/artifacts (and fails the run):
+# a crash found becomes a vector in the target's replay test.
+FUZZERS = at_parser_fuzz hwsim_modem_fuzz phonebook_fuzz chat_script_fuzz
 fuzz: deps
 	CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DDIALUP_BUILD_FUZZERS=ON $(CMAKE_FLAGS)
-	cmake --build build-fuzz -j $(JOBS) --target at_parser_fuzz hwsim_modem_fuzz phonebook_fuzz chat_script_fuzz
-	./build-fuzz/tests/fuzz/at_parser_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
-	./build-fuzz/tests/fuzz/hwsim_modem_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
-	./build-fuzz/tests/fuzz/phonebook_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
-	./build-fuzz/tests/fuzz/chat_script_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
+	cmake --build build-fuzz -j $(JOBS) --target $(FUZZERS)
+	mkdir -p build-fuzz/artifacts
+	set -e; for f in $(FUZZERS); do \
+	  echo "== $$f for $(FUZZ_SECONDS) s"; mkdir -p build-fuzz/corpus/$$f; \
+	  ./build-fuzz/tests/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	    -print_final_stats=1 -artifact_prefix=build-fuzz/artifacts/$$f- \
+	    build-fuzz/corpus/$$f tests/fuzz/corpus/$$f; \
+	done
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz

@@ -2,12 +2,13 @@
 // fuzz invariants are checked even where libFuzzer is not built.
 #include <doctest/doctest.h>
 
+#include "support/fuzz_corpus.hpp"
+
 #include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
 TEST_CASE("the AT parser fuzz target holds its invariants over 3000 pseudo-random inputs") {
   std::mt19937 rng(20261124);
@@ -30,4 +31,8 @@ TEST_CASE("the AT parser fuzz target holds its invariants over 3000 pseudo-rando
     }
     CHECK(LLVMFuzzerTestOneInput(in.data(), in.size()) == 0);
   }
+}
+
+TEST_CASE("every file of the at_parser_fuzz corpus in the repository, crash vectors included, passes") {
+  CHECK(dialup::test::replay_fuzz_corpus(DIALUP_FUZZ_CORPUS) > 0);
 }

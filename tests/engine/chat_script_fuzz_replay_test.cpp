@@ -2,12 +2,13 @@
 // invariants (tests/fuzz/chat_script_fuzz.cpp) are checked even where libFuzzer is not built.
 #include <doctest/doctest.h>
 
+#include "support/fuzz_corpus.hpp"
+
 #include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
 namespace {
 
@@ -67,4 +68,8 @@ TEST_CASE("the chat script fuzz target holds its invariants over 2000 pseudo-ran
     }
     CHECK(LLVMFuzzerTestOneInput(in.data(), in.size()) == 0);
   }
+}
+
+TEST_CASE("every file of the chat_script_fuzz corpus in the repository, crash vectors included, passes") {
+  CHECK(dialup::test::replay_fuzz_corpus(DIALUP_FUZZ_CORPUS) > 0);
 }

@@ -2,12 +2,13 @@
 // inputs in every test run, so its invariants are checked where libFuzzer is not built.
 #include <doctest/doctest.h>
 
+#include "support/fuzz_corpus.hpp"
+
 #include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
 namespace {
 
@@ -106,4 +107,8 @@ TEST_CASE("the phone-book fuzz target holds its invariants over 2000 pseudo-rand
     auto in = i % 3 == 2 ? make_wvdial(rng) : make_pbk(rng);
     CHECK(LLVMFuzzerTestOneInput(in.data(), in.size()) == 0);
   }
+}
+
+TEST_CASE("every file of the phonebook_fuzz corpus in the repository, crash vectors included, passes") {
+  CHECK(dialup::test::replay_fuzz_corpus(DIALUP_FUZZ_CORPUS) > 0);
 }

@@ -3,11 +3,12 @@
 // (the fuzzer itself needs clang and -fsanitize=fuzzer).
 #include <doctest/doctest.h>
 
+#include "support/fuzz_corpus.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
 TEST_CASE("the modem fuzz target survives pseudo-random scripts with its invariants intact") {
   std::uint32_t s = 0x2545F491u;
@@ -31,4 +32,8 @@ TEST_CASE("the modem fuzz target survives pseudo-random scripts with its invaria
     ++runs;
   }
   CHECK(runs == 400);
+}
+
+TEST_CASE("every file of the hwsim_modem_fuzz corpus in the repository, crash vectors included, passes") {
+  CHECK(dialup::test::replay_fuzz_corpus(DIALUP_FUZZ_CORPUS) > 0);
 }
