@@ -14,19 +14,13 @@
 
 #include "dialup/engine/detail/errors.hpp"
 #include "dialup/engine/ras_error.hpp"
+#include "dialup/engine/text.hpp"
 
 namespace dialup {
 namespace asio = boost::asio;
 
 namespace {
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::toupper(static_cast<unsigned char>(a[i])) !=
-        std::toupper(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
+using text::iequals;
 constexpr std::string_view no_carrier_marker = "\r\nNO CARRIER\r";
 }  // namespace
 

@@ -4,14 +4,15 @@
 #include <cctype>
 #include <charconv>
 
+#include "dialup/engine/text.hpp"
+
 namespace dialup {
 namespace {
 
 char upper(char c) noexcept {
   // Parity is stripped for matching: some modems answer with the parity bit of the
   // command's framing set (docs/modem-behaviour.md §1.1).
-  auto u = static_cast<unsigned char>(c) & 0x7f;
-  return static_cast<char>(std::toupper(u));
+  return text::ascii_upper(static_cast<char>(static_cast<unsigned char>(c) & 0x7f));
 }
 
 bool iequals_prefix(std::string_view line, std::string_view pattern) noexcept {

@@ -33,6 +33,7 @@
 #include <utility>
 
 #include "dialup/engine/ras_error.hpp"
+#include "dialup/engine/text.hpp"
 
 namespace dialup {
 
@@ -138,9 +139,9 @@ std::string quoted(std::string_view s) { return "\"" + visible(s) + "\""; }
 
 // ASCII case-insensitive substring test (what modems and login servers print is ASCII).
 bool contains_nocase(std::string_view text, std::string_view what) {
-  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-  return std::search(text.begin(), text.end(), what.begin(), what.end(),
-                     [&](char a, char b) { return lower(a) == lower(b); }) != text.end();
+  return std::search(text.begin(), text.end(), what.begin(), what.end(), [](char a, char b) {
+           return text::ascii_lower(a) == text::ascii_lower(b);
+         }) != text.end();
 }
 
 bool ends_with(std::string_view text, std::string_view tail) {

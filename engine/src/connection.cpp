@@ -26,27 +26,10 @@
 #include "dialup/engine/detail/errors.hpp"
 #include "dialup/engine/dial_string.hpp"
 #include "dialup/engine/port_error.hpp"
+#include "dialup/engine/text.hpp"
 
 namespace dialup::detail {
 namespace asio = boost::asio;
-
-// Bytes as a trace shows them: CR and LF as \\r \\n, other control bytes as \\xNN.
-std::string printable_bytes(std::string_view bytes) {
-  static const char* hex = "0123456789abcdef";
-  std::string printable;
-  printable.reserve(bytes.size());
-  for (char c : bytes) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '\r') printable += "\\r";
-    else if (c == '\n') printable += "\\n";
-    else if (u < 0x20 || u >= 0x7f) {
-      printable += "\\x";
-      printable += hex[(u >> 4) & 0xf];
-      printable += hex[u & 0xf];
-    } else printable += c;
-  }
-  return printable;
-}
 
 std::string port_key(const std::string& port) {
   if (port.empty() || port.front() != '/') return port;
@@ -254,7 +237,7 @@ void connection::on_opened(std::error_code ec, std::unique_ptr<transport> t) {
       // masked across read boundaries, per direction.
       auto& redactor = dir == '>' ? self->trace_out_ : self->trace_in_;
       const auto safe = redactor.feed(bytes);
-      if (!safe.empty()) self->log(log_level::trace, std::string(1, dir) + " " + printable_bytes(safe));
+      if (!safe.empty()) self->log(log_level::trace, std::string(1, dir) + " " + text::escape_bytes(safe));
     }
   });
   channel_->on_unsolicited([weak](const response_line& line) {

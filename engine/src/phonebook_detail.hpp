@@ -22,37 +22,17 @@
 #include <vector>
 
 #include "dialup/engine/phonebook.hpp"
+#include "dialup/engine/text.hpp"
 
 namespace dialup::phonebook_detail {
 
 // ---- text helpers -----------------------------------------------------------------------
 
-inline char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-// ASCII letters only, as Windows compares entry names.
-inline bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-inline std::string lowered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = lower(c);
-  return out;
-}
-
-inline bool is_space(char c) { return c == ' ' || c == '\t'; }
-
-inline std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
+using text::iequals;   // ASCII letters only, as Windows compares entry names
+using text::lowered;
+using text::trim;
+inline char lower(char c) { return text::ascii_lower(c); }
+inline bool is_space(char c) { return text::is_blank(c); }
 
 // wvdial's fuzzy key: lower case, no spaces.
 inline std::string fuzzy(std::string_view s) {

@@ -14,6 +14,7 @@
 #include <dialup/hwsim/simulator.hpp>
 
 #include <dialup/hwsim/scenario.hpp>
+#include <dialup/engine/text.hpp>
 
 #include <dialup/hwsim/detail/asio.hpp>
 #include <boost/asio/io_context.hpp>
@@ -48,23 +49,6 @@
 
 namespace {
 
-// Printable form of a chunk of bytes for the trace file: \r \n \xNN escapes.
-std::string escape(std::string_view b) {
-  std::string o;
-  for (unsigned char c : b) {
-    if (c == '\r') o += "\\r";
-    else if (c == '\n') o += "\\n";
-    else if (c == '\\') o += "\\\\";
-    else if (c < 0x20 || c >= 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      o += buf;
-    } else {
-      o += static_cast<char>(c);
-    }
-  }
-  return o;
-}
 
 namespace hwsim = dialup::hwsim;
 
@@ -396,7 +380,7 @@ int main(int argc, char** argv) {
       const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now() - start)
                           .count();
-      *trace << ms << " modem" << i << (from_dte ? " < " : " > ") << escape(b) << '\n';
+      *trace << ms << " modem" << i << (from_dte ? " < " : " > ") << dialup::text::escape_bytes(b) << '\n';
       trace->flush();
     };
   }

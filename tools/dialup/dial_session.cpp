@@ -33,6 +33,7 @@
 #include <thread>
 
 #include "dialup/drivers/serial_transport.hpp"
+#include "dialup/engine/text.hpp"
 #include "dialup/engine/data_stream.hpp"
 #include "dialup/engine/event_loop.hpp"
 #include "dialup/hwsim/simulator.hpp"
@@ -462,7 +463,7 @@ class dial_session {
     echo_pending_ = false;
     hold_timer_.cancel();
     std::printf("data: sent %zu bytes, received %zu: \"%s\"\n", out_.size(), at + out_.size(),
-                printable(in_.substr(0, at + out_.size())).c_str());
+                dialup::text::escape_bytes(in_.substr(0, at + out_.size())).c_str());
     start_hold();
   }
 
@@ -566,21 +567,6 @@ class dial_session {
       print_state(dialup::conn_state::disconnected);
       signals_.cancel();
     });
-  }
-
-  static std::string printable(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-      if (c == '\r')
-        out += "\\r";
-      else if (c == '\n')
-        out += "\\n";
-      else if (static_cast<unsigned char>(c) < 0x20)
-        out += '.';
-      else
-        out += c;
-    }
-    return out;
   }
 
   dial_options opt_;

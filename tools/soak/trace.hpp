@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "dialup/engine/text.hpp"
+
 namespace dialup::soak {
 
 // FNV-1a 64 (Fowler, Noll, Vo; the public-domain reference parameters).
@@ -32,23 +34,7 @@ class fnv1a64 {
   std::uint64_t h_ = 0xcbf29ce484222325ULL;
 };
 
-// Bytes as one printable line: \r \n \xNN.
-inline std::string printable(std::string_view bytes) {
-  std::string out;
-  out.reserve(bytes.size() + 8);
-  for (unsigned char c : bytes) {
-    if (c == '\r') out += "\\r";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\\') out += "\\\\";
-    else if (c < 0x20 || c >= 0x7f) {
-      static const char* hex = "0123456789abcdef";
-      out += "\\x";
-      out += hex[c >> 4];
-      out += hex[c & 0xf];
-    } else out += static_cast<char>(c);
-  }
-  return out;
-}
+inline std::string printable(std::string_view bytes) { return text::escape_bytes(bytes); }
 
 class dial_trace {
  public:
