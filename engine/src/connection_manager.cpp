@@ -4,7 +4,7 @@
 #include <typeinfo>
 #include <thread>
 
-#include "connection.hpp"
+#include "dial/connection.hpp"
 #include "dialup/engine/data_stream.hpp"
 #include "dialup/engine/dial_string.hpp"
 #include "dialup/engine/event_loop.hpp"

@@ -77,6 +77,9 @@ class at_channel : public std::enable_shared_from_this<at_channel> {
 
   // Starts the reader. Call once, after construction.
   void start();
+  // The executor every handler of this channel runs on (the one it was given).
+  using executor_type = boost::asio::any_io_executor;
+  executor_type get_executor() const noexcept { return ex_; }
 
   // Sends `command` + CR and completes with its final reply.
   void async_command(std::string command, at_command_options options, command_handler h);

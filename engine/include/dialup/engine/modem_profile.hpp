@@ -14,8 +14,31 @@
 #include <vector>
 
 #include "dialup/engine/at_parser.hpp"
+#include "dialup/engine/ras_error.hpp"
 
 namespace dialup {
+
+// One command of a modem procedure: what is sent and how long its final result code may take.
+struct modem_step {
+  std::string command;
+  std::chrono::milliseconds timeout{3000};
+  // The reset (ATZ, AT&F): its reply comes in the stored profile's format, which may be V0
+  // numeric codes (docs/modem-behaviour.md §9), and what a resetting modem sends after its OK
+  // is drained before the next command.
+  bool reset = false;
+};
+
+// A final result code and the RAS error it means (docs/ras-model.md §6.2).
+struct reply_error {
+  response_kind reply;
+  ras_error error;
+};
+
+// What a dial asks of the init sequence beyond the profile's own strings.
+struct init_request {
+  enum class speaker { as_profile, off, on } speaker = speaker::as_profile;  // RDEOPT_IgnoreModemSpeaker / _SetModemSpeaker
+  bool answer_ourselves = false;  // a callback is awaited: S0=0, the engine answers the RING
+};
 
 struct modem_profile {
   std::string name = "generic";
@@ -57,6 +80,28 @@ struct modem_profile {
   int max_consecutive_timeouts = 2;
 
   response_table responses = response_table::generic();
+
+  // The final result codes to ATD that fail the dial, and with what (docs/ras-model.md §6.2).
+  // CONNECT succeeds; a final code missing here fails with unrecognized_response (652).
+  std::vector<reply_error> dial_errors = {
+      {response_kind::busy, ras_error::line_busy},
+      {response_kind::no_answer, ras_error::no_answer},
+      {response_kind::no_carrier, ras_error::no_carrier},
+      {response_kind::no_dialtone, ras_error::no_dialtone},
+      {response_kind::voice, ras_error::voice_answer},
+      {response_kind::delayed, ras_error::temp_failure},
+      {response_kind::blacklisted, ras_error::blocked},
+      {response_kind::error, ras_error::from_device},
+      {response_kind::cme_error, ras_error::from_device},
+  };
+
+  // The RAS error a final reply to ATD (or ATA) means: empty for CONNECT.
+  std::error_code dial_error(response_kind reply) const;
+
+  // The reset and init sequence of a dial, in order (docs/ras-model.md §8.1): the reset, the
+  // init strings, then what the entry and the dial ask for — the speaker, blind dialling,
+  // S7 and, awaiting a callback, no auto-answer.
+  std::vector<modem_step> init_steps(const init_request& request) const;
 
   static modem_profile generic() { return {}; }
 };

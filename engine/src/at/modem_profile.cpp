@@ -1,0 +1,28 @@
+// modem_profile: the init sequence and the dial's reply table read from the profile's data.
+#include "dialup/engine/modem_profile.hpp"
+
+namespace dialup {
+
+std::error_code modem_profile::dial_error(response_kind reply) const {
+  if (reply == response_kind::connect) return {};
+  for (const auto& e : dial_errors)
+    if (e.reply == reply) return e.error;
+  return ras_error::unrecognized_response;
+}
+
+std::vector<modem_step> modem_profile::init_steps(const init_request& request) const {
+  std::vector<modem_step> steps;
+  if (!reset.empty()) steps.push_back({reset, reset_timeout, true});
+  for (const auto& c : init) steps.push_back({c, command_timeout, false});
+  if (request.speaker != init_request::speaker::as_profile)
+    steps.push_back({request.speaker == init_request::speaker::on ? "ATM1" : "ATM0", command_timeout, false});
+  if (blind_dial && !blind_on.empty()) steps.push_back({blind_on, command_timeout, false});
+  // S7, the modem's wait for carrier (V.250 S7, connection completion timeout).
+  if (call_setup_fail_timer != 0)
+    steps.push_back({"ATS7=" + std::to_string(call_setup_fail_timer), command_timeout, false});
+  // S0=0: the modem does not answer by itself (V.250 S0, automatic answer); the engine answers.
+  if (request.answer_ourselves) steps.push_back({"ATS0=0", command_timeout, false});
+  return steps;
+}
+
+}  // namespace dialup
