@@ -204,17 +204,7 @@ void modem::execute_line(const std::string& raw, sim_time now) {
   switch (run_commands(b, pos, now, ended)) {
     case exec_result::ok: emit_ok(); break;
     case exec_result::error: emit_error(); break;
-    case exec_result::cme_error:
-      if (cur_.cmee == 2)
-        emit_result(4, "+CME ERROR: " + std::string(cme_code_ == 3 ? "operation not allowed"
-                                                    : cme_code_ == 4 ? "operation not supported"
-                                                    : cme_code_ == 21 ? "invalid index"
-                                                    : "unknown"));
-      else if (cur_.cmee == 1)
-        emit_result(4, "+CME ERROR: " + std::to_string(cme_code_));
-      else
-        emit_error();
-      break;
+    case exec_result::cme_error: emit_cme_error(); break;
     case exec_result::pending:
     case exec_result::silent_ok: break;
   }
@@ -377,35 +367,7 @@ modem::exec_result modem::run_commands(const std::string& b, std::size_t& pos, s
             if (n == 0) {
               emit_info(profile_lines(cur_));
             } else if (n == 1 && !p_->cellular) {
-              // Conexant &V1: last-connection statistics (§6.3).
-              std::vector<std::string> v;
-              auto pad = [](std::string label, const std::string& val) {
-                while (label.size() < 20) label += '.';
-                return label + ' ' + val;
-              };
-              const char* why = "NONE";
-              switch (stats_.cause) {
-                case termination_cause::dte_hangup: why = "LOCAL REQUEST"; break;
-                case termination_cause::carrier_lost: why = "LOSS OF CARRIER"; break;
-                case termination_cause::dtr_dropped: why = "DTR DROP"; break;
-                case termination_cause::s7_expired: why = "NO CARRIER"; break;
-                case termination_cause::any_key_abort: why = "KEY ABORT"; break;
-                case termination_cause::in_progress: why = "IN PROGRESS"; break;
-                default: break;
-              }
-              std::string rate = std::to_string(stats_.rate) + " BPS";
-              v.push_back(pad("TERMINATION REASON", why));
-              v.push_back(pad("LAST TX rate", rate));
-              v.push_back(pad("HIGHEST TX rate", rate));
-              v.push_back(pad("LAST RX rate", rate));
-              v.push_back(pad("HIGHEST RX rate", rate));
-              v.push_back(pad("PROTOCOL", "NONE"));
-              v.push_back(pad("COMPRESSION", "NONE"));
-              v.push_back(pad("Line QUALITY", "020"));
-              v.push_back(pad("Rx LEVEL", "015"));
-              v.push_back(pad("Local Rtrn Count", "00"));
-              v.push_back(pad("Remote Rtrn Count", "00"));
-              emit_info(v);
+              emit_info(conexant_v1());
             } else {
               return exec_result::error;
             }

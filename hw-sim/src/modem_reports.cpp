@@ -1,7 +1,7 @@
 // What the simulated Hayes/V.250 modem says to the DTE (docs/modem-behaviour.md; §n below
 // refers to it): result codes in their verbose and numeric forms (§2), CONNECT and its
 // reports (§2.4), information text, the &V profile (§3.5), caller ID (§8.2) and the
-// diagnostics of the last call (ATI6, ATI11, AT#UD, §6).
+// diagnostics of the last call (ATI6, ATI11, AT#UD, AT&V1, §6), +CME ERROR.
 
 #include <dialup/hwsim/modem.hpp>
 #include "modem_detail.hpp"
@@ -33,6 +33,20 @@ void modem::emit_result(int code, const std::string& text) {
 }
 
 void modem::emit_error() { emit_result(4, "ERROR"); }
+
+// +CME ERROR (27.007, §5.1/§5.2) in place of ERROR, as +CMEE selects: 2 the text,
+// 1 the number, 0 a plain ERROR.
+void modem::emit_cme_error() {
+  if (cur_.cmee == 2)
+    emit_result(4, "+CME ERROR: " + std::string(cme_code_ == 3 ? "operation not allowed"
+                                                : cme_code_ == 4 ? "operation not supported"
+                                                : cme_code_ == 21 ? "invalid index"
+                                                : "unknown"));
+  else if (cur_.cmee == 1)
+    emit_result(4, "+CME ERROR: " + std::to_string(cme_code_));
+  else
+    emit_error();
+}
 
 // Unsolicited or extended lines that have no numeric code (+MCR:, caller ID): framed
 // like a V1 result code, or like information text in V0; Q1 suppresses them (§1.4).
@@ -182,6 +196,38 @@ void modem::caller_id(const std::string& number, sim_time now) {
     hex += b;
   }
   emit_text_result(hex);
+}
+
+// Conexant &V1: last-connection statistics (§6.3).
+std::vector<std::string> modem::conexant_v1() const {
+  std::vector<std::string> v;
+  auto pad = [](std::string label, const std::string& val) {
+    while (label.size() < 20) label += '.';
+    return label + ' ' + val;
+  };
+  const char* why = "NONE";
+  switch (stats_.cause) {
+    case termination_cause::dte_hangup: why = "LOCAL REQUEST"; break;
+    case termination_cause::carrier_lost: why = "LOSS OF CARRIER"; break;
+    case termination_cause::dtr_dropped: why = "DTR DROP"; break;
+    case termination_cause::s7_expired: why = "NO CARRIER"; break;
+    case termination_cause::any_key_abort: why = "KEY ABORT"; break;
+    case termination_cause::in_progress: why = "IN PROGRESS"; break;
+    default: break;
+  }
+  std::string rate = std::to_string(stats_.rate) + " BPS";
+  v.push_back(pad("TERMINATION REASON", why));
+  v.push_back(pad("LAST TX rate", rate));
+  v.push_back(pad("HIGHEST TX rate", rate));
+  v.push_back(pad("LAST RX rate", rate));
+  v.push_back(pad("HIGHEST RX rate", rate));
+  v.push_back(pad("PROTOCOL", "NONE"));
+  v.push_back(pad("COMPRESSION", "NONE"));
+  v.push_back(pad("Line QUALITY", "020"));
+  v.push_back(pad("Rx LEVEL", "015"));
+  v.push_back(pad("Local Rtrn Count", "00"));
+  v.push_back(pad("Remote Rtrn Count", "00"));
+  return v;
 }
 
 // §6.2 USR ATI6: link diagnostics of the last call, two columns.
