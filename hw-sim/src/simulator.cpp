@@ -23,22 +23,7 @@ simulator::impl::impl(asio::any_io_executor e, simulator_options o)
       presence_timer(std::make_unique<asio::steady_timer>(ex)) {
   if (!(opt.time_scale >= 0.0) || !std::isfinite(opt.time_scale))
     throw std::invalid_argument("hwsim: time_scale must be finite and >= 0");
-  // The hooks run inside exchange calls, under mu_, on whatever thread made the call.
-  program_hooks h;
-  h.start = [this](std::uint64_t id, const number_entry& e) { start_program(id, e); };
-  h.input = [this](std::uint64_t id, std::string_view d) {
-    if (auto it = programs.find(id); it != programs.end()) {
-      it->second->out.append(d);
-      program_write(it->second);
-    }
-  };
-  h.stop = [this](std::uint64_t id) {
-    if (auto it = programs.find(id); it != programs.end()) {
-      it->second->master.reset();  // hangs the program's tty up: SIGHUP
-      programs.erase(it);
-    }
-  };
-  world.set_program_hooks(std::move(h));
+  install_program_hooks();
 }
 
 exchange::options simulator::impl::make_options(const simulator_options& o) {

@@ -89,6 +89,7 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
   void shutdown();
 
   // simulator_programs.cpp
+  void install_program_hooks();
   void program_failed(std::uint64_t id);
   void start_program(std::uint64_t id, const number_entry& e);
   void program_read(const std::shared_ptr<program_proc>& pr);

@@ -14,6 +14,26 @@
 
 namespace dialup::hwsim {
 
+// How the exchange starts, feeds and stops the programs that answer calls.
+// The hooks run inside exchange calls, under mu_, on whatever thread made the call.
+void simulator::impl::install_program_hooks() {
+  program_hooks h;
+  h.start = [this](std::uint64_t id, const number_entry& e) { start_program(id, e); };
+  h.input = [this](std::uint64_t id, std::string_view d) {
+    if (auto it = programs.find(id); it != programs.end()) {
+      it->second->out.append(d);
+      program_write(it->second);
+    }
+  };
+  h.stop = [this](std::uint64_t id) {
+    if (auto it = programs.find(id); it != programs.end()) {
+      it->second->master.reset();  // hangs the program's tty up: SIGHUP
+      programs.erase(it);
+    }
+  };
+  world.set_program_hooks(std::move(h));
+}
+
 // The exchange must not be re-entered from inside a hook: report failures later.
 void simulator::impl::program_failed(std::uint64_t id) {
   asio::post(ex, [self = shared_from_this(), id] {
