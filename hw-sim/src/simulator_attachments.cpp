@@ -31,6 +31,7 @@
 namespace dialup::hwsim {
 
 using simulator_detail::k_max_backlog;
+using simulator_detail::next_write;
 
 namespace {
 
@@ -173,15 +174,11 @@ void simulator::impl::on_output(std::size_t i, std::string_view b) {
 
 void simulator::impl::start_write(port& p) {
   if (stopped || p.writing || !p.present || !p.sd) return;
-  if (p.wbuf.size() == p.woff) {
-    if (p.out.empty()) return;
-    p.wbuf.clear();
-    p.wbuf.swap(p.out);
-    p.woff = 0;
-  }
+  const asio::const_buffer chunk = next_write(p.out, p.wbuf, p.woff);
+  if (chunk.size() == 0) return;
   p.writing = true;
   p.sd->async_write_some(
-      asio::buffer(p.wbuf.data() + p.woff, p.wbuf.size() - p.woff),
+      chunk,
       [self = shared_from_this(), pp = &p, gen = p.gen](boost::system::error_code ec,
                                                         std::size_t n) {
         std::lock_guard lk(self->mu);
@@ -418,15 +415,11 @@ void simulator::impl::start_tread(port& p) {
 // outside the lock between its steps).
 void simulator::impl::start_twrite(port& p) {
   if (!p.tcp || p.twriting) return;
-  if (p.twoff == p.twbuf.size()) {
-    if (p.tout.empty()) return;
-    p.twbuf.clear();
-    p.twbuf.swap(p.tout);
-    p.twoff = 0;
-  }
+  const asio::const_buffer chunk = next_write(p.tout, p.twbuf, p.twoff);
+  if (chunk.size() == 0) return;
   p.twriting = true;
   p.tcp->async_write_some(
-      asio::buffer(p.twbuf.data() + p.twoff, p.twbuf.size() - p.twoff),
+      chunk,
       [self = shared_from_this(), pp = &p, gen = p.tgen](boost::system::error_code ec,
                                                          std::size_t n) {
         std::lock_guard lk(self->mu);

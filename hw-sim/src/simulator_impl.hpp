@@ -41,6 +41,20 @@ namespace simulator_detail {
 // buffer then fills and the client's writes block, as with a real modem's CTS.
 inline constexpr std::chrono::milliseconds k_max_backlog{2000};
 
+// What the next async_write_some writes, for a stream whose bytes wait in `out` and are
+// written from `wbuf`, of which `woff` are written already: the rest of `wbuf`, or once
+// that is all written, everything waiting in `out` (moved into `wbuf`). Empty when there
+// is nothing to write.
+inline asio::const_buffer next_write(std::string& out, std::string& wbuf, std::size_t& woff) {
+  if (woff == wbuf.size()) {
+    if (out.empty()) return {};
+    wbuf.clear();
+    wbuf.swap(out);
+    woff = 0;
+  }
+  return asio::buffer(wbuf.data() + woff, wbuf.size() - woff);
+}
+
 }  // namespace simulator_detail
 
 struct simulator::impl : std::enable_shared_from_this<impl> {

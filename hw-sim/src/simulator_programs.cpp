@@ -14,6 +14,8 @@
 
 namespace dialup::hwsim {
 
+using simulator_detail::next_write;
+
 // How the exchange starts, feeds and stops the programs that answer calls.
 // The hooks run inside exchange calls, under mu_, on whatever thread made the call.
 void simulator::impl::install_program_hooks() {
@@ -104,15 +106,11 @@ void simulator::impl::program_read(const std::shared_ptr<program_proc>& pr) {
 
 void simulator::impl::program_write(const std::shared_ptr<program_proc>& pr) {
   if (stopped || pr->writing || !pr->master) return;
-  if (pr->woff == pr->wbuf.size()) {
-    if (pr->out.empty()) return;
-    pr->wbuf.clear();
-    pr->wbuf.swap(pr->out);
-    pr->woff = 0;
-  }
+  const asio::const_buffer chunk = next_write(pr->out, pr->wbuf, pr->woff);
+  if (chunk.size() == 0) return;
   pr->writing = true;
   pr->master->async_write_some(
-      asio::buffer(pr->wbuf.data() + pr->woff, pr->wbuf.size() - pr->woff),
+      chunk,
       [self = shared_from_this(), pr](boost::system::error_code ec, std::size_t n) {
         std::lock_guard lk(self->mu);
         pr->writing = false;
