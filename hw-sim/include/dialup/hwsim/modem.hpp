@@ -184,6 +184,7 @@ class modem {
   void emit_result(int code, const std::string& text);
   void emit_ok() { emit_result(0, "OK"); }
   void emit_error();
+  void emit_cme_error();
   void emit_text_result(const std::string& text);
   void emit_connect();
   void emit_info(const std::vector<std::string>& lines);
@@ -203,6 +204,7 @@ class modem {
   std::vector<std::string> diagnostics_ud() const;
   std::vector<std::string> usr_ati6() const;
   std::vector<std::string> usr_ati11() const;
+  std::vector<std::string> conexant_v1() const;
   void caller_id(const std::string& number, sim_time now);
   exec_result s_command(const std::string& body, std::size_t& pos);
   exec_result dial(const std::string& dial_string, sim_time now);

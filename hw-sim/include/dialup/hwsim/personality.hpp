@@ -1,6 +1,7 @@
 // Vendor personalities of the simulated modem: the data that differs between modem
 // families (numeric result-code tables, identification strings, register defaults,
-// small behavioural switches). Behaviour lives in modem.cpp; this is only data.
+// small behavioural switches). Behaviour lives in hw-sim/src/modem*.cpp; this is only
+// data.
 //
 // docs/modem-behaviour.md §0.7: the numeric codes above 12 conflict between vendor families, so
 // they are a per-personality table; §2.2 decides NO ANSWER vs NO CARRIER.
