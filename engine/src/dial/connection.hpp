@@ -20,7 +20,7 @@
 #include "dialup/engine/detail/timer.hpp"
 #include "link_phase.hpp"
 #include "manager_core.hpp"
-#include "notify_sink.hpp"
+#include "notify/notify_sink.hpp"
 #include "secret_redactor.hpp"
 
 namespace dialup::detail {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <system_error>
 
-#include "dialup/engine/notifier.hpp"
+#include "dialup/engine/message_queue.hpp"
 
 namespace dialup {
 
