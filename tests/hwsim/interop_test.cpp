@@ -18,17 +18,11 @@
 #include "support/sim_thread.hpp"
 
 using namespace dialup::hwsim;
+using dialup::test::at_time_scale;
 using dialup::test::sim_thread;
 using namespace std::chrono_literals;
 
 namespace {
-
-// Every delay at a fiftieth of its real length.
-simulator_options fast() {
-  simulator_options o;
-  o.time_scale = 0.02;
-  return o;
-}
 
 std::string find_program(const char* name) {
   for (const char* dir : {"/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/", "/usr/local/bin/"}) {
@@ -68,7 +62,7 @@ TEST_CASE("pppd chat: CONNECT exits 0, BUSY exits 4, NO ANSWER exits 5, a silent
     MESSAGE("chat (package ppp) is not installed: skipped");
     return;
   }
-  sim_thread rs(fast(), 1);
+  sim_thread rs(at_time_scale(0.02), 1);
   const std::string tty = rs.sim->pty_path(0);
   SUBCASE("CONNECT") {
     CHECK(run_chat(chat, tty, std::string(k_aborts) + "TIMEOUT 10\n'' ATZ\nOK ATDT5550100\nCONNECT ''\n") == 0);
@@ -160,7 +154,7 @@ TEST_CASE("tio under tmux: ATZ, ATI, a dial, +++ and ATH" * doctest::test_suite(
     MESSAGE("tio or tmux is not installed: skipped");
     return;
   }
-  sim_thread rs(fast(), 1);
+  sim_thread rs(at_time_scale(0.02), 1);
   terminal_session(tio + " -b 115200 " + rs.sim->pty_path(0), rs, "Connected");
 }
 
@@ -170,7 +164,7 @@ TEST_CASE("minicom under tmux: ATZ, ATI, a dial, +++ and ATH" * doctest::test_su
     MESSAGE("minicom or tmux is not installed: skipped");
     return;
   }
-  sim_thread rs(fast(), 1);
+  sim_thread rs(at_time_scale(0.02), 1);
   // -o: no init string, so the screen shows only what the test types.
   terminal_session(minicom + " -o -D " + rs.sim->pty_path(0) + " -b 115200 -c off", rs,
                    "CTRL-A Z for help");
@@ -225,7 +219,7 @@ TEST_CASE("two tio sessions under tmux: one dials the other's modem, RING, ATA, 
     MESSAGE("tio or tmux is not installed: skipped");
     return;
   }
-  sim_thread rs(fast(), 2);
+  sim_thread rs(at_time_scale(0.02), 2);
   tmux_terminal a(tio + " -b 115200 " + rs.sim->pty_path(0));
   tmux_terminal b(tio + " -b 115200 " + rs.sim->pty_path(1));
   REQUIRE(a.started());
@@ -281,7 +275,7 @@ TEST_CASE("pySerial's RFC 2217 client: DTR/RTS, DSR/CTS/DCD/RI, an incoming call
   }
   // The ring burst lasts 2 s simulated = 40 ms at this scale: make it long enough for a
   // client that sees RI only through NOTIFY-MODEMSTATE.
-  simulator_options o = fast();
+  simulator_options o = at_time_scale(0.02);
   o.timing.ring_on = std::chrono::milliseconds(30000);
   sim_thread rs(o, 2);
   const auto port = rs.sim->serve_rfc2217(0);

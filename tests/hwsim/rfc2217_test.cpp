@@ -19,6 +19,7 @@
 #include "support/sim_thread.hpp"
 
 using namespace dialup::hwsim;
+using dialup::test::at_time_scale;
 using dialup::test::sim_thread;
 using namespace std::chrono_literals;
 
@@ -137,9 +138,7 @@ struct tcp_client {
 }  // namespace
 
 TEST_CASE("a modem served over RFC 2217: AT, dial with DCD notified, DTR off hangs up") {
-  simulator_options o;
-  o.time_scale = 0.01;
-  sim_thread rs(o);
+  sim_thread rs(at_time_scale(0.01));
   auto& sim = rs.sim;
   sim->add_modem();
   const std::uint16_t port = sim->serve_rfc2217(0);
@@ -173,9 +172,7 @@ TEST_CASE("a modem served over RFC 2217: AT, dial with DCD notified, DTR off han
 }
 
 TEST_CASE("RFC 2217: an incoming call shows RI during the ring burst and RING in the data") {
-  simulator_options o;
-  o.time_scale = 0.01;
-  sim_thread rs(o);
+  sim_thread rs(at_time_scale(0.01));
   auto& sim = rs.sim;
   sim->add_modem();
   sim->add_modem();

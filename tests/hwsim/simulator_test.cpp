@@ -17,17 +17,11 @@
 #include "support/sim_thread.hpp"
 
 using namespace dialup::hwsim;
+using dialup::test::at_time_scale;
 using dialup::test::sim_thread;
 using namespace std::chrono_literals;
 
 namespace {
-
-// Every delay at a hundredth of its real length.
-simulator_options fast() {
-  simulator_options o;
-  o.time_scale = 0.01;
-  return o;
-}
 
 // A serial client on the slave end: raw termios, as tio/minicom/the engine set it.
 struct client {
@@ -100,7 +94,7 @@ bool eventually(F f, std::chrono::milliseconds limit = 3s) {
 }  // namespace
 
 TEST_CASE("a client on the pty: ATZ, ATI, dial, echo, +++ with guard, ATH, on-hook") {
-  sim_thread rs(fast());
+  sim_thread rs(at_time_scale(0.01));
   auto& sim = *rs.sim;
   const auto i = sim.add_modem();
   CHECK(i == 0);
@@ -132,7 +126,7 @@ TEST_CASE("a client on the pty: ATZ, ATI, dial, echo, +++ with guard, ATH, on-ho
 }
 
 TEST_CASE("closing the client fd while connected puts the modem on-hook; the next client works") {
-  sim_thread rs(fast());
+  sim_thread rs(at_time_scale(0.01));
   auto& sim = *rs.sim;
   sim.add_modem();
   {
@@ -150,7 +144,7 @@ TEST_CASE("closing the client fd while connected puts the modem on-hook; the nex
 
 TEST_CASE("the link symlink points at the pty and is removed at shutdown") {
   const std::string prefix = "/tmp/hwsim-test-" + std::to_string(::getpid()) + "-";
-  simulator_options o = fast();
+  simulator_options o = at_time_scale(0.01);
   o.link_prefix = prefix;
   std::string link;
   {
@@ -172,7 +166,7 @@ TEST_CASE("the link symlink points at the pty and is removed at shutdown") {
 }
 
 TEST_CASE("fault controls: silent modem, no dial tone, carrier drop") {
-  sim_thread rs(fast());
+  sim_thread rs(at_time_scale(0.01));
   auto& sim = *rs.sim;
   sim.add_modem();
   client c(sim.pty_path(0));
@@ -203,7 +197,7 @@ TEST_CASE("fault controls: silent modem, no dial tone, carrier drop") {
 }
 
 TEST_CASE("two simulated modems call each other over their ptys") {
-  sim_thread rs(fast());
+  sim_thread rs(at_time_scale(0.01));
   auto& sim = *rs.sim;
   sim.add_modem();
   sim.add_modem();
@@ -251,7 +245,7 @@ TEST_CASE("an unknown personality or a negative time_scale is refused") {
 }
 
 TEST_CASE("a client setting speed B0 drops DTR: &D2 hangs up with OK, speed back restores DTR") {
-  sim_thread rs(fast());
+  sim_thread rs(at_time_scale(0.01));
   auto& sim = *rs.sim;
   sim.add_modem();
   client c(sim.pty_path(0));
@@ -273,7 +267,7 @@ TEST_CASE("a client setting speed B0 drops DTR: &D2 hangs up with OK, speed back
 }
 
 TEST_CASE("with &D1 a B0 DTR drop goes to online-command state and keeps the call") {
-  sim_thread rs(fast());
+  sim_thread rs(at_time_scale(0.01));
   auto& sim = *rs.sim;
   sim.add_modem();
   client c(sim.pty_path(0));
@@ -295,7 +289,7 @@ TEST_CASE("with &D1 a B0 DTR drop goes to online-command state and keeps the cal
 }
 
 TEST_CASE("a client opening and closing the port in a tight loop leaves a working, on-hook modem") {
-  sim_thread rs(fast());
+  sim_thread rs(at_time_scale(0.01));
   auto& sim = *rs.sim;
   sim.add_modem();
   for (int k = 0; k < 200; ++k) {
@@ -318,7 +312,7 @@ TEST_CASE("a client opening and closing the port in a tight loop leaves a workin
 }
 
 TEST_CASE("bytes sent one at a time 10 ms apart are a normal command line") {
-  sim_thread rs(fast());
+  sim_thread rs(at_time_scale(0.01));
   auto& sim = *rs.sim;
   sim.add_modem();
   client c(sim.pty_path(0));
@@ -331,7 +325,7 @@ TEST_CASE("bytes sent one at a time 10 ms apart are a normal command line") {
 
 TEST_CASE("vanish removes the pty and link (the client sees the port die); reappear brings a new pty behind the link") {
   const std::string prefix = "/tmp/hwsim-vanish-" + std::to_string(::getpid()) + "-";
-  simulator_options o = fast();
+  simulator_options o = at_time_scale(0.01);
   o.link_prefix = prefix;
   sim_thread rs(o);
   auto& sim = *rs.sim;
@@ -362,7 +356,7 @@ TEST_CASE("vanish removes the pty and link (the client sees the port die); reapp
 }
 
 TEST_CASE("settings (V0) persist when the port is closed and reopened, as in NVRAM") {
-  sim_thread rs(fast());
+  sim_thread rs(at_time_scale(0.01));
   auto& sim = *rs.sim;
   sim.add_modem();
   {
@@ -422,7 +416,7 @@ TEST_CASE("simulator_options::timing shortens the exchange's handshake but not t
 }
 
 TEST_CASE("a program on a pty answers a call: it gets the caller's data, its output reaches the caller, its exit drops the line") {
-  sim_thread rs(fast());
+  sim_thread rs(at_time_scale(0.01));
   number_entry e;
   e.number = "5550200";
   e.kind = service_kind::program;
@@ -442,7 +436,7 @@ TEST_CASE("a program on a pty answers a call: it gets the caller's data, its out
 }
 
 TEST_CASE("the caller hanging up stops the answering program (SIGHUP on its tty)") {
-  sim_thread rs(fast());
+  sim_thread rs(at_time_scale(0.01));
   const std::string mark = "/tmp/hwsim-prog-" + std::to_string(::getpid());
   std::remove(mark.c_str());
   number_entry e;
@@ -464,7 +458,7 @@ TEST_CASE("the caller hanging up stops the answering program (SIGHUP on its tty)
 }
 
 TEST_CASE("a program number with a command that cannot run drops the line after CONNECT") {
-  sim_thread rs(fast());
+  sim_thread rs(at_time_scale(0.01));
   number_entry e;
   e.number = "5550202";
   e.kind = service_kind::program;

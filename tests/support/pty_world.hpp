@@ -31,8 +31,7 @@ struct sim_world : sim_thread {
 
   static hwsim::simulator_options options(const std::string& personality,
                                           const std::string& link_prefix, double scale) {
-    hwsim::simulator_options o;
-    o.time_scale = scale;
+    hwsim::simulator_options o = at_time_scale(scale);
     o.personality = personality;
     o.link_prefix = link_prefix;
     return o;

@@ -18,6 +18,13 @@
 
 namespace dialup::test {
 
+// Simulator options with every simulated delay at `time_scale` of its real length.
+inline hwsim::simulator_options at_time_scale(double time_scale) {
+  hwsim::simulator_options o;
+  o.time_scale = time_scale;
+  return o;
+}
+
 struct sim_thread {
   boost::asio::io_context io;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
