@@ -8,7 +8,7 @@
 #include "dialup/engine/data_stream.hpp"
 #include "dialup/engine/event_loop.hpp"
 #include "support/dial_caller.hpp"
-#include "fake_modem.hpp"
+#include "support/fake_modem.hpp"
 
 using namespace dialup;
 namespace asio = boost::asio;

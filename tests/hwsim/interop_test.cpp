@@ -5,10 +5,6 @@
 
 #include <doctest/doctest.h>
 
-#include <dialup/hwsim/detail/asio.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,38 +12,17 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <functional>
-#include <optional>
 #include <string>
 #include <thread>
 
+#include "support/sim_thread.hpp"
+
 using namespace dialup::hwsim;
+using dialup::test::at_time_scale;
+using dialup::test::sim_thread;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct running_sim {
-  boost::asio::io_context ioc;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{
-      ioc.get_executor()};
-  std::optional<simulator> sim;
-  std::thread thread;
-
-  explicit running_sim(std::size_t modems = 1, std::function<void(simulator_options&)> tweak = {}) {
-    simulator_options o;
-    o.time_scale = 0.02;
-    if (tweak) tweak(o);
-    sim.emplace(ioc.get_executor(), o);
-    for (std::size_t i = 0; i < modems; ++i) sim->add_modem();
-    thread = std::thread([this] { ioc.run(); });
-  }
-  ~running_sim() {
-    sim->shutdown();
-    work.reset();
-    ioc.stop();
-    thread.join();
-  }
-};
 
 std::string find_program(const char* name) {
   for (const char* dir : {"/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/", "/usr/local/bin/"}) {
@@ -87,7 +62,7 @@ TEST_CASE("pppd chat: CONNECT exits 0, BUSY exits 4, NO ANSWER exits 5, a silent
     MESSAGE("chat (package ppp) is not installed: skipped");
     return;
   }
-  running_sim rs;
+  sim_thread rs(at_time_scale(0.02), 1);
   const std::string tty = rs.sim->pty_path(0);
   SUBCASE("CONNECT") {
     CHECK(run_chat(chat, tty, std::string(k_aborts) + "TIMEOUT 10\n'' ATZ\nOK ATDT5550100\nCONNECT ''\n") == 0);
@@ -118,7 +93,7 @@ namespace {
 
 // Drives a terminal program under a private tmux server: ATZ, ATI, a dial, typing,
 // +++ after a guard, ATH — and checks what the screen shows.
-void terminal_session(const std::string& program_cmd, running_sim& rs, const char* ready) {
+void terminal_session(const std::string& program_cmd, sim_thread& rs, const char* ready) {
   const std::string tmux = find_program("tmux");
   // A socket per session: a server being killed must not take the next session's
   // new-session with it.
@@ -179,7 +154,7 @@ TEST_CASE("tio under tmux: ATZ, ATI, a dial, +++ and ATH" * doctest::test_suite(
     MESSAGE("tio or tmux is not installed: skipped");
     return;
   }
-  running_sim rs;
+  sim_thread rs(at_time_scale(0.02), 1);
   terminal_session(tio + " -b 115200 " + rs.sim->pty_path(0), rs, "Connected");
 }
 
@@ -189,7 +164,7 @@ TEST_CASE("minicom under tmux: ATZ, ATI, a dial, +++ and ATH" * doctest::test_su
     MESSAGE("minicom or tmux is not installed: skipped");
     return;
   }
-  running_sim rs;
+  sim_thread rs(at_time_scale(0.02), 1);
   // -o: no init string, so the screen shows only what the test types.
   terminal_session(minicom + " -o -D " + rs.sim->pty_path(0) + " -b 115200 -c off", rs,
                    "CTRL-A Z for help");
@@ -244,7 +219,7 @@ TEST_CASE("two tio sessions under tmux: one dials the other's modem, RING, ATA, 
     MESSAGE("tio or tmux is not installed: skipped");
     return;
   }
-  running_sim rs(2);
+  sim_thread rs(at_time_scale(0.02), 2);
   tmux_terminal a(tio + " -b 115200 " + rs.sim->pty_path(0));
   tmux_terminal b(tio + " -b 115200 " + rs.sim->pty_path(1));
   REQUIRE(a.started());
@@ -300,7 +275,9 @@ TEST_CASE("pySerial's RFC 2217 client: DTR/RTS, DSR/CTS/DCD/RI, an incoming call
   }
   // The ring burst lasts 2 s simulated = 40 ms at this scale: make it long enough for a
   // client that sees RI only through NOTIFY-MODEMSTATE.
-  running_sim rs(2, [](simulator_options& o) { o.timing.ring_on = std::chrono::milliseconds(30000); });
+  simulator_options o = at_time_scale(0.02);
+  o.timing.ring_on = std::chrono::milliseconds(30000);
+  sim_thread rs(o, 2);
   const auto port = rs.sim->serve_rfc2217(0);
   const std::string cmd = "timeout 60 " + py + " " HWSIM_TEST_DIR "/rfc2217_pyserial.py " + std::to_string(port) +
                           " " + rs.sim->pty_path(1) + " 2>&1";

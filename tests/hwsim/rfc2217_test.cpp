@@ -4,9 +4,6 @@
 #include <doctest/doctest.h>
 
 #include <dialup/hwsim/simulator.hpp>
-#include <dialup/hwsim/detail/asio.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -15,12 +12,15 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "support/sim_thread.hpp"
+
 using namespace dialup::hwsim;
+using dialup::test::at_time_scale;
+using dialup::test::sim_thread;
 using namespace std::chrono_literals;
 
 namespace {
@@ -138,13 +138,8 @@ struct tcp_client {
 }  // namespace
 
 TEST_CASE("a modem served over RFC 2217: AT, dial with DCD notified, DTR off hangs up") {
-  boost::asio::io_context ioc;
-  auto work = boost::asio::make_work_guard(ioc);
-  simulator_options o;
-  o.time_scale = 0.01;
-  std::optional<simulator> sim;
-  sim.emplace(ioc.get_executor(), o);
-  std::thread th([&] { ioc.run(); });
+  sim_thread rs(at_time_scale(0.01));
+  auto& sim = rs.sim;
   sim->add_modem();
   const std::uint16_t port = sim->serve_rfc2217(0);
   REQUIRE(port != 0);
@@ -174,20 +169,11 @@ TEST_CASE("a modem served over RFC 2217: AT, dial with DCD notified, DTR off han
   const auto end = std::chrono::steady_clock::now() + 3s;
   while (sim->off_hook(0) && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(5ms);
   CHECK_FALSE(sim->off_hook(0));
-  sim->shutdown();
-  work.reset();
-  ioc.stop();
-  th.join();
 }
 
 TEST_CASE("RFC 2217: an incoming call shows RI during the ring burst and RING in the data") {
-  boost::asio::io_context ioc;
-  auto work = boost::asio::make_work_guard(ioc);
-  simulator_options o;
-  o.time_scale = 0.01;
-  std::optional<simulator> sim;
-  sim.emplace(ioc.get_executor(), o);
-  std::thread th([&] { ioc.run(); });
+  sim_thread rs(at_time_scale(0.01));
+  auto& sim = rs.sim;
   sim->add_modem();
   sim->add_modem();
   const std::uint16_t port = sim->serve_rfc2217(1);
@@ -201,8 +187,4 @@ TEST_CASE("RFC 2217: an incoming call shows RI during the ring burst and RING in
     CHECK(callee.wait_for(b({255, 250, 44, 107, 0x70, 255, 240})));  // RI on
     CHECK(callee.wait_for(b({255, 250, 44, 107, 0x34, 255, 240})));  // RI trailing edge
   }
-  sim->shutdown();
-  work.reset();
-  ioc.stop();
-  th.join();
 }

@@ -3,10 +3,6 @@
 
 #include <doctest/doctest.h>
 
-#include <dialup/hwsim/detail/asio.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
@@ -15,39 +11,17 @@
 
 #include <chrono>
 #include <cstdio>
-#include <optional>
 #include <string>
 #include <thread>
 
+#include "support/sim_thread.hpp"
+
 using namespace dialup::hwsim;
+using dialup::test::at_time_scale;
+using dialup::test::sim_thread;
 using namespace std::chrono_literals;
 
 namespace {
-
-// An io_context running on its own thread, with a simulator on it.
-struct running_sim {
-  boost::asio::io_context ioc;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{
-      ioc.get_executor()};
-  std::optional<simulator> sim;
-  std::thread thread;
-
-  explicit running_sim(simulator_options o = fast()) {
-    sim.emplace(ioc.get_executor(), o);
-    thread = std::thread([this] { ioc.run(); });
-  }
-  ~running_sim() {
-    sim->shutdown();
-    work.reset();
-    ioc.stop();
-    thread.join();
-  }
-  static simulator_options fast() {
-    simulator_options o;
-    o.time_scale = 0.01;
-    return o;
-  }
-};
 
 // A serial client on the slave end: raw termios, as tio/minicom/the engine set it.
 struct client {
@@ -120,7 +94,7 @@ bool eventually(F f, std::chrono::milliseconds limit = 3s) {
 }  // namespace
 
 TEST_CASE("a client on the pty: ATZ, ATI, dial, echo, +++ with guard, ATH, on-hook") {
-  running_sim rs;
+  sim_thread rs(at_time_scale(0.01));
   auto& sim = *rs.sim;
   const auto i = sim.add_modem();
   CHECK(i == 0);
@@ -152,7 +126,7 @@ TEST_CASE("a client on the pty: ATZ, ATI, dial, echo, +++ with guard, ATH, on-ho
 }
 
 TEST_CASE("closing the client fd while connected puts the modem on-hook; the next client works") {
-  running_sim rs;
+  sim_thread rs(at_time_scale(0.01));
   auto& sim = *rs.sim;
   sim.add_modem();
   {
@@ -170,11 +144,11 @@ TEST_CASE("closing the client fd while connected puts the modem on-hook; the nex
 
 TEST_CASE("the link symlink points at the pty and is removed at shutdown") {
   const std::string prefix = "/tmp/hwsim-test-" + std::to_string(::getpid()) + "-";
-  simulator_options o = running_sim::fast();
+  simulator_options o = at_time_scale(0.01);
   o.link_prefix = prefix;
   std::string link;
   {
-    running_sim rs(o);
+    sim_thread rs(o);
     rs.sim->add_modem();
     rs.sim->add_modem();
     link = rs.sim->link_path(1);
@@ -192,7 +166,7 @@ TEST_CASE("the link symlink points at the pty and is removed at shutdown") {
 }
 
 TEST_CASE("fault controls: silent modem, no dial tone, carrier drop") {
-  running_sim rs;
+  sim_thread rs(at_time_scale(0.01));
   auto& sim = *rs.sim;
   sim.add_modem();
   client c(sim.pty_path(0));
@@ -223,7 +197,7 @@ TEST_CASE("fault controls: silent modem, no dial tone, carrier drop") {
 }
 
 TEST_CASE("two simulated modems call each other over their ptys") {
-  running_sim rs;
+  sim_thread rs(at_time_scale(0.01));
   auto& sim = *rs.sim;
   sim.add_modem();
   sim.add_modem();
@@ -249,7 +223,7 @@ TEST_CASE("two simulated modems call each other over their ptys") {
 TEST_CASE("time_scale 0 runs in virtual time: a full dial completes at once") {
   simulator_options o;
   o.time_scale = 0;
-  running_sim rs(o);
+  sim_thread rs(o);
   rs.sim->add_modem();
   client c(rs.sim->pty_path(0));
   const auto t0 = std::chrono::steady_clock::now();
@@ -271,7 +245,7 @@ TEST_CASE("an unknown personality or a negative time_scale is refused") {
 }
 
 TEST_CASE("a client setting speed B0 drops DTR: &D2 hangs up with OK, speed back restores DTR") {
-  running_sim rs;
+  sim_thread rs(at_time_scale(0.01));
   auto& sim = *rs.sim;
   sim.add_modem();
   client c(sim.pty_path(0));
@@ -293,7 +267,7 @@ TEST_CASE("a client setting speed B0 drops DTR: &D2 hangs up with OK, speed back
 }
 
 TEST_CASE("with &D1 a B0 DTR drop goes to online-command state and keeps the call") {
-  running_sim rs;
+  sim_thread rs(at_time_scale(0.01));
   auto& sim = *rs.sim;
   sim.add_modem();
   client c(sim.pty_path(0));
@@ -315,7 +289,7 @@ TEST_CASE("with &D1 a B0 DTR drop goes to online-command state and keeps the cal
 }
 
 TEST_CASE("a client opening and closing the port in a tight loop leaves a working, on-hook modem") {
-  running_sim rs;
+  sim_thread rs(at_time_scale(0.01));
   auto& sim = *rs.sim;
   sim.add_modem();
   for (int k = 0; k < 200; ++k) {
@@ -338,7 +312,7 @@ TEST_CASE("a client opening and closing the port in a tight loop leaves a workin
 }
 
 TEST_CASE("bytes sent one at a time 10 ms apart are a normal command line") {
-  running_sim rs;
+  sim_thread rs(at_time_scale(0.01));
   auto& sim = *rs.sim;
   sim.add_modem();
   client c(sim.pty_path(0));
@@ -351,9 +325,9 @@ TEST_CASE("bytes sent one at a time 10 ms apart are a normal command line") {
 
 TEST_CASE("vanish removes the pty and link (the client sees the port die); reappear brings a new pty behind the link") {
   const std::string prefix = "/tmp/hwsim-vanish-" + std::to_string(::getpid()) + "-";
-  simulator_options o = running_sim::fast();
+  simulator_options o = at_time_scale(0.01);
   o.link_prefix = prefix;
-  running_sim rs(o);
+  sim_thread rs(o);
   auto& sim = *rs.sim;
   sim.add_modem();
   const std::string link = sim.link_path(0);
@@ -382,7 +356,7 @@ TEST_CASE("vanish removes the pty and link (the client sees the port die); reapp
 }
 
 TEST_CASE("settings (V0) persist when the port is closed and reopened, as in NVRAM") {
-  running_sim rs;
+  sim_thread rs(at_time_scale(0.01));
   auto& sim = *rs.sim;
   sim.add_modem();
   {
@@ -399,7 +373,7 @@ TEST_CASE("settings (V0) persist when the port is closed and reopened, as in NVR
 TEST_CASE("flow control: a client writing faster than the line is held back by the full pty") {
   simulator_options o;
   o.time_scale = 0.05;  // data paced at 3360 / 0.05 = 67200 chars/s of wall-clock time
-  running_sim rs(o);
+  sim_thread rs(o);
   auto& sim = *rs.sim;
   sim.add_modem();
   client c(sim.pty_path(0));
@@ -427,7 +401,7 @@ TEST_CASE("simulator_options::timing shortens the exchange's handshake but not t
   o.timing.billing_delay = std::chrono::milliseconds(10);
   o.timing.answer_tone = std::chrono::milliseconds(10);
   o.timing.train_v34 = std::chrono::milliseconds(10);
-  running_sim rs(o);
+  sim_thread rs(o);
   rs.sim->add_modem();
   client c(rs.sim->pty_path(0));
   c.send("ATE0S11=50\r");
@@ -442,7 +416,7 @@ TEST_CASE("simulator_options::timing shortens the exchange's handshake but not t
 }
 
 TEST_CASE("a program on a pty answers a call: it gets the caller's data, its output reaches the caller, its exit drops the line") {
-  running_sim rs;
+  sim_thread rs(at_time_scale(0.01));
   number_entry e;
   e.number = "5550200";
   e.kind = service_kind::program;
@@ -462,7 +436,7 @@ TEST_CASE("a program on a pty answers a call: it gets the caller's data, its out
 }
 
 TEST_CASE("the caller hanging up stops the answering program (SIGHUP on its tty)") {
-  running_sim rs;
+  sim_thread rs(at_time_scale(0.01));
   const std::string mark = "/tmp/hwsim-prog-" + std::to_string(::getpid());
   std::remove(mark.c_str());
   number_entry e;
@@ -484,7 +458,7 @@ TEST_CASE("the caller hanging up stops the answering program (SIGHUP on its tty)
 }
 
 TEST_CASE("a program number with a command that cannot run drops the line after CONNECT") {
-  running_sim rs;
+  sim_thread rs(at_time_scale(0.01));
   number_entry e;
   e.number = "5550202";
   e.kind = service_kind::program;

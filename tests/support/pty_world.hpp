@@ -8,11 +8,11 @@
 #include <mutex>
 #include <vector>
 #include <string>
-#include <thread>
 
 #include "dialup/drivers/serial_transport.hpp"
 #include "dialup/engine/connection_manager.hpp"
 #include "dialup/hwsim/simulator.hpp"
+#include "support/sim_thread.hpp"
 
 namespace dialup::test {
 
@@ -21,30 +21,20 @@ using namespace std::chrono_literals;
 constexpr double time_scale = 0.05;
 
 // A simulator on a thread of its own, as a separate device would be.
-struct sim_world {
-  boost::asio::io_context io;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
-  std::unique_ptr<hwsim::simulator> sim;
-  std::thread thread;
-
+struct sim_world : sim_thread {
   // link_prefix: modem i is also reachable through the symlink PREFIX<i> (it survives an
   // unplug and replug, as a udev symlink does).
   // scale: the simulator's clock against real time (1.0 for a test of a real modem's timing).
   explicit sim_world(std::size_t modems, const std::string& personality = "generic",
-                     const std::string& link_prefix = {}, double scale = time_scale) {
-    hwsim::simulator_options o;
-    o.time_scale = scale;
+                     const std::string& link_prefix = {}, double scale = time_scale)
+      : sim_thread(options(personality, link_prefix, scale), modems) {}
+
+  static hwsim::simulator_options options(const std::string& personality,
+                                          const std::string& link_prefix, double scale) {
+    hwsim::simulator_options o = at_time_scale(scale);
     o.personality = personality;
     o.link_prefix = link_prefix;
-    sim = std::make_unique<hwsim::simulator>(io.get_executor(), o);
-    for (std::size_t i = 0; i < modems; ++i) sim->add_modem();
-    thread = std::thread([this] { io.run(); });
-  }
-  ~sim_world() {
-    sim->shutdown();
-    work.reset();
-    io.stop();
-    thread.join();
+    return o;
   }
 };
 

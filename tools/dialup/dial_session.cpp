@@ -25,7 +25,6 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
-#include <deque>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -37,6 +36,8 @@
 #include "dialup/engine/data_stream.hpp"
 #include "dialup/engine/event_loop.hpp"
 #include "dialup/hwsim/simulator.hpp"
+#include "prompts.hpp"
+#include "terminal_bridge.hpp"
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -315,41 +316,13 @@ class dial_session {
     switch (s) {
       case cs::interactive: start_terminal(); return;
       case cs::retry_authentication:
-        ask([in, p]() mutable -> std::optional<dialup::dial_params> {
-          auto user = in->read_line("User name [" + p.user_name + "]: ");
-          if (!user) return std::nullopt;
-          if (!user->empty()) p.user_name = *user;
-          auto password = in->read_line("Password: ", true);
-          if (!password) return std::nullopt;
-          p.password = std::move(*password);
-          return p;
-        });
+        ask([in, p] { return ask_credentials(*in, p); });
         return;
       case cs::password_expired:
-        ask([in, p]() mutable -> std::optional<dialup::dial_params> {
-          for (;;) {
-            auto first = in->read_line("New password: ", true);
-            if (!first) return std::nullopt;
-            auto again = in->read_line("Retype new password: ", true);
-            if (!again) return std::nullopt;
-            if (first->empty()) {
-              in->say("The new password is empty; again.\n");
-            } else if (*first != *again) {
-              in->say("The passwords do not match; again.\n");
-            } else {
-              p.password = std::move(*first);
-              return p;
-            }
-          }
-        });
+        ask([in, p] { return ask_new_password(*in, p); });
         return;
       case cs::callback_set_by_caller:
-        ask([in, p]() mutable -> std::optional<dialup::dial_params> {
-          auto number = in->read_line("Callback number (empty: no callback): ");
-          if (!number) return std::nullopt;
-          p.callback_number = *number;
-          return p;
-        });
+        ask([in, p] { return ask_callback_number(*in, p); });
         return;
       default:
         std::fprintf(stderr, "dialup: the dial paused in %s, which dialup cannot answer\n",
@@ -406,19 +379,9 @@ class dial_session {
   // ---- Interactive: the terminal step after CONNECT ------------------------------------
 
   void start_terminal() {
-    std::printf("dialup: terminal: what you type goes to the line; a line with only ~. continues the dial\n");
-    std::fflush(stdout);
-    terminal_ = true;
+    terminal_.open();
     start_reading();
-    start_input([this] {
-      for (;;) {
-        auto line = stdin_.read_line({});
-        if (!line || *line == "~.") break;
-        // Enter on a terminal sends CR, which is what a remote login waits for.
-        asio::post(io_, [this, text = *line + "\r"] { term_write(text); });
-      }
-      asio::post(io_, [this] { term_input_done(); });
-    });
+    start_input([this] { terminal_.copy_input(stdin_); });
   }
 
   // ---- the data line: one reader for the terminal and the echo check -------------------
@@ -446,15 +409,14 @@ class dial_session {
       }
       // Aborted: a login script takes the line after the terminal; the echo check (if
       // any) reads again once Connected.
-      if (!ec && (terminal_ || echo_pending_)) start_reading();
+      if (!ec && (terminal_.is_open() || echo_pending_)) start_reading();
     });
   }
 
   void on_line_data(std::string_view bytes) {
     if (!echo_pending_) {
       // The terminal's (or what the remote still said after the user left it).
-      std::fwrite(bytes.data(), 1, bytes.size(), stdout);
-      std::fflush(stdout);
+      terminal_bridge::show(bytes);
       return;
     }
     in_.append(bytes);
@@ -465,41 +427,6 @@ class dial_session {
     std::printf("data: sent %zu bytes, received %zu: \"%s\"\n", out_.size(), at + out_.size(),
                 dialup::text::escape_bytes(in_.substr(0, at + out_.size())).c_str());
     start_hold();
-  }
-
-  void term_write(std::string text) {
-    if (!terminal_ || hanging_up_) return;
-    term_writes_.push_back(std::move(text));
-    if (!term_writing_) term_write_next();
-  }
-
-  void term_write_next() {
-    if (term_writes_.empty()) {
-      term_writing_ = false;
-      if (term_resume_pending_) term_resume();
-      return;
-    }
-    term_writing_ = true;
-    asio::async_write(stream(), asio::buffer(term_writes_.front()),
-                      [this](boost::system::error_code ec, std::size_t) {
-                        term_writes_.pop_front();
-                        if (ec) term_writes_.clear();  // the line is gone; the dial says why
-                        term_write_next();
-                      });
-  }
-
-  void term_input_done() {
-    if (hanging_up_ || !terminal_) return;
-    term_resume_pending_ = true;
-    if (!term_writing_) term_resume();
-  }
-
-  void term_resume() {
-    term_resume_pending_ = false;
-    terminal_ = false;
-    std::printf("\ndialup: terminal closed; the dial goes on\n");
-    std::fflush(stdout);
-    resume(params_);
   }
 
   // ---- connected ------------------------------------------------------------------------
@@ -547,6 +474,7 @@ class dial_session {
   void hang_up() {
     if (hanging_up_) return;
     hanging_up_ = true;
+    terminal_.stop();
     hold_timer_.cancel();
     // Whoever waits for the user stops waiting (a terminal's echo comes back on).
     stdin_.cancel();
@@ -586,11 +514,9 @@ class dial_session {
   bool answering_ = false;  // the input thread is asking
   bool reconnect_ = false;
   bool reconnecting_ = false;
-  // Terminal mode.
-  bool terminal_ = false;
-  std::deque<std::string> term_writes_;
-  bool term_writing_ = false;
-  bool term_resume_pending_ = false;
+  // The terminal step; it resumes the dial when the user leaves it.
+  terminal_bridge terminal_{io_, [this]() -> dialup::data_stream& { return stream(); },
+                            [this] { resume(params_); }};
   // The data line.
   std::unique_ptr<dialup::data_stream> stream_;
   std::array<char, 512> read_buf_{};

@@ -19,6 +19,14 @@ std::string entry_not_found(const std::string& name, const std::string& path) {
          in_quotes(name) + " in " + path;
 }
 
+// The entry called `name`, or nullptr once the user has been told it is not in `path`.
+const dialup::phonebook_entry* find_entry(const dialup::phonebook& pb, const std::string& name,
+                                          const std::string& path) {
+  const auto* e = pb.find(name);
+  if (!e) std::cerr << "dialup: " << entry_not_found(name, path) << "\n";
+  return e;
+}
+
 }  // namespace
 
 const char* const phonebook_set_help =
@@ -67,11 +75,8 @@ int phonebook_list(const std::string& path) {
 int phonebook_show(const std::string& path, const std::string& name) {
   dialup::phonebook pb;
   if (!load_phonebook(path, pb)) return 1;
-  const auto* e = pb.find(name);
-  if (!e) {
-    std::cerr << "dialup: " << entry_not_found(name, path) << "\n";
-    return 1;
-  }
+  const auto* e = find_entry(pb, name, path);
+  if (!e) return 1;
   std::cout << dialup::describe(*e);
   return 0;
 }
@@ -160,11 +165,8 @@ int phonebook_set(const std::string& path, const std::string& name,
 int phonebook_remove(const std::string& path, const std::string& name) {
   dialup::phonebook pb;
   if (!load_phonebook(path, pb)) return 1;
-  const auto* e = pb.find(name);
-  if (!e) {
-    std::cerr << "dialup: " << entry_not_found(name, path) << "\n";
-    return 1;
-  }
+  const auto* e = find_entry(pb, name, path);
+  if (!e) return 1;
   const std::string real_name = e->name;
   if (auto ec = pb.remove(name)) {
     std::cerr << "dialup: " << dialup::describe(ec) << "\n";
@@ -178,10 +180,7 @@ int phonebook_remove(const std::string& path, const std::string& name) {
 int phonebook_rename(const std::string& path, const std::string& from, const std::string& to) {
   dialup::phonebook pb;
   if (!load_phonebook(path, pb)) return 1;
-  if (!pb.find(from)) {
-    std::cerr << "dialup: " << entry_not_found(from, path) << "\n";
-    return 1;
-  }
+  if (!find_entry(pb, from, path)) return 1;
   if (auto ec = pb.rename(from, to)) {
     if (ec == std::errc::file_exists)
       std::cerr << "dialup: " << path << " already has an entry named " << in_quotes(to) << "\n";

@@ -66,12 +66,8 @@ class fake_transport final : public transport {
       : ex_(ex), script_(std::move(s)), name_(std::move(name)), clock_(std::move(clock)) {}
 
   void async_read_some(boost::asio::mutable_buffer buffer, io_handler h) override {
-    if (auto ec = operation_fault()) {
+    if (auto ec = refusal()) {
       post(std::move(h), ec, 0);
-      return;
-    }
-    if (!open_) {
-      post(std::move(h), detail::aborted_error(), 0);
       return;
     }
     read_buf_ = buffer;
@@ -82,12 +78,8 @@ class fake_transport final : public transport {
   }
 
   void async_write(boost::asio::const_buffer buffer, io_handler h) override {
-    if (auto ec = operation_fault()) {
+    if (auto ec = refusal()) {
       post(std::move(h), ec, 0);
-      return;
-    }
-    if (!open_) {
-      post(std::move(h), detail::aborted_error(), 0);
       return;
     }
     std::string bytes(static_cast<const char*>(buffer.data()), buffer.size());
@@ -147,6 +139,14 @@ class fake_transport final : public transport {
     std::lock_guard lock(script_->mutex);
     int n = script_->operations++;
     if (n == script_->fail_at) return std::make_error_code(std::errc::io_error);
+    return {};
+  }
+
+  // Why a read or write fails at once: the injected fault of this operation, or a port that
+  // is not open. It counts as an operation either way.
+  std::error_code refusal() {
+    if (auto ec = operation_fault()) return ec;
+    if (!open_) return detail::aborted_error();
     return {};
   }
 
