@@ -106,16 +106,11 @@ connection_handle connection_manager::dial(const dial_entry& entry, const dial_p
                                            std::error_code& ec) {
   ec.clear();
   auto& core = impl_->core;
-  const std::string& raw = params.phone_number.empty() ? entry.phone_number : params.phone_number;
-  if (auto bad = check_dial_string(raw)) {
-    ec = bad;
-    core->log(log_level::warning, "refused dial string: " + describe(bad));
-    return {};
-  }
-  for (const auto& alt : entry.alternates) {
-    if (auto bad = check_dial_string(alt)) {
+  std::vector<std::string> numbers = numbers_to_dial(entry, params);
+  for (std::size_t i = 0; i < numbers.size(); ++i) {
+    if (auto bad = check_dial_string(numbers[i])) {
       ec = bad;
-      core->log(log_level::warning, "refused alternate number: " + describe(bad));
+      core->log(log_level::warning, (i == 0 ? "refused dial string: " : "refused alternate number: ") + describe(bad));
       return {};
     }
   }
@@ -183,8 +178,7 @@ connection_handle connection_manager::dial(const dial_entry& entry, const dial_p
     sink = std::make_shared<detail::notify_sink>(std::move(n), ex, core->log_sink);
   }
 
-  std::vector<std::string> numbers{normalize_dial_string(raw)};
-  for (const auto& alt : entry.alternates) numbers.push_back(normalize_dial_string(alt));
+  for (auto& n : numbers) n = normalize_dial_string(n);
   connection_handle h;
   {
     std::lock_guard lock(core->mutex);

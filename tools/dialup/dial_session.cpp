@@ -117,7 +117,8 @@ class dial_session {
     std::unique_ptr<dialup::hwsim::simulator> sim;
     std::thread sim_thread;
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> sim_work;
-    const std::string entry_number = opt_.from_phonebook ? opt_.from_phonebook->phone_number : "";
+    // What is dialled is the engine's decision (numbers_to_dial); the banner shows the same.
+    const auto dialled = [this] { return dialup::numbers_to_dial(make_entry(), opt_.params).front(); };
     if (opt_.sim) {
       sim_io.emplace();
       sim_work.emplace(sim_io->get_executor());
@@ -127,18 +128,18 @@ class dial_session {
       sim->add_modem();
       sim_thread = std::thread([&] { sim_io->run(); });
       opt_.port = sim->pty_path(0);
-      if (opt_.phone.empty() && entry_number.empty()) opt_.phone = "5550100";
+      if (dialled().empty()) opt_.phone = "5550100";
       if (!opt_.send) opt_.send = "Hello from dialup\r\n";
       if (!opt_.hold) opt_.hold = 0;
       std::printf("dialup: simulated modem on %s (time scale %g), dialing %s\n", opt_.port.c_str(),
-                  opt_.time_scale, (opt_.phone.empty() ? entry_number : opt_.phone).c_str());
+                  opt_.time_scale, dialled().c_str());
     } else if (opt_.from_phonebook) {
       const auto& e = *opt_.from_phonebook;
       std::printf("dialup: dialing %s (%s) on %s\n", opt_.entry_name.c_str(),
-                  (opt_.phone.empty() ? e.phone_number : opt_.phone).c_str(),
+                  dialled().c_str(),
                   (opt_.port.empty() ? e.port : opt_.port).c_str());
     } else {
-      std::printf("dialup: dialing %s on %s\n", opt_.phone.c_str(), opt_.port.c_str());
+      std::printf("dialup: dialing %s on %s\n", dialled().c_str(), opt_.port.c_str());
     }
     std::fflush(stdout);
 

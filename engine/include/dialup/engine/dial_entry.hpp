@@ -85,6 +85,12 @@ struct dial_params {
   std::uint32_t sub_entry = 1;
 };
 
+// The numbers a dial tries, in order, as given (before normalize_dial_string): the one dialled
+// first — dial_params::phone_number when it is set, else the entry's — then the entry's
+// alternates. The one place that decides it: the engine dials these, and whoever shows what
+// is being dialled asks here.
+std::vector<std::string> numbers_to_dial(const dial_entry& entry, const dial_params& params);
+
 // RDEOPT_* (docs/ras-model.md §4.2).
 enum rdeopt : std::uint32_t {
   rdeopt_use_prefix_suffix = 0x0001,
