@@ -4,14 +4,21 @@
 #   make asan   the test suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make tsan   the test suite under ThreadSanitizer
 #   make fuzz   every fuzz target for FUZZ_SECONDS (default 60) from the seed corpus
-.PHONY: deps build demo test asan tsan fuzz clean
+.PHONY: deps interop-deps fuzz-deps build demo test asan tsan fuzz clean
 
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 60
 
+# What the build and the demo need; the interop tests' programs come with the test targets.
 deps:
-	@./scripts/install-deps.sh
+	@./scripts/install-deps.sh build
+
+interop-deps: deps
+	@./scripts/install-deps.sh interop
+
+fuzz-deps: deps
+	@./scripts/install-deps.sh fuzz
 
 build/build.ninja: CMakeLists.txt | deps
 	cmake -S . -B build -G Ninja $(CMAKE_FLAGS)
@@ -22,15 +29,15 @@ build: deps build/build.ninja
 demo: build
 	./build/tools/dialup/dialup dial --sim
 
-test: build
+test: build interop-deps
 	cd build && ctest --output-on-failure -j $(JOBS)
 
-asan: deps
+asan: interop-deps
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DDIALUP_SANITIZE_ADDRESS=ON -DDIALUP_WERROR=ON $(CMAKE_FLAGS)
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 
-tsan: deps
+tsan: interop-deps
 	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDIALUP_SANITIZE_THREAD=ON $(CMAKE_FLAGS)
 	cmake --build build-tsan -j $(JOBS)
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS)
@@ -40,7 +47,7 @@ tsan: deps
 # fuzzer adds goes to build-fuzz/corpus, a crash to build-fuzz/artifacts (and fails the run):
 # a crash found becomes a vector in the target's replay test.
 FUZZERS = at_parser_fuzz hwsim_modem_fuzz phonebook_fuzz chat_script_fuzz
-fuzz: deps
+fuzz: fuzz-deps
 	CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DDIALUP_BUILD_FUZZERS=ON $(CMAKE_FLAGS)
 	cmake --build build-fuzz -j $(JOBS) --target $(FUZZERS)
 	mkdir -p build-fuzz/artifacts

@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
-# Installs every Debian package dialup's build, tests and interop tests need.
-# Idempotent: when everything is present it does nothing (no apt-get update).
+# Installs the Debian packages one part of dialup needs, by group (default: build):
+#   build    the compiler, CMake and the libraries: enough to build everything, run the
+#            demo and the tests (the interop tests skip cleanly without their programs)
+#   interop  the real programs the interop tests run against the simulator
+#   fuzz     clang and its libFuzzer runtime, for `make fuzz`
+# Idempotent: when everything asked for is present it does nothing (no apt-get update).
 set -euo pipefail
 
-packages=(
-  build-essential cmake ninja-build pkg-config
-  libboost-dev libserialport-dev doctest-dev
-  libcli11-dev nlohmann-json3-dev libre2-dev
-  clang libclang-rt-14-dev
-  # interop tests run these real programs against the simulator
-  ppp tio minicom tmux ser2net socat python3-serial
+declare -A group=(
+  [build]="build-essential cmake ninja-build pkg-config libboost-dev libserialport-dev doctest-dev libcli11-dev nlohmann-json3-dev libre2-dev"
+  [interop]="ppp tio minicom tmux ser2net socat python3-serial"
+  [fuzz]="clang libclang-rt-14-dev"
 )
+
+packages=()
+for g in "${@:-build}"; do
+  if [ -z "${group[$g]+x}" ]; then
+    echo "install-deps: unknown group '$g' (build, interop, fuzz)" >&2
+    exit 2
+  fi
+  # shellcheck disable=SC2206
+  packages+=(${group[$g]})
+done
 
 missing=()
 for p in "${packages[@]}"; do
