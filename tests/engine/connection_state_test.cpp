@@ -33,12 +33,22 @@ TEST_CASE("the paused states report RAS paused states, and no other state does")
 
 TEST_CASE("the states that wait on the connection's timer say what it means, and the others have none") {
   for (auto s : {connection_state::redial_wait, connection_state::reconnect_wait, connection_state::reopen_wait,
-                 connection_state::callback_prepare, connection_state::callback_wait, connection_state::online,
-                 connection_state::hanging_up})
+                 connection_state::callback_wait, connection_state::online, connection_state::hanging_up})
     CHECK_FALSE(row(s).timeout.empty());
+  // callback_prepare: the callback_phase owns the wait for the server to hang up.
   for (auto s : {connection_state::opening, connection_state::init, connection_state::dialing,
-                 connection_state::failed, connection_state::closed, connection_state::terminal})
+                 connection_state::failed, connection_state::closed, connection_state::terminal,
+                 connection_state::callback_prepare})
     CHECK(row(s).timeout.empty());
+}
+
+TEST_CASE("a link phase runs in the script states and in the callback's first-call end, nowhere else") {
+  for (auto s : {connection_state::dial_script, connection_state::login_script, connection_state::password_script,
+                 connection_state::callback_script, connection_state::callback_prepare})
+    CHECK(is_link_state(s));
+  for (auto s : {connection_state::init, connection_state::dialing, connection_state::callback_init,
+                 connection_state::callback_wait, connection_state::answering, connection_state::online})
+    CHECK_FALSE(is_link_state(s));
 }
 
 TEST_CASE("a failed dial keeps the RAS state it failed in, and a closed one is Disconnected") {

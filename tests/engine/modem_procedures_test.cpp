@@ -252,3 +252,101 @@ TEST_CASE("the profile's dial reply table gives each final code its RAS error, a
   p.dial_errors[2] = {response_kind::no_carrier, ras_error::line_busy};
   CHECK(p.dial_error(response_kind::no_carrier) == ras_error::line_busy);
 }
+
+TEST_CASE("the profile builds the dial command from its prefix, tone or pulse, the number and its suffix") {
+  auto p = modem_profile::generic();
+  CHECK(p.dial_command("5550100", false) == "ATDT5550100");
+  CHECK(p.dial_command("5550100", true) == "ATDP5550100");
+  p.dial_prefix = "ATX3D";
+  p.dial_suffix = ";";
+  CHECK(p.dial_command("9,5550100", false) == "ATX3DT9,5550100;");
+}
+
+namespace {
+
+struct call_outcome {
+  std::optional<std::error_code> ec;
+  detail::call_result result;
+};
+
+call_outcome run_call(bench& b, detail::call_kind kind, std::string command,
+                      const modem_profile& p = modem_profile::generic(),
+                      std::chrono::milliseconds deadline = 60000ms) {
+  call_outcome out;
+  detail::async_call(b.channel, p, kind, std::move(command), deadline,
+                     [&](std::error_code ec, const detail::call_result& r) {
+                       out.ec = ec;
+                       out.result = r;
+                     });
+  CHECK_FALSE(out.ec);  // never inside the initiating function
+  b.run_until([&] { return out.ec.has_value(); });
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a dial that ends in CONNECT completes with no error and the CONNECT reply") {
+  bench b;
+  b.script->reply = [](const std::string& c) -> std::string {
+    return c.rfind("ATD", 0) == 0 ? "\r\nCONNECT 33600\r\n" : "\r\nOK\r\n";
+  };
+  auto out = run_call(b, detail::call_kind::dial, "ATDT5550100");
+  REQUIRE(out.ec);
+  CHECK_FALSE(*out.ec);
+  CHECK(out.result.reply.final.kind == response_kind::connect);
+  CHECK(out.result.reply.final.rate == 33600);
+  CHECK_FALSE(out.result.cause);
+  CHECK(b.script->snapshot_commands() == std::vector<std::string>{"ATDT5550100"});
+}
+
+TEST_CASE("a dial's refusal is read through the profile's table: BUSY is 676, and a profile can say otherwise") {
+  bench b;
+  b.script->reply = [](const std::string&) -> std::string { return "\r\nBUSY\r\n"; };
+  auto out = run_call(b, detail::call_kind::dial, "ATDT5550110");
+  REQUIRE(out.ec);
+  CHECK(*out.ec == ras_error::line_busy);
+  CHECK(out.result.reply.final.kind == response_kind::busy);
+  CHECK_FALSE(out.result.cause);
+
+  bench b2;
+  b2.script->reply = [](const std::string&) -> std::string { return "\r\nNO CARRIER\r\n"; };
+  auto p = modem_profile::generic();
+  p.dial_errors[2] = {response_kind::no_carrier, ras_error::line_busy};
+  auto out2 = run_call(b2, detail::call_kind::dial, "ATDT5550110", p);
+  REQUIRE(out2.ec);
+  CHECK(*out2.ec == ras_error::line_busy);
+}
+
+TEST_CASE("an answer's final code other than CONNECT is 679, whatever the dial table says") {
+  bench b;
+  b.script->reply = [](const std::string&) -> std::string { return "\r\nBUSY\r\n"; };
+  auto out = run_call(b, detail::call_kind::answer, "ATA");
+  REQUIRE(out.ec);
+  CHECK(*out.ec == ras_error::no_carrier);
+  CHECK(out.result.reply.final.kind == response_kind::busy);
+}
+
+TEST_CASE("a dial with no final reply by its deadline fails with 638 and says the channel timed out") {
+  bench b;
+  b.script->silent = true;
+  const auto started = b.clock->now();
+  auto out = run_call(b, detail::call_kind::dial, "ATDT5550100", modem_profile::generic(), 45000ms);
+  REQUIRE(out.ec);
+  CHECK(*out.ec == ras_error::request_timeout);
+  CHECK(out.result.cause == std::errc::timed_out);
+  CHECK(b.clock->now() - started >= 45000ms);
+}
+
+TEST_CASE("a cancelled channel ends a pending dial with operation_aborted") {
+  bench b;
+  b.script->silent = true;
+  std::optional<std::error_code> result;
+  detail::async_call(b.channel, modem_profile::generic(), detail::call_kind::dial, "ATDT5550100", 60000ms,
+                     [&](std::error_code ec, const detail::call_result&) { result = ec; });
+  b.io.restart();
+  b.io.poll();
+  b.channel->cancel();
+  b.run_until([&] { return result.has_value(); });
+  REQUIRE(result);
+  CHECK(detail::is_aborted(*result));
+}

@@ -6,6 +6,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "dialup/engine/connection_manager.hpp"
 #include "dialup/engine/data_stream.hpp"
 #include "dialup/engine/event_loop.hpp"
@@ -475,4 +478,56 @@ TEST_CASE("an open failure carries what happened in the event's detail and the s
   connection_status st;
   if (!w.mgr->status(h, st)) CHECK(st.error_detail == w.events.back().detail);
   w.hang_up(h);
+}
+
+TEST_CASE("a server that says it will call back but keeps the line up is hung up on after 15 s, then awaited") {
+  vt_world w;
+  auto s = w.factory->script("/fake/0");
+  s->reply = [](const std::string& cmd) {
+    return cmd.rfind("ATD", 0) == 0 ? std::string("\r\nCONNECT 33600\r\nCalling you back.\r\n")
+                                    : std::string("\r\nOK\r\n");
+  };
+  dial_entry e;
+  e.port = "/fake/0";
+  e.phone_number = "5550104";
+  e.login_script = "#dialup: extensions\nCALLBACK 'alling you back'\nTIMEOUT 5\nnever ''\n";
+  e.callback_wait = std::chrono::seconds(60);
+  std::vector<std::pair<conn_state, double>> reached;  // each state at its virtual time
+  std::error_code ec;
+  auto h = w.mgr->dial(e, {}, {}, notifier::on_event([&](const dial_event& ev) {
+                         w.events.push_back(ev);
+                         if (!ev.error) reached.emplace_back(ev.state, w.seconds());
+                       }),
+                       ec);
+  REQUIRE_FALSE(ec);
+  w.run_until([&] { return w.terminal(); });
+  REQUIRE(w.terminal());
+  auto at = [&](conn_state st) -> std::optional<double> {
+    for (const auto& [state, t] : reached)
+      if (state == st) return t;
+    return std::nullopt;
+  };
+  const auto prepare = at(conn_state::prepare_for_callback);
+  const auto reset = at(conn_state::wait_for_modem_reset);
+  const auto waiting = at(conn_state::wait_for_callback);
+  REQUIRE(prepare);
+  REQUIRE(reset);
+  REQUIRE(waiting);
+  // Nothing ended the first call: our own hang-up came after the 15 s wait.
+  CHECK(*reset - *prepare >= 15.0);
+  CHECK(*reset - *prepare < 20.0);
+  // No RING within the entry's callback wait: 638 in WaitForCallback.
+  CHECK(w.events.back().state == conn_state::wait_for_callback);
+  CHECK(w.events.back().error == ras_error::request_timeout);
+  {
+    std::lock_guard lock(s->mutex);
+    CHECK(s->escaped);  // the guarded escape (a line without DTR)...
+    const auto& c = s->commands;
+    auto ath = std::find(c.begin(), c.end(), "ATH");
+    REQUIRE(ath != c.end());  // ...then ATH, then the reset and init again, with S0=0
+    CHECK(std::find(ath, c.end(), "ATZ") != c.end());
+    CHECK(std::find(ath, c.end(), "ATS0=0") != c.end());
+  }
+  w.hang_up(h);
+  CHECK_FALSE(s->is_off_hook());
 }

@@ -4,6 +4,8 @@
 // function. Internal to the engine.
 //
 //   async_run_steps   reset and init: each command in turn must answer OK
+//   async_call        the modem's side of a call: dial (ATD) or answer (ATA), and what its
+//                     final reply means
 //   async_hang_up     the call is up: DTR drop (or the guarded escape), then ATH
 //
 // A procedure is cancelled with the object it runs on: at_channel::cancel() / stop() end the
@@ -115,6 +117,78 @@ auto async_run_steps(std::shared_ptr<at_channel> channel, std::vector<modem_step
   auto ex = channel->get_executor();
   return boost::asio::async_compose<Token, void(std::error_code, step_failure)>(
       run_steps_op{std::move(channel), std::move(steps)}, token, ex);
+}
+
+// ---------------------------------------------------------------------------------------
+// async_call: ATD (dial) or ATA (answer a callback's RING), then the one final reply, which
+// comes after the call is up (CONNECT) or has failed — up to the S7 wait and more
+// (docs/modem-behaviour.md §4), so the caller gives the deadline. The reply is read through
+// the profile: for a dial its dial_errors table (docs/ras-model.md §6.2: BUSY 676, NO ANSWER
+// 678, ...); for an answer any final code but CONNECT means no call, 679 (no carrier).
+// Completion: void(std::error_code, call_result)
+//   {}                     CONNECT: the call is up; result.reply holds it
+//   a RAS error            the modem's refusal; result.reply holds it; the modem is on-hook
+//   operation_aborted      the channel was cancelled or stopped
+//   request_timeout, port_or_device, with result.cause: no final reply in time / the port
+//                          failed — the modem may still be dialing (any character aborts it)
+// While it is pending the command can be aborted from outside (a CR past the 125 ms window,
+// V.250 §6.3.1): the final reply then says how the abort went, and completes the operation.
+struct call_result {
+  at_reply reply;         // the final reply, when there was one
+  std::error_code cause;  // the channel's error (timed_out, the port's), or empty
+};
+
+enum class call_kind { dial, answer };
+
+struct call_op {
+  enum class step { start, sent, done };
+  std::shared_ptr<at_channel> channel;
+  const modem_profile* profile;
+  call_kind kind;
+  std::string command;
+  std::chrono::milliseconds deadline;
+  step at = step::start;
+
+  template <class Self>
+  void operator()(Self& self, std::error_code ec = {}, at_reply reply = {}) {
+    switch (at) {
+      case step::start: {
+        at = step::sent;
+        auto ch = channel;
+        auto cmd = std::move(command);
+        const at_command_options options{deadline, false};
+        ch->async_command(std::move(cmd), options,
+                          [s = share_op(self)](std::error_code e, at_reply r) { (*s)(e, std::move(r)); });
+        return;
+      }
+      case step::sent: {
+        at = step::done;
+        if (ec) {
+          if (is_aborted(ec)) {
+            self.complete(ec, call_result{{}, ec});
+            return;
+          }
+          self.complete(ras_error_for_channel(ec), call_result{{}, ec});
+          return;
+        }
+        std::error_code fail;
+        if (kind == call_kind::dial) fail = profile->dial_error(reply.final.kind);
+        else if (reply.final.kind != response_kind::connect) fail = ras_error::no_carrier;
+        self.complete(fail, call_result{std::move(reply), {}});
+        return;
+      }
+      case step::done:
+        return;
+    }
+  }
+};
+
+template <class Token>
+auto async_call(std::shared_ptr<at_channel> channel, const modem_profile& profile, call_kind kind,
+                std::string command, std::chrono::milliseconds deadline, Token&& token) {
+  auto ex = channel->get_executor();
+  return boost::asio::async_compose<Token, void(std::error_code, call_result)>(
+      call_op{std::move(channel), &profile, kind, std::move(command), deadline}, token, ex);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -10,6 +10,14 @@ std::error_code modem_profile::dial_error(response_kind reply) const {
   return ras_error::unrecognized_response;
 }
 
+std::string modem_profile::dial_command(std::string_view number, bool pulse_dialing) const {
+  std::string cmd = dial_prefix;
+  cmd += pulse_dialing ? pulse : tone;
+  cmd += number;
+  cmd += dial_suffix;
+  return cmd;
+}
+
 std::vector<modem_step> modem_profile::init_steps(const init_request& request) const {
   std::vector<modem_step> steps;
   if (!reset.empty()) steps.push_back({reset, reset_timeout, true});

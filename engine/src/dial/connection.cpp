@@ -14,7 +14,7 @@
 //     │                                        │     │              │  │          {password_expired}
 //     │                                        │     │              │  │            └─> password_script
 //     │                                        │     │              │  └─ CALLBACK ─> callback_prepare
-//     │                                        │     │              │   [PrepareForCallback]
+//     │                                        │     │              │   [PrepareForCallback] (callback_phase)
 //     │                                        │     │              │   callback_init [WaitForModemReset]
 //     │                                        │     │              │   callback_wait [WaitForCallback]
 //     │                                        │     │              │   answering (RING ─> ATA)
@@ -114,7 +114,7 @@ void connection::set_state(state next, notice n) {
   if (next != state_ && logging())
     log(log_level::debug, "state " + std::string(row(state_).name) + " -> " + std::string(row(next).name));
   // A link phase runs only in its own state: leaving it (a failure, a hang-up) stops it.
-  if (next != state_ && link_ && is_script_state(state_)) link_->stop();
+  if (next != state_ && link_ && is_link_state(state_)) link_->stop();
   state_ = next;
   for (auto s : n.passing) report(s);
   if (const auto ras = row(next).reports; ras && (ras != ras_ || n.again || n.extended))
@@ -162,8 +162,6 @@ std::optional<std::chrono::steady_clock::duration> connection::timer_wait() cons
     case state::reconnect_wait:
     case state::reopen_wait:
       return wait_;
-    case state::callback_prepare:
-      return std::chrono::seconds(15);  // the server hangs up after its message, or we do
     case state::callback_wait:
       return entry_.callback_wait;
     case state::online: {
@@ -205,7 +203,6 @@ void connection::on_timer() {
       ++attempt_;
       reopen();
       return;
-    case state::callback_prepare: callback_hang_up(); return;
     case state::callback_wait:
       log(log_level::info, "the server did not call back in time");
       finish(ras_error::request_timeout);
@@ -366,19 +363,15 @@ void connection::dial(notice n) {
     start_script(state::dial_script, std::move(n));
     return;
   }
-  const auto& p = entry_.profile;
-  std::string cmd = p.dial_prefix;
-  cmd += entry_.pulse_dialing ? p.pulse : p.tone;
-  cmd += number_;
-  cmd += p.dial_suffix;
   set_state(state::dialing, std::move(n));
   off_hook_sent_ = true;
   off_hook_command_at_ = clock_now();
   if (logging()) log(log_level::info, "dialing " + number_ + " on " + entry_.port);
-  channel_->async_command(cmd, at_command_options{connect_timeout(), false},
-                          [self = shared_from_this()](std::error_code ec, at_reply r) {
-                            self->on_dial_reply(ec, r);
-                          });
+  async_call(channel_, entry_.profile, call_kind::dial,
+             entry_.profile.dial_command(number_, entry_.pulse_dialing), connect_timeout(),
+             [self = shared_from_this()](std::error_code ec, const call_result& r) {
+               self->on_dial_reply(ec, r);
+             });
 }
 
 // How long ATD may take. With S7 set by the profile, the modem itself gives up S7 seconds
@@ -401,29 +394,28 @@ std::chrono::milliseconds connection::connect_timeout() const {
          milliseconds(15000);
 }
 
-void connection::on_dial_reply(std::error_code ec, const at_reply& reply) {
+void connection::on_dial_reply(std::error_code ec, const call_result& r) {
   if (state_ == state::hanging_up) {
-    on_abort_reply(ec, reply);
+    on_abort_reply(ec, r.reply);
     return;
   }
-  if (state_ != state::dialing) return;
+  if (state_ != state::dialing || is_aborted(ec)) return;
+  if (r.cause) {
+    fail_while_dialing(ec);  // our own deadline ran out, or the port failed
+    return;
+  }
+  if (!ec) record_connect(r.reply);
+  // A refusal (async_call read it through the profile's table, docs/ras-model.md §6.2): the
+  // modem has gone back on-hook by itself.
   if (ec) {
-    if (is_aborted(ec)) return;
-    fail_while_dialing(ras_error_for_channel(ec));  // our own deadline ran out
-    return;
-  }
-  if (reply.final.kind == response_kind::connect) record_connect(reply);
-  // docs/ras-model.md §6.2: the modem's final codes as RAS errors, from the profile's table.
-  // The modem has gone back on-hook by itself after any of them.
-  if (const auto fail = entry_.profile.dial_error(reply.final.kind)) {
-    if (should_redial(fail)) {
-      schedule_redial(fail);
+    if (should_redial(ec)) {
+      schedule_redial(ec);
       return;
     }
-    finish(fail);
+    finish(ec);
     return;
   }
-  if (logging()) log(log_level::info, "connected: " + reply.final.text);
+  if (logging()) log(log_level::info, "connected: " + r.reply.final.text);
   notice n;
   n.passing = {conn_state::device_connected};
   set_state(state::call_up, std::move(n));
@@ -515,21 +507,16 @@ void connection::on_unsolicited(const response_line& line) {
   off_hook_sent_ = true;
   off_hook_command_at_ = clock_now();
   const auto& p = entry_.profile;
-  channel_->async_command(p.answer, at_command_options{p.connect_timeout, false},
-                          [self = shared_from_this()](std::error_code ec, at_reply r) {
-                            self->on_answer_reply(ec, r);
-                          });
+  async_call(channel_, p, call_kind::answer, p.answer, p.connect_timeout,
+             [self = shared_from_this()](std::error_code ec, const call_result& r) {
+               self->on_answer_reply(ec, r);
+             });
 }
 
 void connection::on_carrier_lost() {
   if (in({state::hanging_up, state::closed})) return;
-  if (is_script_state(state_) && link_) {
+  if (is_link_state(state_) && link_) {
     link_->carrier_lost();
-    return;
-  }
-  if (state_ == state::callback_prepare) {
-    log(log_level::info, "the server hung up for the callback");
-    callback_modem_reset();
     return;
   }
   if (row(state_).paused) {

@@ -3,7 +3,8 @@
 //   connection.cpp           the FSM core: the table's use, set_state, finish, the timer, the
 //                            port, the modem's dial and the events from the line
 //   connection_scripts.cpp   the link phases: terminal step, login/dial/password scripts, pauses
-//   connection_callback.cpp  callback: prepare, modem reset, wait for RING, answer
+//   connection_callback.cpp  callback: the first call's end (a callback_phase), modem reset,
+//                            wait for RING, answer
 //   connection_redial.cpp    redial and reconnect
 //   connection_hang_up.cpp   the hang-up procedure
 #pragma once
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "at/modem_procedures.hpp"  // call_result
 #include "connection_state.hpp"
 #include "dialup/engine/at_channel.hpp"
 #include "dialup/engine/chat_script.hpp"
@@ -94,7 +96,7 @@ class connection : public std::enable_shared_from_this<connection> {
   void start_init(state s);  // init or callback_init
   void dial(notice n = {});
   std::chrono::milliseconds connect_timeout() const;
-  void on_dial_reply(std::error_code ec, const at_reply& reply);
+  void on_dial_reply(std::error_code ec, const call_result& r);
   void record_connect(const at_reply& reply);
   void on_unsolicited(const response_line& line);
   void on_carrier_lost();
@@ -114,10 +116,9 @@ class connection : public std::enable_shared_from_this<connection> {
 
   // --- callback (connection_callback.cpp)
   void start_callback();
-  void callback_hang_up();
   void callback_modem_reset();
   void wait_for_callback();
-  void on_answer_reply(std::error_code ec, const at_reply& reply);
+  void on_answer_reply(std::error_code ec, const call_result& r);
 
   // --- redial and reconnect (connection_redial.cpp)
   bool should_redial(std::error_code fail) const;
@@ -188,7 +189,7 @@ class connection : public std::enable_shared_from_this<connection> {
   std::optional<std::string> reserved_key_;    // the port's key while this connection owns it
 
   // The hang-up procedure.
-  detail::timer step_timer_;  // the dial abort's waits, a DTR drop
+  detail::timer step_timer_;  // the hang-up's: the dial abort's waits, a DTR drop
   std::chrono::steady_clock::time_point off_hook_command_at_{};  // ATD / ATA handed to the channel
   bool abort_pending_ = false;  // hang_up is waiting for the aborted ATD / ATA to answer
   std::vector<std::function<void(std::error_code)>> hang_up_done_;

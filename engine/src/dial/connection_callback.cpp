@@ -1,7 +1,7 @@
 // connection: the callback (docs/ras-model.md §3.3): the server is going to hang up and
 // call us back.
-//   callback_prepare  PrepareForCallback: wait for the server to drop the line (or hang up
-//                     ourselves when it does not within 15 s)
+//   callback_prepare  PrepareForCallback: a callback_phase waits for the server to drop the
+//                     line (or hangs up itself when it does not within 15 s)
 //   callback_init     WaitForModemReset: reset and init again, and make sure the modem does
 //                     not answer alone (S0=0)
 //   callback_wait     WaitForCallback: wait for RING (entry.callback_wait), answer with ATA
@@ -10,27 +10,25 @@
 #include "connection.hpp"
 
 #include "at/modem_procedures.hpp"
+#include "callback_phase.hpp"
 
 namespace dialup::detail {
 
+// The server hangs up after its message, or we do after this long.
+constexpr std::chrono::seconds callback_drop_wait{15};
+
 void connection::start_callback() {
   set_state(state::callback_prepare);
-  if (!channel_->in_data_mode()) callback_modem_reset();  // the carrier is gone already
-}
-
-// The server did not hang up for the callback: the timer of callback_prepare.
-void connection::callback_hang_up() {
-  log(log_level::info, "the server did not hang up for the callback; hanging up");
   std::weak_ptr<connection> weak = weak_from_this();
-  async_hang_up(channel_, transport_, entry_.profile, step_timer_, log_fn(),
-                [weak] {
-                  auto self = weak.lock();
-                  return self && self->state_ == state::callback_prepare;
-                },
-                [self = shared_from_this()](std::error_code, const at_reply&) {
-                  if (self->state_ != state::callback_prepare) return;
-                  self->callback_modem_reset();
-                });
+  auto phase = std::make_shared<callback_phase>(
+      core_->strand, core_->clock, channel_, transport_, entry_.profile, callback_drop_wait, log_fn(),
+      [weak](const link_outcome&) {
+        auto self = weak.lock();
+        if (self && self->state_ == state::callback_prepare) self->callback_modem_reset();
+      });
+  link_ = phase;
+  dial_script_.reset();
+  phase->start();
 }
 
 void connection::callback_modem_reset() {
@@ -44,24 +42,19 @@ void connection::callback_modem_reset() {
 
 void connection::wait_for_callback() { set_state(state::callback_wait); }
 
-void connection::on_answer_reply(std::error_code ec, const at_reply& reply) {
+void connection::on_answer_reply(std::error_code ec, const call_result& r) {
   if (state_ == state::hanging_up) {
-    on_abort_reply(ec, reply);
+    on_abort_reply(ec, r.reply);
     return;
   }
-  if (state_ != state::answering) return;
+  if (state_ != state::answering || is_aborted(ec)) return;
   if (ec) {
-    if (is_aborted(ec)) return;
-    finish(ras_error_for_channel(ec));
+    if (!r.cause) log(log_level::info, "answering the callback: " + r.reply.final.text);
+    finish(ec);
     return;
   }
-  if (reply.final.kind != response_kind::connect) {
-    log(log_level::info, "answering the callback: " + reply.final.text);
-    finish(ras_error::no_carrier);
-    return;
-  }
-  record_connect(reply);
-  if (logging()) log(log_level::info, "called back: " + reply.final.text);
+  record_connect(r.reply);
+  if (logging()) log(log_level::info, "called back: " + r.reply.final.text);
   called_back_ = true;
   if (!scripts_.callback && !scripts_.login) {
     connected({conn_state::re_authenticate, conn_state::authenticated});

@@ -30,7 +30,7 @@ enum class connection_state : std::uint8_t {
   retry_authentication,  // paused: the login was refused, waiting for new credentials
   password_expired,      // paused: waiting for a new password
   password_script,       // the login script again, changing the password
-  callback_prepare,      // the server is about to hang up and call back
+  callback_prepare,      // the server is about to hang up and call back (a callback_phase)
   callback_init,         // reset and init again for the callback
   callback_wait,         // waiting for the callback's RING
   answering,             // ATA sent, waiting for CONNECT
@@ -67,8 +67,7 @@ inline constexpr std::array<connection_state_row, 24> connection_states{{
      true, ""},
     {connection_state::password_expired, "password-expired", conn_state::password_expired, true, ""},
     {connection_state::password_script, "password-script", conn_state::connect_device, false, ""},
-    {connection_state::callback_prepare, "callback-prepare", conn_state::prepare_for_callback, false,
-     "the server did not hang up: hang up ourselves, then wait for the call"},
+    {connection_state::callback_prepare, "callback-prepare", conn_state::prepare_for_callback, false, ""},
     {connection_state::callback_init, "callback-init", conn_state::wait_for_modem_reset, false, ""},
     {connection_state::callback_wait, "callback-wait", conn_state::wait_for_callback, false,
      "no callback in time: fail with 638"},
@@ -95,6 +94,12 @@ constexpr const connection_state_row& row(connection_state s) noexcept {
 constexpr bool is_script_state(connection_state s) noexcept {
   return s == connection_state::dial_script || s == connection_state::login_script ||
          s == connection_state::password_script || s == connection_state::callback_script;
+}
+
+// The states in which a link phase runs (link_phase.hpp): a script, or the first call's end
+// before a callback (callback_phase). Leaving one stops the phase; a carrier loss is its.
+constexpr bool is_link_state(connection_state s) noexcept {
+  return is_script_state(s) || s == connection_state::callback_prepare;
 }
 
 // The table is indexed by the enum: each row must sit at its state's value.

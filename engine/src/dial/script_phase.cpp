@@ -98,6 +98,7 @@ void script_phase::pump() {
 
 void script_phase::carrier_lost() {
   if (!running_) return;
+  auto keep = shared_from_this();  // the outcome's handler may let go of the phase
   runner_.hangup(now());
   pump();
 }

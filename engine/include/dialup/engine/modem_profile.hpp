@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dialup/engine/at_parser.hpp"
@@ -97,6 +98,10 @@ struct modem_profile {
 
   // The RAS error a final reply to ATD (or ATA) means: empty for CONNECT.
   std::error_code dial_error(response_kind reply) const;
+
+  // The command that dials `number` (a normalized dial string): prefix, T or P, the number,
+  // suffix (V.250 §6.3.1, D).
+  std::string dial_command(std::string_view number, bool pulse_dialing) const;
 
   // The reset and init sequence of a dial, in order (docs/ras-model.md §8.1): the reset, the
   // init strings, then what the entry and the dial ask for — the speaker, blind dialling,
