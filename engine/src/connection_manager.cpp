@@ -122,18 +122,24 @@ connection_handle connection_manager::dial(const dial_entry& entry, const dial_p
   detail::dial_scripts scripts;
   struct script_text {
     std::string_view text;  // "" = none
+    const std::optional<parsed_script>& given;  // parsed by the caller (set_script)
     std::optional<chat_script>& parsed;
     const char* what;
   };
   const script_text texts[] = {
-      {entry.dial_script, scripts.dial, "dial script"},
-      {entry.login_script, scripts.login, "login script"},
-      {entry.callback_script, scripts.callback, "callback script"},
+      {entry.dial_script, entry.parsed.dial, scripts.dial, "dial script"},
+      {entry.login_script, entry.parsed.login, scripts.login, "login script"},
+      {entry.callback_script, entry.parsed.callback, scripts.callback, "callback script"},
       {entry.password_change_script.empty() ? default_password_change_script
                                             : std::string_view(entry.password_change_script),
-       scripts.password_change, "password change script"}};
+       entry.parsed.password_change, scripts.password_change, "password change script"}};
   for (const auto& t : texts) {
     if (t.text.empty()) continue;
+    // Parsed once already, from this very text: used as it is (a copy shares its regexes).
+    if (t.given && t.given->script && t.given->text == t.text) {
+      t.parsed = *t.given->script;
+      continue;
+    }
     chat_syntax_error err;
     t.parsed = chat_script::parse(t.text, err);
     if (!t.parsed) {

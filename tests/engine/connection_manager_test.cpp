@@ -3,8 +3,11 @@
 #include <doctest/doctest.h>
 #include <poll.h>
 
+#include <algorithm>
+#include <mutex>
 #include <thread>
 
+#include "dialup/engine/chat_script.hpp"
 #include "dialup/engine/data_stream.hpp"
 #include "dialup/engine/event_loop.hpp"
 #include "support/dial_caller.hpp"
@@ -44,6 +47,40 @@ struct fixture {
     mgr = std::make_unique<connection_manager>(std::move(o));
   }
 };
+
+// A manager whose log lines the test reads.
+struct logged_fixture {
+  std::shared_ptr<test::fake_factory> factory = std::make_shared<test::fake_factory>();
+  std::shared_ptr<std::mutex> mutex = std::make_shared<std::mutex>();
+  std::shared_ptr<std::vector<std::string>> lines = std::make_shared<std::vector<std::string>>();
+  std::unique_ptr<connection_manager> mgr;
+  logged_fixture() {
+    engine_options o;
+    o.transports = factory;
+    o.log = [lines = lines, mutex = mutex](log_level, std::string_view text) {
+      std::lock_guard lock(*mutex);
+      lines->emplace_back(text);
+    };
+    mgr = std::make_unique<connection_manager>(std::move(o));
+  }
+  bool logged(std::string_view text) {
+    std::lock_guard lock(*mutex);
+    return std::find(lines->begin(), lines->end(), text) != lines->end();
+  }
+  // Dials `e`; true when dial() refused it with 752 before any port work.
+  bool refused_as_syntax_error(const dial_entry& e) {
+    test::caller c;
+    std::error_code ec;
+    auto h = mgr->dial(e, {}, {}, c.events_notifier(), ec);
+    return ec == ras_error::script_syntax && !h && factory->opened() == 0;
+  }
+};
+
+// A dial script that only a lenient parse accepts: dial() parses strictly, and a keyword with
+// no argument (the trailing TIMEOUT) is then a syntax error; chat ignores it.
+constexpr const char* lenient_dial_script = "'' AT OK ATDT\\T CONNECT '' TIMEOUT\n";
+constexpr const char* lenient_dial_script_error =
+    "refused dial: dial script line 1, column 28: TIMEOUT needs an argument";
 
 using test::caller;
 using test::good_call;
@@ -725,4 +762,57 @@ TEST_CASE("dial extensions set the speaker, and a blind-dial profile sends X3 be
   c.run();
   CHECK(f.factory->script("/fake/1")->snapshot_commands()[2] == "ATM1");
   hang_up_and_wait(*f.mgr, h, c);
+}
+
+TEST_CASE("a script parsed ahead of the dial runs as it was given: dial() does not parse it again") {
+  logged_fixture f;
+  chat_syntax_error err;
+  chat_parse_options lenient;
+  lenient.strict = false;
+  auto script = chat_script::parse(lenient_dial_script, err, lenient);
+  REQUIRE(script);
+  auto e = entry_on("/fake/0");
+  set_script(e, entry_script::dial,
+             parsed_script{lenient_dial_script, std::make_shared<const chat_script>(std::move(*script))});
+  CHECK(e.dial_script == lenient_dial_script);
+  // Had dial() parsed the text itself, it would have refused it; the dial runs the given form.
+  caller c;
+  std::error_code ec;
+  auto h = f.mgr->dial(e, {}, {}, c.events_notifier(), ec);
+  REQUIRE_FALSE(ec);
+  REQUIRE(h);
+  c.run();
+  REQUIRE_FALSE(c.events.empty());
+  CHECK(c.last().state == conn_state::connected);
+  CHECK_FALSE(c.last().error);
+  CHECK_FALSE(f.logged(lenient_dial_script_error));
+  const auto cmds = f.factory->script("/fake/0")->snapshot_commands();
+  REQUIRE(cmds.size() >= 2);
+  CHECK(cmds[0] == "AT");  // the script's own dialogue, not the profile's ATZ and init
+  CHECK(cmds[1] == "ATDT5550100");
+  hang_up_and_wait(*f.mgr, h, c);
+}
+
+TEST_CASE("a script given only as text is parsed at dial(): a syntax error refuses the dial with 752") {
+  logged_fixture f;
+  auto e = entry_on("/fake/0");
+  e.dial_script = lenient_dial_script;
+  CHECK(f.refused_as_syntax_error(e));
+  CHECK(f.logged(lenient_dial_script_error));
+  // parse_script, the parse a caller does ahead of the dial, reads the text as dial() does.
+  chat_syntax_error err;
+  CHECK_FALSE(parse_script(lenient_dial_script, err));
+  CHECK(err.to_string() == "line 1, column 28: TIMEOUT needs an argument");
+}
+
+TEST_CASE("a parsed script whose text was changed afterwards is parsed again at dial()") {
+  logged_fixture f;
+  auto e = entry_on("/fake/0");
+  chat_syntax_error err;
+  auto parsed = parse_script("'' AT OK ATDT\\T CONNECT ''\n", err);
+  REQUIRE(parsed);
+  set_script(e, entry_script::login, std::move(*parsed));
+  e.login_script = "ogin: 'unterminated";  // the parsed form no longer says what the entry says
+  CHECK(f.refused_as_syntax_error(e));
+  CHECK(f.logged("refused dial: login script line 1, column 7: unterminated quote"));
 }

@@ -184,9 +184,10 @@ class dial_session {
     if (!opt_.phone.empty()) entry.phone_number = opt_.phone;
     if (!opt_.from_phonebook) entry.settings.baud_rate = opt_.baud;
     if (opt_.s7) entry.profile.call_setup_fail_timer = opt_.s7;
-    if (!opt_.script.empty()) entry.login_script = opt_.script;
-    if (!opt_.dial_script.empty()) entry.dial_script = opt_.dial_script;
-    if (!opt_.callback_script.empty()) entry.callback_script = opt_.callback_script;
+    if (!opt_.script.text.empty()) dialup::set_script(entry, dialup::entry_script::login, opt_.script);
+    if (!opt_.dial_script.text.empty()) dialup::set_script(entry, dialup::entry_script::dial, opt_.dial_script);
+    if (!opt_.callback_script.text.empty())
+      dialup::set_script(entry, dialup::entry_script::callback, opt_.callback_script);
     if (opt_.reconnect) entry.reconnect_if_dropped = *opt_.reconnect;
     if (opt_.redial) entry.redial.attempts = *opt_.redial;
     if (opt_.redial_pause) entry.redial.pause = std::chrono::seconds(*opt_.redial_pause);

@@ -27,9 +27,10 @@ struct dial_options {
   std::uint32_t baud = 115200;
   unsigned s7 = 0;
   std::string entry_name;                     // --entry, for the banner
-  std::string script;                         // --script: a chat login script run after CONNECT
-  std::string dial_script;                    // --dial-script: a chat script that does the modem dialogue
-  std::string callback_script;                // --callback-script: the login after the server called back
+  // Read and parsed once (text "" when not given); the engine runs these parses.
+  dialup::parsed_script script;               // --script: a chat login script run after CONNECT
+  dialup::parsed_script dial_script;          // --dial-script: a chat script that does the modem dialogue
+  dialup::parsed_script callback_script;      // --callback-script: the login after the server called back
   std::optional<bool> reconnect;              // --reconnect / --no-reconnect (else the entry's own)
   std::optional<std::uint32_t> redial;        // --redial N
   std::optional<std::uint32_t> redial_pause;  // --redial-pause SECONDS

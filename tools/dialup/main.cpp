@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dial_session.hpp"
@@ -28,19 +29,22 @@
 
 namespace {
 
-// Reads a chat(8) script and checks its syntax, so a mistake is reported with the file
-// name, line and column before anything is dialled.
-bool load_script(const std::string& path, std::string& text) {
-  std::string error;
+// Reads a chat(8) script and parses it, so a mistake is reported with the file name, line
+// and column before anything is dialled. The engine runs this parse (set_script): the
+// script is parsed once.
+bool load_script(const std::string& path, dialup::parsed_script& out) {
+  std::string text, error;
   if (!dialup_cli::read_file(path, text, error, dialup_cli::max_script_bytes)) {
     std::cerr << "dialup: " << error << "\n";
     return false;
   }
   dialup::chat_syntax_error syntax;
-  if (!dialup::chat_script::parse(text, syntax)) {
+  auto parsed = dialup::parse_script(std::move(text), syntax);
+  if (!parsed) {
     std::cerr << "dialup: " << path << ": " << syntax.to_string() << "\n";
     return false;
   }
+  out = std::move(*parsed);
   return true;
 }
 
@@ -61,7 +65,7 @@ bool take_phonebook_entry(const std::string& file, dialup_cli::dial_options& d) 
   }
   // A Windows dial-up script (.scp) has a language of its own: dialup cannot run it, and
   // dialling without it would skip the login the entry asks for.
-  if (!e->script.empty() && d.script.empty() && d.dial_script.empty() && !d.terminal) {
+  if (!e->script.empty() && d.script.text.empty() && d.dial_script.text.empty() && !d.terminal) {
     std::cerr << "dialup: " << e->name << ": the entry logs in with the Windows script " << e->script
               << ", which dialup cannot run (.scp is not chat).\n"
               << "dialup: write the login as a chat(8) script and pass --script FILE"

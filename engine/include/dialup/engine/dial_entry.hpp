@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +16,23 @@
 #include "dialup/engine/port_settings.hpp"
 
 namespace dialup {
+
+class chat_script;         // chat_script.hpp
+struct chat_syntax_error;  // chat_script.hpp
+
+// A chat(8) script parsed once, ahead of a dial (parse_script), with the text it was parsed
+// from. Shared, immutable: copies of an entry share one parse.
+struct parsed_script {
+  std::string text;
+  std::shared_ptr<const chat_script> script;
+};
+
+// Parses `text` as dial() parses an entry's scripts (chat_script::parse with the default
+// options). On a syntax error returns nullopt and fills `error` (line and column in `text`).
+std::optional<parsed_script> parse_script(std::string text, chat_syntax_error& error);
+
+// Which of an entry's scripts (set_script).
+enum class entry_script : std::uint8_t { dial, login, callback, password_change };
 
 // What happens on the line after CONNECT.
 enum class link_kind {
@@ -67,7 +86,22 @@ struct dial_entry {
   // unplugged) it first opens the port again, one attempt per redial pause, until the
   // device is back. Subscribers hear it (reconnecting, then reconnected or disconnected).
   bool reconnect_if_dropped = false;
+  // The scripts above already parsed (set_script puts them here), so that dial() does not
+  // parse them again: a caller that reports syntax errors its own way, before dialling,
+  // parses once. dial() runs a parsed form as it is while its text is still the entry's text
+  // for that script; a script with none, or whose text has changed since, is parsed at dial()
+  // (phone-book entries, callers that set only the text).
+  struct parsed_scripts {
+    std::optional<parsed_script> dial;             // dial_script
+    std::optional<parsed_script> login;            // login_script
+    std::optional<parsed_script> callback;         // callback_script
+    std::optional<parsed_script> password_change;  // password_change_script
+  };
+  parsed_scripts parsed;
 };
+
+// Sets the entry's script `which` to `s`: its text, and its parsed form beside it.
+void set_script(dial_entry& entry, entry_script which, parsed_script s);
 
 // The password change the engine runs on resume from PasswordExpired when the entry has
 // none of its own: answers "New password:" and "Retype new password:" with \P.

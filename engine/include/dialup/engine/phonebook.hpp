@@ -64,7 +64,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "dialup/engine/connection_manager.hpp"
+#include "dialup/engine/dial_entry.hpp"
 #include "dialup/engine/ras_error.hpp"
 
 namespace dialup {
