@@ -141,6 +141,10 @@ std::pair<stats, stats> notification_hop(int dials) {
   e.port = "instant";
   e.phone_number = "5550100";
   e.profile.escape_guard = 0ms;
+  // No quiet wait after the reset's OK (at_channel's settle, resync_quiet): 250 ms of
+  // silence a dial would put both threads to sleep, and the hop measured after it would be
+  // this machine's wake-up from idle, not the engine's notification path.
+  e.profile.resync_quiet = 0ms;
 
   std::vector<double> hops;
   hops.reserve(static_cast<std::size_t>(dials) * 6);
