@@ -139,14 +139,7 @@ void chat_runner::hangup(chat_clock::time_point now) {
   // chat dies of SIGHUP at once: whatever was still to be written is not.
   while (!scheduled_.empty() && scheduled_.back().at > now_) scheduled_.pop_back();
   flush_echo();
-  if (gathering_) {
-    chat_action a;
-    a.kind = chat_action_kind::report;
-    a.at = now_;
-    a.text = scrub(report_);
-    schedule(std::move(a));
-    gathering_ = false;
-  }
+  if (gathering_) emit_report(now_);
   chat_outcome o;
   o.result = chat_result::hangup;
   o.exit_code = 2;
@@ -483,13 +476,17 @@ void chat_runner::report_byte(unsigned char b, chat_clock::time_point t) {
   if (report_.size() >= report_capacity) finish_report_at(t);
 }
 
-void chat_runner::finish_report_at(chat_clock::time_point t) {
+void chat_runner::emit_report(chat_clock::time_point t) {
   chat_action a;
   a.kind = chat_action_kind::report;
   a.at = t;
   a.text = scrub(report_);
   schedule(std::move(a));
   gathering_ = false;
+}
+
+void chat_runner::finish_report_at(chat_clock::time_point t) {
+  emit_report(t);
   chat_outcome o = std::move(*pending_outcome_);
   pending_outcome_.reset();
   o.at = t;

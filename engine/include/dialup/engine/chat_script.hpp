@@ -463,6 +463,7 @@ class chat_runner {
   void finish(chat_outcome o);
   void report_byte(unsigned char b, chat_clock::time_point t);
   void finish_report_at(chat_clock::time_point t);
+  void emit_report(chat_clock::time_point t);  // the gathered REPORT line, as an action
   bool schedule_send(const chat_send_string& s);
   void schedule(chat_action a);
   void emit_echo(unsigned char c, chat_clock::time_point t);
