@@ -19,7 +19,11 @@
 #include <stdexcept>
 
 #include <utility>  // before Asio with Boost 1.74 in C++20
+#include <poll.h>
+#include <unistd.h>
+
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
@@ -144,6 +148,8 @@ constexpr fault_rule fault_rules[] = {
      {648, -1, -1, -1}, "password expired -> 648, or PasswordExpired with paused states"},
     {fault_kind::bad_callback, rule_kind::decided_in_code, {704, 638, -1, -1}, {704, 638, -1, -1},
      {704, 638, -1, -1}, "\"*\" without paused states -> 704; a number nobody answers -> 638 in WaitForCallback"},
+    {fault_kind::script_timeout, rule_kind::decided_in_code, {638, -1, -1, -1}, {638, -1, -1, -1},
+     {638, -1, -1, -1}, "a dial script's TIMEOUT runs out before the modem's answer -> 638"},
 };
 static_assert(std::size(fault_rules) == fault_kinds, "one rule per fault kind");
 
@@ -180,7 +186,19 @@ void line_outcome(const dial_plan& p, target t, std::set<int>& out) {
       break;
     default: break;
   }
-  // CONNECT. The terminal step first (docs/ras-model.md §1.4): without paused states 703.
+  // CONNECT. A dial script that logs in itself has done so before anything else: its
+  // ABORT strings decide (docs/ras-model.md §6.2; no paused state for a dial script).
+  if (p.dial_script == dial_script_kind::login && t == target::login) {
+    if (has(p, fault_kind::wrong_password)) {
+      out.insert(691);
+      return;
+    }
+    if (has(p, fault_kind::expired_password)) {
+      out.insert(648);
+      return;
+    }
+  }
+  // The terminal step first (docs/ras-model.md §1.4): without paused states 703.
   if (p.entry.terminal_after_dial && !paused) {
     out.insert(703);
     return;
@@ -231,6 +249,49 @@ void line_outcome(const dial_plan& p, target t, std::set<int>& out) {
   out.insert(t == target::carrier_drop ? 629 : 638);
 }
 
+// The modem's refusals, and the ABORT strings that catch each in a dial script
+// (docs/ras-model.md §6.2, "Script: ABORT ...").
+// (The text is the modem's: Conexant says NO DIAL TONE, the others NO DIALTONE; hw-sim's
+// personalities.)
+struct refusal {
+  int error;
+  const char* text;
+  const char* conexant_text;
+};
+constexpr refusal refusals[] = {
+    {676, "BUSY", "BUSY"},       {677, "VOICE", "VOICE"},
+    {678, "NO ANSWER", "NO ANSWER"},  {679, "NO CARRIER", "NO CARRIER"},
+    {680, "NO DIALTONE", "NO DIAL TONE"}, {651, "ERROR", "ERROR"},
+};
+// The modem's S7 after a reset (hw-sim personality.hpp): no engine init, which would set
+// the entry's S7, runs before a dial script.
+constexpr int k_default_s7 = 50;
+
+// A dial script sees the modem's refusals as text: one it aborts on gives that refusal's
+// error, one it does not leaves it waiting for CONNECT until its TIMEOUT (638).
+void dial_script_errors(const dial_plan& p, std::set<int>& out) {
+  const auto& aborts = aborts_of(p.dial_script);
+  auto aborted = [&](const refusal& r) {
+    const std::string text = p.personality == "conexant" ? r.conexant_text : r.text;
+    return std::find(aborts.begin(), aborts.end(), text) != aborts.end();
+  };
+  // A refusal that comes when S7 runs out (nobody answers, or the call vanished while
+  // ringing) comes after a script's TIMEOUT shorter than S7: 638.
+  const bool late_refusal =
+      has(p, fault_kind::no_answer) || has(p, fault_kind::ring_mid_dial) || has(p, fault_kind::carrier_drop) ||
+      (std::find(p.numbers.begin(), p.numbers.end(), target::modem) != p.numbers.end() && !p.callee_answers);
+  if (late_refusal && p.dial_script_timeout < k_default_s7 + 5) out.insert(638);
+  // A script that resets the modem itself (pap's ATZ) undoes the init's X3: without a dial
+  // tone the modem may say NO DIALTONE even where the entry dials blind.
+  if (!p.dial_tone) out.insert({679, 680});
+  if (has(p, fault_kind::script_timeout)) out.insert(638);
+  for (const auto& r : refusals)
+    if (out.count(r.error) && !aborted(r)) {
+      out.erase(r.error);
+      out.insert(638);
+    }
+}
+
 // The terminal errors this plan allows (631 is judged apart: it needs a hang-up first).
 std::set<int> expected_errors(const dial_plan& p) {
   std::set<int> out;
@@ -264,6 +325,7 @@ std::set<int> expected_errors(const dial_plan& p) {
   if (has(p, fault_kind::ring_mid_dial) &&
       std::find(p.numbers.begin(), p.numbers.end(), target::modem) != p.numbers.end())
     out.insert({676, 678, 679});
+  if (p.dial_script != dial_script_kind::none) dial_script_errors(p, out);
   return out;
 }
 
@@ -310,6 +372,36 @@ struct caller {
   std::array<char, 256> rbuf{};
   std::uint64_t data_in = 0;
   bool reading = false;
+  // The message-queue shape: the caller's loop waits for the queue's eventfd to be
+  // readable (as a poll()/epoll loop would) and pops what is there.
+  std::shared_ptr<dial_message_queue> queue;
+  std::unique_ptr<asio::posix::stream_descriptor> queue_fd;
+  int bad_messages = 0;  // not WM_RASDIALEVENT, or another dial's handle
+
+  void watch_queue() {
+    queue_fd->async_wait(asio::posix::stream_descriptor::wait_read, [this](boost::system::error_code ec) {
+      if (ec) return;  // closed at the end of the dial
+      check_executor("message queue readable");
+      while (auto m = queue->try_pop()) on_message(*m);
+      watch_queue();
+    });
+  }
+
+  void on_message(const dial_message& m) {
+    if (m.message != wm_rasdialevent || m.handle != h) {
+      ++bad_messages;
+      w.note("caller", "BAD MESSAGE " + std::to_string(m.message) + " for handle " + std::to_string(m.handle.value));
+    }
+    // A consumer's exception is its own loop's business: the engine never runs this code.
+    try {
+      on_note(m.state, m.error, 0, 1, {});
+    } catch (const std::exception&) {
+    }
+  }
+
+  void stop_queue() {
+    if (queue_fd) queue_fd->close();
+  }
 
   void check_executor(const char* what) {
     const bool on_caller = w.caller_io().get_executor().running_in_this_thread();
@@ -468,6 +560,13 @@ struct caller {
         };
         return p.bind_executor ? notifier::rasdialfunc2(bind(f)) : notifier::rasdialfunc2(f);
       }
+      case notifier_shape::queue: {
+        queue = std::make_shared<dial_message_queue>();
+        // Our own descriptor for the same eventfd: the queue keeps (and closes) its fd.
+        queue_fd = std::make_unique<asio::posix::stream_descriptor>(w.caller_io(), ::dup(queue->fd()));
+        watch_queue();
+        return notifier::queue(queue);
+      }
     }
     return {};
   }
@@ -508,6 +607,14 @@ std::string describe_invariants() {
     s += "  " + std::string(to_string(e.from)) + " -> " + std::string(to_string(e.to)) + "  (" + e.why + ")\n";
   s += "  any -> Disconnected with 631; an error repeats its state\nfault -> errors it may give:\n";
   for (const auto& r : fault_rules) s += "  " + std::string(to_string(r.kind)) + ": " + r.why + "\n";
+  s += "dial scripts: a modem refusal the script aborts on gives its error, another 638 (its TIMEOUT):\n";
+  for (const auto& r : refusals)
+    s += "  " + std::to_string(r.error) + " " + r.text + (std::string_view(r.text) != r.conexant_text ? std::string(" (conexant ") + r.conexant_text + ")" : std::string()) + "\n";
+  for (auto k : {dial_script_kind::pap, dial_script_kind::full, dial_script_kind::login, dial_script_kind::short_wait}) {
+    s += "  script " + std::string(to_string(k)) + " aborts on:";
+    for (const auto& a : aborts_of(k)) s += " '" + a + "'";
+    s += "\n";
+  }
   return s;
 }
 
@@ -756,6 +863,18 @@ dial_outcome run_dial(std::uint64_t seed, const run_options& options) {
 
   // No password in any log line or notification.
   check(c.leaks.empty(), c.leaks.empty() ? "" : c.leaks.front());
+
+  // The message queue: every message WM_RASDIALEVENT for this handle, nothing left in it,
+  // and its eventfd readable exactly while messages wait (so not now).
+  if (c.queue) {
+    w.settle();
+    check(c.bad_messages == 0, std::to_string(c.bad_messages) + " queue messages not WM_RASDIALEVENT for this handle");
+    check(c.queue->size() == 0, std::to_string(c.queue->size()) + " messages left in the queue after the dial");
+    pollfd pfd{c.queue->fd(), POLLIN, 0};
+    check(::poll(&pfd, 1, 0) == 0, "the queue's eventfd is readable with the queue empty");
+    c.stop_queue();
+    w.settle();
+  }
 
   // The engine gone: every transport it opened must be gone too.
   c.stream.reset();
