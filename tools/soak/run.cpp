@@ -279,6 +279,7 @@ void dial_script_errors(const dial_plan& p, std::set<int>& out) {
   // ringing) comes after a script's TIMEOUT shorter than S7: 638.
   const bool late_refusal =
       has(p, fault_kind::no_answer) || has(p, fault_kind::ring_mid_dial) || has(p, fault_kind::carrier_drop) ||
+      std::find(p.numbers.begin(), p.numbers.end(), target::no_answer) != p.numbers.end() ||  // an alternate
       (std::find(p.numbers.begin(), p.numbers.end(), target::modem) != p.numbers.end() && !p.callee_answers);
   if (late_refusal && p.dial_script_timeout < k_default_s7 + 5) out.insert(638);
   // A script that resets the modem itself (pap's ATZ) undoes the init's X3: without a dial
