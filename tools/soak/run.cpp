@@ -346,11 +346,6 @@ std::string set_text(const std::set<int>& s) {
 constexpr auto k_dial_deadline = 900s;
 constexpr std::size_t k_max_steps = 2'000'000;
 
-struct note_t {
-  conn_state state;
-  std::uint32_t error;
-  std::uint32_t extended;
-};
 
 // The caller of one dial: its notifier, its reactions, its hang-ups.
 struct caller {
@@ -359,7 +354,7 @@ struct caller {
   const dial_plan& p;
   connection_manager* mgr = nullptr;
   connection_handle h;
-  std::vector<note_t> notes;
+  std::vector<notification> notes;
   int terminal_count = 0;
   std::size_t terminal_index = 0;
   int wrong_executor = 0;
@@ -575,6 +570,53 @@ struct caller {
 
 }  // namespace
 
+// Checks 2-5 of docs/soak.md §3 on what the caller saw (both modes).
+void check_notifications(const dial_plan& p, const notifications_seen& s, const check_fn& check) {
+  // Exactly one terminal notification, and nothing after it.
+  check(s.terminal_count == 1, "terminal notifications: " + std::to_string(s.terminal_count) + " (want exactly 1)");
+  check(s.terminal_count == 0 || s.notes.size() == s.terminal_index + 1,
+        "notifications after the terminal one: " + std::to_string(s.notes.size() - s.terminal_index - 1));
+
+  // States only along the legal graph.
+  {
+    std::optional<conn_state> cur;
+    std::string bad;
+    for (const auto& n : s.notes) {
+      bool ok;
+      if (n.error != 0) ok = (cur && n.state == *cur) || (n.state == conn_state::disconnected && n.error == 631);
+      else if (n.state == conn_state::disconnected) ok = false;  // Disconnected always carries 631
+      else ok = legal(cur, n.state);
+      if (n.state == conn_state::connect_device && n.extended != 0 && cur != conn_state::connect_device) ok = false;
+      if (!ok && bad.empty())
+        bad = (cur ? std::string(to_string(*cur)) : std::string("(start)")) + " -> " + std::string(to_string(n.state)) +
+              (n.error ? " error " + std::to_string(n.error) : "");
+      cur = n.state;
+    }
+    check(bad.empty(), "illegal state transition: " + bad);
+  }
+  check(s.redials <= static_cast<int>(p.entry.redial.attempts),
+        "redials: " + std::to_string(s.redials) + " > redial.attempts " + std::to_string(p.entry.redial.attempts));
+
+  // Every notification (and completion) on the caller's loop, none on the engine's.
+  check(s.wrong_executor == 0, std::to_string(s.wrong_executor) + " handlers ran off the caller's loop");
+
+  // The terminal error is one the plan's faults imply.
+  if (s.terminal_count) {
+    const auto err = static_cast<int>(s.notes[s.terminal_index].error);
+    if (err == 631) {
+      check(s.hang_up_before_terminal, "631 (user disconnection) but the caller had not hung up before it");
+    } else {
+      const auto allowed = expected_errors(p);
+      check(allowed.count(err) != 0, "terminal " + s.result + " not among the errors the faults imply " +
+                                         set_text(allowed));
+    }
+  }
+
+}
+
+bool unconfirmed_hang_up_explained(const dial_plan& p) { return explains_unconfirmed_hang_up(p); }
+std::set<int> errors_implied(const dial_plan& p) { return expected_errors(p); }
+
 void exclude_faults(dial_plan& p, const std::set<fault_kind>& excluded) {
   if (excluded.empty()) return;
   for (auto k : excluded) {
@@ -786,45 +828,9 @@ dial_outcome run_dial(std::uint64_t seed, const run_options& options) {
                                    std::to_string(c.hang_up_results.size()) + ", retired " +
                                    (retired() ? "yes" : "no") + ")");
 
-  // Exactly one terminal notification, and nothing after it.
-  check(c.terminal_count == 1, "terminal notifications: " + std::to_string(c.terminal_count) + " (want exactly 1)");
-  check(c.terminal_count == 0 || c.notes.size() == c.terminal_index + 1,
-        "notifications after the terminal one: " + std::to_string(c.notes.size() - c.terminal_index - 1));
-
-  // States only along the legal graph.
-  {
-    std::optional<conn_state> cur;
-    std::string bad;
-    for (const auto& n : c.notes) {
-      bool ok;
-      if (n.error != 0) ok = (cur && n.state == *cur) || (n.state == conn_state::disconnected && n.error == 631);
-      else if (n.state == conn_state::disconnected) ok = false;  // Disconnected always carries 631
-      else ok = legal(cur, n.state);
-      if (n.state == conn_state::connect_device && n.extended != 0 && cur != conn_state::connect_device) ok = false;
-      if (!ok && bad.empty())
-        bad = (cur ? std::string(to_string(*cur)) : std::string("(start)")) + " -> " + std::string(to_string(n.state)) +
-              (n.error ? " error " + std::to_string(n.error) : "");
-      cur = n.state;
-    }
-    check(bad.empty(), "illegal state transition: " + bad);
-  }
-  check(c.redials <= static_cast<int>(p.entry.redial.attempts),
-        "redials: " + std::to_string(c.redials) + " > redial.attempts " + std::to_string(p.entry.redial.attempts));
-
-  // Every notification (and completion) on the caller's loop, none on the engine's.
-  check(c.wrong_executor == 0, std::to_string(c.wrong_executor) + " handlers ran off the caller's loop");
-
-  // The terminal error is one the plan's faults imply.
-  if (c.terminal_count) {
-    const auto err = static_cast<int>(c.notes[c.terminal_index].error);
-    if (err == 631) {
-      check(c.hang_up_before_terminal, "631 (user disconnection) but the caller had not hung up before it");
-    } else {
-      const auto allowed = expected_errors(p);
-      check(allowed.count(err) != 0, "terminal " + out.result + " not among the errors the faults imply " +
-                                         set_text(allowed));
-    }
-  }
+  check_notifications(p, {c.notes, c.terminal_count, c.terminal_index, c.redials, c.hang_up_before_terminal,
+                          c.wrong_executor, out.result},
+                      check);
 
   // The handle retired after hang-up; no connection left.
   if (c.h) {
