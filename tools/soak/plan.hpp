@@ -95,6 +95,7 @@ struct dial_plan {
   dial_params params;
   dial_extensions extensions;
   std::vector<target> numbers;    // phone_number, then the alternates, as targets
+  std::string own_number = "5551000";  // our modem's number (what a good callback number is)
 
   dial_script_kind dial_script = dial_script_kind::none;
   int dial_script_timeout = 0;    // its TIMEOUT for the CONNECT, s (chat's default 45)

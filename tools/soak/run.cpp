@@ -236,7 +236,7 @@ void line_outcome(const dial_plan& p, target t, std::set<int>& out) {
       out.insert(691);
       return;
     }
-    if (cb == "5551000") out.insert(0);
+    if (cb == p.own_number) out.insert(0);
     else if (cb == "*") {
       if (paused) out.insert({0, 638});  // answered from the resumes (5551999: 638)
       else out.insert(704);
