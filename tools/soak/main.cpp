@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
                "the same plans against real dialup-sim processes over real ptys, in scaled real time "
                "(not deterministic: no trace-hash; docs/soak.md)");
   app.add_option("--sim", popt.sim, "with --pty: the dialup-sim program (default: next to this one)");
-  app.add_option("--time-scale", popt.time_scale, "with --pty: real time per simulated time (0.02 = 50 times faster)")
+  app.add_option("--time-scale", popt.time_scale, "with --pty: real time per simulated time (0.05 = 20 times faster)")
       ->check(CLI::Range(0.001, 1.0));
   app.add_option("--lanes", popt.lanes, "with --pty: dials in flight at once")->check(CLI::Range(1, 64));
   app.add_flag("--verbose", popt.verbose, "with --pty: one line per dial");

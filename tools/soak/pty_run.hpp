@@ -23,8 +23,8 @@ struct pty_options {
   std::uint64_t dials = 1000;
   std::string sim;          // dialup-sim; empty: next to this program, then ../dialup-sim/
   std::string self;         // argv[0], to find the sim next to it
-  double time_scale = 0.02; // the sims' --time-scale, and the engine's clock against real time
-  unsigned lanes = 16;      // dials in flight at once (one modem per lane in each sim)
+  double time_scale = 0.05; // the sims' --time-scale, and the engine's clock against real time
+  unsigned lanes = 32;      // dials in flight at once (one modem per lane in each sim)
   bool verbose = false;     // one line per dial
 };
 
