@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -80,5 +81,63 @@ TEST_CASE("a late reply to a timed-out command is never taken as the next comman
   bool saw_late = false;
   for (const auto& l : stale) saw_late |= (l == "ERROR");
   CHECK(saw_late);
+  ch->stop();
+}
+
+TEST_CASE("a CONNECT that arrives while an escape waits out its guard starts the guard again") {
+  // Found by the soak (docs/soak.md §6 E): a hang-up while a dial script's ATD was ringing;
+  // the modem, counting its guard from CONNECT, took a "+++" sent 0.6 s after it as data.
+  asio::io_context io;
+  auto clock = std::make_shared<virtual_clock>();
+  auto script = std::make_shared<test::fake_script>();
+  script->online = true;  // the script's ATD, answered below
+  auto port = std::make_shared<test::fake_transport>(io.get_executor(), script, "/fake/0", clock);
+  auto ch = std::make_shared<at_channel>(io.get_executor(), port, response_table::generic(), 250ms, 2, clock);
+  ch->start();
+  ch->assume_data_mode(false);  // a dial script has the line
+  const auto start = clock->now();
+  std::optional<std::chrono::steady_clock::duration> escaped_after;
+  std::error_code escape_ec;
+  port->inject("\r\nCONNECT 33600\r\n", 600ms);
+  ch->async_escape("+++", 1000ms, 3000ms, [&](std::error_code ec, at_reply) {
+    escape_ec = ec;
+    escaped_after = clock->now() - start;
+  });
+  for (int i = 0; i < 1000 && !escaped_after; ++i) {
+    io.restart();
+    io.poll();
+    if (!escaped_after && !clock->advance_to_next()) break;
+  }
+  REQUIRE(escaped_after);
+  CHECK_FALSE(escape_ec);
+  CHECK(script->escaped);
+  // The fake modem answers "+++" at once: the escape went a full guard after the CONNECT.
+  CHECK(*escaped_after >= 1600ms);
+  CHECK(*escaped_after < 1700ms);
+  ch->stop();
+}
+
+TEST_CASE("an escape with no CONNECT during its guard goes after one guard") {
+  asio::io_context io;
+  auto clock = std::make_shared<virtual_clock>();
+  auto script = std::make_shared<test::fake_script>();
+  script->online = true;
+  auto port = std::make_shared<test::fake_transport>(io.get_executor(), script, "/fake/0", clock);
+  auto ch = std::make_shared<at_channel>(io.get_executor(), port, response_table::generic(), 250ms, 2, clock);
+  ch->start();
+  ch->assume_data_mode(false);
+  const auto start = clock->now();
+  std::optional<std::chrono::steady_clock::duration> escaped_after;
+  port->inject("call data, not a result", 600ms);
+  ch->async_escape("+++", 1000ms, 3000ms, [&](std::error_code, at_reply) { escaped_after = clock->now() - start; });
+  for (int i = 0; i < 1000 && !escaped_after; ++i) {
+    io.restart();
+    io.poll();
+    if (!escaped_after && !clock->advance_to_next()) break;
+  }
+  REQUIRE(escaped_after);
+  CHECK(script->escaped);
+  CHECK(*escaped_after >= 1000ms);
+  CHECK(*escaped_after < 1100ms);
   ch->stop();
 }

@@ -134,6 +134,9 @@ class fake_transport final : public transport {
 
   ~fake_transport() override { *alive_ = false; }
 
+  // The modem sends these bytes by itself, `delay` from now (a CONNECT the test schedules).
+  void inject(std::string bytes, std::chrono::milliseconds delay) { send(std::move(bytes), delay); }
+
  private:
   std::error_code operation_fault() {
     std::lock_guard lock(script_->mutex);

@@ -27,3 +27,13 @@ dialup_soak_replay(b_hang_up_after_dcd_drop 0x3dfe3f35b3925522 carrier-drop)  # 
 dialup_soak_replay(b_hang_up_before_reconnect 0xb34da9a64c3a8557 carrier-drop) # §6 B
 dialup_soak_replay(c_reopen_fails 0xd980ac86e23d95f5 unplug)                  # §6 C
 dialup_soak_replay(d_stray_ok_after_reset 0x458dfd778023a6d8 reset-garbage)   # §6 D
+dialup_soak_replay(e_connect_during_escape_guard 0x76763e08100cd235 carrier-drop) # §6 E (dial script)
+
+# The second mode (docs/soak.md §7): the same plans against real dialup-sim processes over
+# real ptys, in scaled real time. Not deterministic, so no trace hash; 100 dials take about
+# 10 s. CI runs 1,000 of them (.ci/run).
+add_test(NAME tools_soak_pty_100
+  COMMAND dialup-soak --pty --dials 100 --sim $<TARGET_FILE:dialup-sim>)
+set_tests_properties(tools_soak_pty_100 PROPERTIES TIMEOUT 60
+  PASS_REGULAR_EXPRESSION "invariant checks passed [1-9][0-9]*, failed 0 .*no trace-hash"
+  FAIL_REGULAR_EXPRESSION "FAIL")

@@ -18,6 +18,7 @@
 #include <CLI/CLI.hpp>
 
 #include "prng.hpp"
+#include "pty_run.hpp"
 #include "run.hpp"
 #include "trace.hpp"
 
@@ -60,7 +61,27 @@ int main(int argc, char** argv) {
   app.add_option("--exclude-fault", exclude,
                  "take this fault kind out of every plan (a known bug, to keep CI green; docs/soak.md)");
   app.add_flag("--list", list, "print the fault kinds, the legal state graph and the error table, and exit");
+  bool pty = false;
+  pty_options popt;
+  app.add_flag("--pty", pty,
+               "the same plans against real dialup-sim processes over real ptys, in scaled real time "
+               "(not deterministic: no trace-hash; docs/soak.md)");
+  app.add_option("--sim", popt.sim, "with --pty: the dialup-sim program (default: next to this one)");
+  app.add_option("--time-scale", popt.time_scale, "with --pty: real time per simulated time (0.05 = 20 times faster)")
+      ->check(CLI::Range(0.001, 1.0));
+  app.add_option("--lanes", popt.lanes, "with --pty: dials in flight at once")->check(CLI::Range(1, 64));
+  app.add_flag("--verbose", popt.verbose, "with --pty: one line per dial");
   CLI11_PARSE(app, argc, argv);
+  if (pty) {
+    if (!replay.empty() || list || trace || !exclude.empty()) {
+      std::fprintf(stderr, "dialup-soak: --pty takes --seed, --dials, --sim, --time-scale, --lanes, --verbose\n");
+      return 2;
+    }
+    popt.seed = seed;
+    popt.dials = dials;
+    popt.self = argv[0];
+    return run_pty(popt);
+  }
 
   if (list) {
     std::printf("%s", describe_invariants().c_str());

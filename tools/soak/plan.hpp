@@ -44,12 +44,15 @@ enum class fault_kind {
   wrong_password,  // the login is refused (691 / RetryAuthentication)
   expired_password,// the account's password has expired (648 / PasswordExpired)
   bad_callback,    // a callback number nobody answers, or "*" (704 / CallbackSetByCaller)
+  script_timeout,  // a dial script whose TIMEOUT runs out before the modem's answer (638)
   count_
 };
 inline constexpr std::size_t fault_kinds = static_cast<std::size_t>(fault_kind::count_);
 std::string_view to_string(fault_kind k);
 
-enum class notifier_shape { on_event, rasdialfunc, rasdialfunc1, rasdialfunc2 };
+// on_event, the three RasDialFunc shapes, and the message queue in place of a window
+// (docs/ras-model.md §1.5), drained by the caller's loop when its eventfd is readable.
+enum class notifier_shape { on_event, rasdialfunc, rasdialfunc1, rasdialfunc2, queue };
 std::string_view to_string(notifier_shape s);
 
 // One resume of a paused dial: the parameters given to dial(handle, params).
@@ -66,6 +69,22 @@ struct timed_fault {
   std::chrono::milliseconds duration{0};  // unplug: until replug (0 = never); silent: until it answers again (0 = never); stall: length
 };
 
+// The dial scripts a plan can draw (entry.dial_script; the engine runs one instead of its
+// own ATD, after its reset and init: docs/ras-model.md §3.3). Which modem replies each one
+// aborts on decides the error a failed call gives: an ABORT string maps to its RAS error
+// (docs/ras-model.md §6.2), a reply it does not abort on leaves it waiting for CONNECT
+// until its TIMEOUT (638).
+enum class dial_script_kind {
+  none,
+  pap,         // Debian's /etc/chatscripts/pap: ABORT BUSY VOICE "NO CARRIER" "NO DIALTONE"
+  full,        // every modem refusal aborted, TIMEOUT 60
+  login,       // the modem dialogue and the login in one script (\U, \P)
+  short_wait,  // TIMEOUT 1-4 s for the CONNECT: runs out before any call is up (script-timeout)
+};
+std::string_view to_string(dial_script_kind k);
+// The modem replies a dial script aborts on ("BUSY", "NO CARRIER", ...).
+const std::vector<std::string>& aborts_of(dial_script_kind k);
+
 struct dial_plan {
   std::uint64_t seed = 0;         // this dial's seed
   std::string personality = "generic";
@@ -76,6 +95,10 @@ struct dial_plan {
   dial_params params;
   dial_extensions extensions;
   std::vector<target> numbers;    // phone_number, then the alternates, as targets
+  std::string own_number = "5551000";  // our modem's number (what a good callback number is)
+
+  dial_script_kind dial_script = dial_script_kind::none;
+  int dial_script_timeout = 0;    // its TIMEOUT for the CONNECT, s (chat's default 45)
 
   notifier_shape shape = notifier_shape::on_event;
   bool bind_executor = true;      // else the caller registers its loop (thread_loop_scope)

@@ -19,7 +19,11 @@
 #include <stdexcept>
 
 #include <utility>  // before Asio with Boost 1.74 in C++20
+#include <poll.h>
+#include <unistd.h>
+
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
@@ -144,6 +148,8 @@ constexpr fault_rule fault_rules[] = {
      {648, -1, -1, -1}, "password expired -> 648, or PasswordExpired with paused states"},
     {fault_kind::bad_callback, rule_kind::decided_in_code, {704, 638, -1, -1}, {704, 638, -1, -1},
      {704, 638, -1, -1}, "\"*\" without paused states -> 704; a number nobody answers -> 638 in WaitForCallback"},
+    {fault_kind::script_timeout, rule_kind::decided_in_code, {638, -1, -1, -1}, {638, -1, -1, -1},
+     {638, -1, -1, -1}, "a dial script's TIMEOUT runs out before the modem's answer -> 638"},
 };
 static_assert(std::size(fault_rules) == fault_kinds, "one rule per fault kind");
 
@@ -180,7 +186,19 @@ void line_outcome(const dial_plan& p, target t, std::set<int>& out) {
       break;
     default: break;
   }
-  // CONNECT. The terminal step first (docs/ras-model.md §1.4): without paused states 703.
+  // CONNECT. A dial script that logs in itself has done so before anything else: its
+  // ABORT strings decide (docs/ras-model.md §6.2; no paused state for a dial script).
+  if (p.dial_script == dial_script_kind::login && t == target::login) {
+    if (has(p, fault_kind::wrong_password)) {
+      out.insert(691);
+      return;
+    }
+    if (has(p, fault_kind::expired_password)) {
+      out.insert(648);
+      return;
+    }
+  }
+  // The terminal step first (docs/ras-model.md §1.4): without paused states 703.
   if (p.entry.terminal_after_dial && !paused) {
     out.insert(703);
     return;
@@ -218,7 +236,7 @@ void line_outcome(const dial_plan& p, target t, std::set<int>& out) {
       out.insert(691);
       return;
     }
-    if (cb == "5551000") out.insert(0);
+    if (cb == p.own_number) out.insert(0);
     else if (cb == "*") {
       if (paused) out.insert({0, 638});  // answered from the resumes (5551999: 638)
       else out.insert(704);
@@ -229,6 +247,50 @@ void line_outcome(const dial_plan& p, target t, std::set<int>& out) {
   }
   // A line that never prompts: the script's TIMEOUT (45 s), unless 5550140 drops first.
   out.insert(t == target::carrier_drop ? 629 : 638);
+}
+
+// The modem's refusals, and the ABORT strings that catch each in a dial script
+// (docs/ras-model.md §6.2, "Script: ABORT ...").
+// (The text is the modem's: Conexant says NO DIAL TONE, the others NO DIALTONE; hw-sim's
+// personalities.)
+struct refusal {
+  int error;
+  const char* text;
+  const char* conexant_text;
+};
+constexpr refusal refusals[] = {
+    {676, "BUSY", "BUSY"},       {677, "VOICE", "VOICE"},
+    {678, "NO ANSWER", "NO ANSWER"},  {679, "NO CARRIER", "NO CARRIER"},
+    {680, "NO DIALTONE", "NO DIAL TONE"}, {651, "ERROR", "ERROR"},
+};
+// The modem's S7 after a reset (hw-sim personality.hpp): no engine init, which would set
+// the entry's S7, runs before a dial script.
+constexpr int k_default_s7 = 50;
+
+// A dial script sees the modem's refusals as text: one it aborts on gives that refusal's
+// error, one it does not leaves it waiting for CONNECT until its TIMEOUT (638).
+void dial_script_errors(const dial_plan& p, std::set<int>& out) {
+  const auto& aborts = aborts_of(p.dial_script);
+  auto aborted = [&](const refusal& r) {
+    const std::string text = p.personality == "conexant" ? r.conexant_text : r.text;
+    return std::find(aborts.begin(), aborts.end(), text) != aborts.end();
+  };
+  // A refusal that comes when S7 runs out (nobody answers, or the call vanished while
+  // ringing) comes after a script's TIMEOUT shorter than S7: 638.
+  const bool late_refusal =
+      has(p, fault_kind::no_answer) || has(p, fault_kind::ring_mid_dial) || has(p, fault_kind::carrier_drop) ||
+      std::find(p.numbers.begin(), p.numbers.end(), target::no_answer) != p.numbers.end() ||  // an alternate
+      (std::find(p.numbers.begin(), p.numbers.end(), target::modem) != p.numbers.end() && !p.callee_answers);
+  if (late_refusal && p.dial_script_timeout < k_default_s7 + 5) out.insert(638);
+  // A script that resets the modem itself (pap's ATZ) undoes the init's X3: without a dial
+  // tone the modem may say NO DIALTONE even where the entry dials blind.
+  if (!p.dial_tone) out.insert({679, 680});
+  if (has(p, fault_kind::script_timeout)) out.insert(638);
+  for (const auto& r : refusals)
+    if (out.count(r.error) && !aborted(r)) {
+      out.erase(r.error);
+      out.insert(638);
+    }
 }
 
 // The terminal errors this plan allows (631 is judged apart: it needs a hang-up first).
@@ -264,6 +326,7 @@ std::set<int> expected_errors(const dial_plan& p) {
   if (has(p, fault_kind::ring_mid_dial) &&
       std::find(p.numbers.begin(), p.numbers.end(), target::modem) != p.numbers.end())
     out.insert({676, 678, 679});
+  if (p.dial_script != dial_script_kind::none) dial_script_errors(p, out);
   return out;
 }
 
@@ -283,11 +346,6 @@ std::string set_text(const std::set<int>& s) {
 constexpr auto k_dial_deadline = 900s;
 constexpr std::size_t k_max_steps = 2'000'000;
 
-struct note_t {
-  conn_state state;
-  std::uint32_t error;
-  std::uint32_t extended;
-};
 
 // The caller of one dial: its notifier, its reactions, its hang-ups.
 struct caller {
@@ -296,7 +354,7 @@ struct caller {
   const dial_plan& p;
   connection_manager* mgr = nullptr;
   connection_handle h;
-  std::vector<note_t> notes;
+  std::vector<notification> notes;
   int terminal_count = 0;
   std::size_t terminal_index = 0;
   int wrong_executor = 0;
@@ -310,6 +368,36 @@ struct caller {
   std::array<char, 256> rbuf{};
   std::uint64_t data_in = 0;
   bool reading = false;
+  // The message-queue shape: the caller's loop waits for the queue's eventfd to be
+  // readable (as a poll()/epoll loop would) and pops what is there.
+  std::shared_ptr<dial_message_queue> queue;
+  std::unique_ptr<asio::posix::stream_descriptor> queue_fd;
+  int bad_messages = 0;  // not WM_RASDIALEVENT, or another dial's handle
+
+  void watch_queue() {
+    queue_fd->async_wait(asio::posix::stream_descriptor::wait_read, [this](boost::system::error_code ec) {
+      if (ec) return;  // closed at the end of the dial
+      check_executor("message queue readable");
+      while (auto m = queue->try_pop()) on_message(*m);
+      watch_queue();
+    });
+  }
+
+  void on_message(const dial_message& m) {
+    if (m.message != wm_rasdialevent || m.handle != h) {
+      ++bad_messages;
+      w.note("caller", "BAD MESSAGE " + std::to_string(m.message) + " for handle " + std::to_string(m.handle.value));
+    }
+    // A consumer's exception is its own loop's business: the engine never runs this code.
+    try {
+      on_note(m.state, m.error, 0, 1, {});
+    } catch (const std::exception&) {
+    }
+  }
+
+  void stop_queue() {
+    if (queue_fd) queue_fd->close();
+  }
 
   void check_executor(const char* what) {
     const bool on_caller = w.caller_io().get_executor().running_in_this_thread();
@@ -468,12 +556,66 @@ struct caller {
         };
         return p.bind_executor ? notifier::rasdialfunc2(bind(f)) : notifier::rasdialfunc2(f);
       }
+      case notifier_shape::queue: {
+        queue = std::make_shared<dial_message_queue>();
+        // Our own descriptor for the same eventfd: the queue keeps (and closes) its fd.
+        queue_fd = std::make_unique<asio::posix::stream_descriptor>(w.caller_io(), ::dup(queue->fd()));
+        watch_queue();
+        return notifier::queue(queue);
+      }
     }
     return {};
   }
 };
 
 }  // namespace
+
+// Checks 2-5 of docs/soak.md §3 on what the caller saw (both modes).
+void check_notifications(const dial_plan& p, const notifications_seen& s, const check_fn& check) {
+  // Exactly one terminal notification, and nothing after it.
+  check(s.terminal_count == 1, "terminal notifications: " + std::to_string(s.terminal_count) + " (want exactly 1)");
+  check(s.terminal_count == 0 || s.notes.size() == s.terminal_index + 1,
+        "notifications after the terminal one: " + std::to_string(s.notes.size() - s.terminal_index - 1));
+
+  // States only along the legal graph.
+  {
+    std::optional<conn_state> cur;
+    std::string bad;
+    for (const auto& n : s.notes) {
+      bool ok;
+      if (n.error != 0) ok = (cur && n.state == *cur) || (n.state == conn_state::disconnected && n.error == 631);
+      else if (n.state == conn_state::disconnected) ok = false;  // Disconnected always carries 631
+      else ok = legal(cur, n.state);
+      if (n.state == conn_state::connect_device && n.extended != 0 && cur != conn_state::connect_device) ok = false;
+      if (!ok && bad.empty())
+        bad = (cur ? std::string(to_string(*cur)) : std::string("(start)")) + " -> " + std::string(to_string(n.state)) +
+              (n.error ? " error " + std::to_string(n.error) : "");
+      cur = n.state;
+    }
+    check(bad.empty(), "illegal state transition: " + bad);
+  }
+  check(s.redials <= static_cast<int>(p.entry.redial.attempts),
+        "redials: " + std::to_string(s.redials) + " > redial.attempts " + std::to_string(p.entry.redial.attempts));
+
+  // Every notification (and completion) on the caller's loop, none on the engine's.
+  check(s.wrong_executor == 0, std::to_string(s.wrong_executor) + " handlers ran off the caller's loop");
+
+  // The terminal error is one the plan's faults imply.
+  if (s.terminal_count) {
+    const auto err = static_cast<int>(s.notes[s.terminal_index].error);
+    if (err == 631) {
+      check(s.hang_up_before_terminal, "631 (user disconnection) but the caller had not hung up before it");
+    } else {
+      const auto allowed = expected_errors(p);
+      check(allowed.count(err) != 0, "terminal " + s.result + " not among the errors the faults imply " +
+                                         set_text(allowed));
+    }
+  }
+
+}
+
+bool unconfirmed_hang_up_explained(const dial_plan& p) { return explains_unconfirmed_hang_up(p); }
+std::set<int> errors_implied(const dial_plan& p) { return expected_errors(p); }
 
 void exclude_faults(dial_plan& p, const std::set<fault_kind>& excluded) {
   if (excluded.empty()) return;
@@ -508,6 +650,14 @@ std::string describe_invariants() {
     s += "  " + std::string(to_string(e.from)) + " -> " + std::string(to_string(e.to)) + "  (" + e.why + ")\n";
   s += "  any -> Disconnected with 631; an error repeats its state\nfault -> errors it may give:\n";
   for (const auto& r : fault_rules) s += "  " + std::string(to_string(r.kind)) + ": " + r.why + "\n";
+  s += "dial scripts: a modem refusal the script aborts on gives its error, another 638 (its TIMEOUT):\n";
+  for (const auto& r : refusals)
+    s += "  " + std::to_string(r.error) + " " + r.text + (std::string_view(r.text) != r.conexant_text ? std::string(" (conexant ") + r.conexant_text + ")" : std::string()) + "\n";
+  for (auto k : {dial_script_kind::pap, dial_script_kind::full, dial_script_kind::login, dial_script_kind::short_wait}) {
+    s += "  script " + std::string(to_string(k)) + " aborts on:";
+    for (const auto& a : aborts_of(k)) s += " '" + a + "'";
+    s += "\n";
+  }
   return s;
 }
 
@@ -678,45 +828,9 @@ dial_outcome run_dial(std::uint64_t seed, const run_options& options) {
                                    std::to_string(c.hang_up_results.size()) + ", retired " +
                                    (retired() ? "yes" : "no") + ")");
 
-  // Exactly one terminal notification, and nothing after it.
-  check(c.terminal_count == 1, "terminal notifications: " + std::to_string(c.terminal_count) + " (want exactly 1)");
-  check(c.terminal_count == 0 || c.notes.size() == c.terminal_index + 1,
-        "notifications after the terminal one: " + std::to_string(c.notes.size() - c.terminal_index - 1));
-
-  // States only along the legal graph.
-  {
-    std::optional<conn_state> cur;
-    std::string bad;
-    for (const auto& n : c.notes) {
-      bool ok;
-      if (n.error != 0) ok = (cur && n.state == *cur) || (n.state == conn_state::disconnected && n.error == 631);
-      else if (n.state == conn_state::disconnected) ok = false;  // Disconnected always carries 631
-      else ok = legal(cur, n.state);
-      if (n.state == conn_state::connect_device && n.extended != 0 && cur != conn_state::connect_device) ok = false;
-      if (!ok && bad.empty())
-        bad = (cur ? std::string(to_string(*cur)) : std::string("(start)")) + " -> " + std::string(to_string(n.state)) +
-              (n.error ? " error " + std::to_string(n.error) : "");
-      cur = n.state;
-    }
-    check(bad.empty(), "illegal state transition: " + bad);
-  }
-  check(c.redials <= static_cast<int>(p.entry.redial.attempts),
-        "redials: " + std::to_string(c.redials) + " > redial.attempts " + std::to_string(p.entry.redial.attempts));
-
-  // Every notification (and completion) on the caller's loop, none on the engine's.
-  check(c.wrong_executor == 0, std::to_string(c.wrong_executor) + " handlers ran off the caller's loop");
-
-  // The terminal error is one the plan's faults imply.
-  if (c.terminal_count) {
-    const auto err = static_cast<int>(c.notes[c.terminal_index].error);
-    if (err == 631) {
-      check(c.hang_up_before_terminal, "631 (user disconnection) but the caller had not hung up before it");
-    } else {
-      const auto allowed = expected_errors(p);
-      check(allowed.count(err) != 0, "terminal " + out.result + " not among the errors the faults imply " +
-                                         set_text(allowed));
-    }
-  }
+  check_notifications(p, {c.notes, c.terminal_count, c.terminal_index, c.redials, c.hang_up_before_terminal,
+                          c.wrong_executor, out.result},
+                      check);
 
   // The handle retired after hang-up; no connection left.
   if (c.h) {
@@ -756,6 +870,18 @@ dial_outcome run_dial(std::uint64_t seed, const run_options& options) {
 
   // No password in any log line or notification.
   check(c.leaks.empty(), c.leaks.empty() ? "" : c.leaks.front());
+
+  // The message queue: every message WM_RASDIALEVENT for this handle, nothing left in it,
+  // and its eventfd readable exactly while messages wait (so not now).
+  if (c.queue) {
+    w.settle();
+    check(c.bad_messages == 0, std::to_string(c.bad_messages) + " queue messages not WM_RASDIALEVENT for this handle");
+    check(c.queue->size() == 0, std::to_string(c.queue->size()) + " messages left in the queue after the dial");
+    pollfd pfd{c.queue->fd(), POLLIN, 0};
+    check(::poll(&pfd, 1, 0) == 0, "the queue's eventfd is readable with the queue empty");
+    c.stop_queue();
+    w.settle();
+  }
 
   // The engine gone: every transport it opened must be gone too.
   c.stream.reset();

@@ -5,10 +5,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "dialup/engine/conn_state.hpp"
 #include "plan.hpp"
 
 namespace dialup::soak {
@@ -30,6 +32,30 @@ struct dial_outcome {
   std::size_t checks_passed = 0;
   std::vector<std::string> failures;  // one line per failed invariant
 };
+
+// What a caller saw of one dial, for the checks both modes share.
+struct notification {
+  conn_state state;
+  std::uint32_t error;
+  std::uint32_t extended;
+};
+struct notifications_seen {
+  const std::vector<notification>& notes;
+  int terminal_count = 0;
+  std::size_t terminal_index = 0;
+  int redials = 0;
+  bool hang_up_before_terminal = false;
+  int wrong_executor = 0;
+  std::string result;  // "ConnectDevice error 676", ...
+};
+// ok == the invariant held; what: the failure's text.
+using check_fn = std::function<void(bool ok, const std::string& what)>;
+// docs/soak.md §3 checks 2-5: one terminal notification and nothing after it, the legal
+// state graph and the redial count, the caller's loop, the terminal error the faults imply.
+void check_notifications(const dial_plan& p, const notifications_seen& s, const check_fn& check);
+// The terminal errors a plan allows (631 apart), and whether a 638 from the hang-up is explained.
+std::set<int> errors_implied(const dial_plan& p);
+bool unconfirmed_hang_up_explained(const dial_plan& p);
 
 // The invariant table the soak checks (for --help-invariants and docs/soak.md).
 std::string describe_invariants();

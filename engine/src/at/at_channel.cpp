@@ -86,7 +86,9 @@ void at_channel::on_read(std::error_code ec, std::size_t n) {
 
   while (!bytes.empty()) {
     if (parser_.in_data_mode()) {
-      append_data(parser_.take_data(bytes));
+      const auto data = parser_.take_data(bytes);
+      watch_for_connect(data);
+      append_data(data);
       break;
     }
     std::vector<response_line> lines;
@@ -97,6 +99,30 @@ void at_channel::on_read(std::error_code ec, std::size_t n) {
   }
   deliver_data();
   read_more();
+}
+
+// A modem counts the guard before "+++" from its CONNECT as well as from the DTE's last byte
+// (docs/modem-behaviour.md §3.3): a call that comes up while an escape waits out its first
+// guard (a hang-up during a dial script, whose ATD the channel never saw answered) would take
+// "+++" sent at the old time as call data. So a CONNECT line seen in the data then starts the
+// guard again.
+void at_channel::watch_for_connect(std::string_view data) {
+  if (!active_ || queue_.empty()) return;
+  const auto& cur = queue_.front();
+  if (!cur.escape || cur.written || cur.guard.count() <= 0) return;
+  static constexpr std::string_view marker = "CONNECT";
+  std::string joined = connect_scan_;
+  joined.append(data);
+  if (joined.find(marker) == std::string::npos) {
+    connect_scan_ = joined.substr(joined.size() - std::min(joined.size(), marker.size() - 1));
+    return;
+  }
+  connect_scan_.clear();
+  guard_timer_.expires_after(cur.guard);
+  guard_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+    if (ec || self->stopped_ || !self->active_) return;
+    self->write_current();
+  });
 }
 
 void at_channel::append_data(std::string_view data) {
@@ -236,6 +262,7 @@ void at_channel::next() {
   if (cur.escape && cur.guard.count() > 0) {
     // Escape: the guard time of silence before the escape characters. We write nothing
     // meanwhile (the caller's data writes have finished: hang-up owns the port now).
+    connect_scan_.clear();
     guard_timer_.expires_after(cur.guard);
     guard_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
       if (ec || self->stopped_ || !self->active_) return;

@@ -9,7 +9,8 @@ namespace dialup::detail {
 
 std::chrono::steady_clock::duration connection::hang_up_budget() const {
   const auto& p = entry_.profile;
-  return p.dtr_drop_time + 2 * p.escape_guard + 3 * p.command_timeout + p.resync_quiet * 2 +
+  // The escape's guards, and one more: a CONNECT during the first starts it again (at_channel).
+  return p.dtr_drop_time + 3 * p.escape_guard + 3 * p.command_timeout + p.resync_quiet * 2 +
          abort_attempts * abort_wait + std::chrono::seconds(1);
 }
 

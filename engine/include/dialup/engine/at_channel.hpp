@@ -167,6 +167,7 @@ class at_channel : public std::enable_shared_from_this<at_channel> {
   void handle_lines(std::vector<response_line>& lines);
   void handle_line(response_line& line);
   void deliver_data();
+  void watch_for_connect(std::string_view data);
   void append_data(std::string_view data);
   void next();
   void write_current();
@@ -217,6 +218,7 @@ class at_channel : public std::enable_shared_from_this<at_channel> {
   std::string data_in_;               // received call data not yet read by the caller
   bool carrier_watch_ = true;          // in data state, an in-band NO CARRIER ends the call
   std::string carrier_scan_;          // tail of the data kept to spot "NO CARRIER" across reads
+  std::string connect_scan_;          // the same for "CONNECT" while an escape waits its guard
   boost::asio::mutable_buffer data_buf_;
   data_handler data_reader_;
   static constexpr std::size_t max_buffered_data = 64 * 1024;
