@@ -206,6 +206,10 @@ void exchange::feed(std::size_t i, std::string_view bytes, sim_time now) {
   advance(now);
 }
 
+void exchange::dte_silence(std::size_t i, sim_duration gap, sim_time now) {
+  touch(i).dte_silence(gap, now);
+}
+
 void exchange::dtr_off(std::size_t i, sim_time now) {
   advance(now);
   touch(i).dtr_off(now);

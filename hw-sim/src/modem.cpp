@@ -143,6 +143,11 @@ void modem::feed(std::string_view bytes, sim_time now) {
   }
 }
 
+void modem::dte_silence(sim_duration gap, sim_time now) {
+  if (now - last_dte_byte_ < gap) last_dte_byte_ = now - gap;
+  if (now - last_plus_ < gap) last_plus_ = now - gap;
+}
+
 // §3.3: guard (S12 × 20 ms) of silence, three S2 characters each less than a guard
 // apart, guard of silence, then OK and online-command state. The characters still go
 // to the remote (the modem cannot know yet that they are an escape).

@@ -197,6 +197,20 @@ void simulator::impl::start_write(port& p) {
       });
 }
 
+// Bytes from a port's client to its modem. In virtual time (time scale 0) the clock does not
+// move while nothing is due, so a client's real silence (the guard before "+++") would not
+// count: the modem is told how long the client was really silent (modem::dte_silence).
+void simulator::impl::feed_from_dte(port& p, std::string_view bytes) {
+  const auto real_now = std::chrono::steady_clock::now();
+  const auto now = sim_now();
+  if (opt.time_scale <= 0.0 && p.last_rx_real) {
+    const auto gap = std::chrono::duration_cast<sim_duration>(real_now - *p.last_rx_real);
+    if (gap.count() > 0) world.dte_silence(p.index, gap, now);
+  }
+  p.last_rx_real = real_now;
+  world.feed(p.index, bytes, now);
+}
+
 void simulator::impl::start_read(port& p) {
   if (stopped || p.reading || p.read_paused || !p.sd) return;
   p.reading = true;
@@ -217,7 +231,7 @@ void simulator::impl::start_read(port& p) {
           if (n > 1) {
             const std::string_view in(pp->rbuf.data() + 1, n - 1);
             if (self->opt.trace) self->opt.trace(pp->index, true, in);
-            self->world.feed(pp->index, in, self->sim_now());
+            self->feed_from_dte(*pp, in);
           }
           if (self->world.tx_backlog(pp->index) > k_max_backlog) {
             pp->read_paused = true;
@@ -371,9 +385,9 @@ void simulator::impl::connected(port& p, asio::ip::tcp::socket s) {
         pp->tout.append(b);
         start_twrite(*pp);
       },
-      [this, i](std::string_view b) {
+      [this, i, pp = &p](std::string_view b) {
         if (opt.trace) opt.trace(i, true, b);
-        world.feed(i, b, sim_now());
+        feed_from_dte(*pp, b);
       },
       [this, i](bool on) {
         if (on) world.dtr_on(i, sim_now());

@@ -75,6 +75,8 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
     std::string wbuf;    // being written
     std::size_t woff = 0;
     std::array<char, 4096> rbuf{};
+    // When the client last sent a byte (real time), for its silences in virtual time.
+    std::optional<std::chrono::steady_clock::time_point> last_rx_real;
     // RFC 2217 attachment (serve_rfc2217).
     std::unique_ptr<asio::ip::tcp::acceptor> acceptor;
     std::unique_ptr<asio::ip::tcp::socket> tcp;
@@ -123,6 +125,7 @@ struct simulator::impl : std::enable_shared_from_this<impl> {
   void on_output(std::size_t i, std::string_view b);
   void start_write(port& p);
   void start_read(port& p);
+  void feed_from_dte(port& p, std::string_view bytes);
   void termios_changed(port& p);
   void client_gone(port& p);
   void became_present(port& p);

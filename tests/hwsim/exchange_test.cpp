@@ -137,6 +137,36 @@ TEST_CASE("+++ with correct guard times enters online-command state and answers 
   CHECK(w.take() == "+++\r\nOK\r\n");
 }
 
+TEST_CASE("in virtual time a DTE's silence the clock did not see still counts as the guard before +++") {
+  // A simulator at time scale 0 moves the clock only to deadlines: the client's real 1.1 s
+  // of silence reaches the modem as dte_silence, not as time.
+  world w;
+  connect_echo(w);
+  w.take();
+  w.send("+++");  // no silence the clock saw: call data
+  w.run_for(3s);
+  CHECK(w.m().mode() == modem_mode::online_data);
+  w.take();
+  w.x.dte_silence(0, 1100ms, w.t);
+  w.send("+++");
+  w.run_for(1100ms);
+  CHECK(w.m().mode() == modem_mode::online_command);
+  CHECK(w.take() == "+++\r\nOK\r\n");
+}
+
+TEST_CASE("in virtual time, + characters a real guard apart are not an escape") {
+  world w;
+  connect_echo(w);
+  w.x.dte_silence(0, 1100ms, w.t);
+  w.send("+");
+  w.x.dte_silence(0, 1100ms, w.t);  // as long as the guard between two of them
+  w.send("+");
+  w.send("+");
+  w.run_for(3s);
+  CHECK(w.m().mode() == modem_mode::online_data);
+  CHECK(w.out[0].find("OK") == std::string::npos);
+}
+
 TEST_CASE("+++ escape guard rules: too short a guard, too slow, or a byte after cancels") {
   SUBCASE("no silence before the +++") {
     world w;

@@ -139,6 +139,8 @@ class exchange {
 
   void set_output(std::size_t i, modem::output_fn out);
   void feed(std::size_t i, std::string_view bytes, sim_time now);
+  // Line i's DTE was silent for `gap` before `now` (modem::dte_silence).
+  void dte_silence(std::size_t i, sim_duration gap, sim_time now);
   void dtr_off(std::size_t i, sim_time now);
   void dtr_on(std::size_t i, sim_time now);
   // Runs everything due up to and including `now`, in time order.

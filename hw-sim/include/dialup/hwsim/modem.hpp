@@ -98,6 +98,11 @@ class modem {
 
   // Bytes from the DTE (the program on the serial port).
   void feed(std::string_view bytes, sim_time now);
+  // The DTE has sent nothing for `gap` up to `now`, though the clock may not show it: in
+  // virtual time (a simulator at time scale 0) time moves only to the next deadline, and a
+  // DTE's silence before "+++" is a deadline of no one's. The escape's guards (V.250 §6.3.1,
+  // S12) count it as silence.
+  void dte_silence(sim_duration gap, sim_time now);
   // DTR went low (client set B0, or closed the port). Acts per &D (§3.1).
   void dtr_off(sim_time now);
   // When on_timer() must be called next, if at all.
