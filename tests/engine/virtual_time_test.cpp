@@ -7,7 +7,10 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <optional>
+#include <set>
+#include <thread>
 
 #include "dialup/engine/connection_manager.hpp"
 #include "dialup/engine/data_stream.hpp"
@@ -530,4 +533,35 @@ TEST_CASE("a server that says it will call back but keeps the line up is hung up
   }
   w.hang_up(h);
   CHECK_FALSE(s->is_off_hook());
+}
+
+TEST_CASE("connections() may be called from another thread while a redial changes the number dialled") {
+  // The entry name of a plain call is "." and the number: it is read under the status lock,
+  // never from the strand's own copy (a data race ThreadSanitizer found in the pty soak).
+  vt_world w;
+  w.factory->script("/fake/0")->reply = [](const std::string& cmd) {
+    return cmd.rfind("ATD", 0) == 0 ? std::string("\r\nBUSY\r\n") : std::string("\r\nOK\r\n");
+  };
+  dial_entry e;
+  e.port = "/fake/0";
+  e.phone_number = "5550110";
+  e.alternates = {"5550111", "5550112"};
+  e.redial.attempts = 5;
+  e.redial.pause = std::chrono::seconds(1);
+  auto h = w.dial(e);
+  std::atomic<bool> done{false};
+  std::set<std::string> names;
+  std::thread poller([&] {
+    while (!done.load()) {
+      for (const auto& c : w.mgr->connections()) names.insert(c.entry_name);
+      std::this_thread::yield();
+    }
+  });
+  w.run_until([&] { return w.terminal(); });
+  done = true;
+  poller.join();
+  REQUIRE(w.terminal());
+  CHECK(w.events.back().error == ras_error::line_busy);
+  for (const auto& n : names) CHECK((n == ".5550110" || n == ".5550111" || n == ".5550112"));
+  w.hang_up(h);
 }

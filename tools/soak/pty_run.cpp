@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -104,12 +105,18 @@ class sim_process {
     std::snprintf(scale_text, sizeof scale_text, "%g", scale);
     std::vector<std::string> args = {exe, "--modems", std::to_string(modems), "--link", prefix, "--personality",
                                      pers, "--time-scale", scale_text, "--control", control_path_};
+    const pid_t parent = ::getpid();
     pid_ = ::fork();
     if (pid_ < 0) return fail(err, "fork");
     if (pid_ == 0) {
       // Its own process group: a ^C at the terminal reaches the soak, which ends the sims
       // itself once its dials are hung up.
       ::setpgid(0, 0);
+      // A soak that dies without ending them (a sanitizer's abort, SIGKILL) takes the sims
+      // with it: nothing is left holding the ptys, the control sockets or the soak's
+      // stdout. (The sims are started from the main thread, which lives as long as the soak.)
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (::getppid() != parent) ::_exit(127);
       ::dup2(out[1], 1);
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());

@@ -95,7 +95,8 @@ connection_info connection::info() const {
   std::lock_guard lock(status_mutex_);
   connection_info i;
   i.handle = handle_;
-  i.entry_name = entry_.name.empty() ? "." + number_ : entry_.name;
+  // number_ is the strand's; its copy in status_ is what other threads may read.
+  i.entry_name = entry_.name.empty() ? "." + status_.phone_number : entry_.name;
   i.device_name = entry_.port;
   i.state = status_.state;
   return i;
