@@ -3,6 +3,7 @@
 //   dialup dial --sim                         a simulated modem on a pty, built in
 //   dialup dial --port /dev/ttyUSB0 --phone 5550100 [--hold 60]
 //   dialup phonebook list|show|set|remove|rename|import-wvdial ...
+//   dialup ports [--all] [--json]              the serial ports (none is opened)
 //
 // Each state is printed the moment the engine reports it, on this program's own event
 // loop (dial_session.hpp). Once connected the call stays up until SIGINT/SIGTERM or --hold
@@ -26,6 +27,7 @@
 #include "file_io.hpp"
 #include "line_input.hpp"
 #include "phonebook_commands.hpp"
+#include "ports_command.hpp"
 
 namespace {
 
@@ -177,6 +179,12 @@ int main(int argc, char** argv) {
   pb_import->add_option("file", wv_file, "wvdial.conf")->required();
   pb_import->add_option("dialer", wv_dialer, "dialer section name (default: Defaults)");
 
+  dialup_cli::ports_options ports_opts;
+  auto* ports = app.add_subcommand("ports", "list the serial ports, their USB ids and stable names, and who holds them "
+                                            "(no port is opened)");
+  ports->add_flag("--all", ports_opts.all, "also serial ports with no UART behind them (ttyS* the kernel reserves)");
+  ports->add_flag("--json", ports_opts.json, "one JSON object per port and line");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -191,6 +199,7 @@ int main(int argc, char** argv) {
   if (pb_remove->parsed()) return dialup_cli::phonebook_remove(pb_file, pb_entry);
   if (pb_rename->parsed()) return dialup_cli::phonebook_rename(pb_file, pb_entry, pb_new_name);
   if (pb_import->parsed()) return dialup_cli::phonebook_import_wvdial(wv_file, wv_dialer);
+  if (ports->parsed()) return dialup_cli::ports_command(ports_opts);
   if (!dial->parsed()) return 1;
 
   if (!d.sim && phonebook_file.empty() && (d.port.empty() || d.phone.empty())) {
