@@ -678,3 +678,34 @@ TEST_CASE("through hw-sim's RFC 2217 server the transport sees DCD rise after CO
   r.t.reset();
   drain(io);
 }
+
+TEST_CASE("the RFC 2217 connection lost in a call drops it with 630, as an unplugged modem") {
+  test::sim_thread w(test::at_time_scale(0.05), 1);
+  const std::uint16_t port = w.sim->serve_rfc2217(0);
+  engine_on_port_factory e;
+  test::caller c;
+  std::error_code ec;
+  auto h = e.mgr->dial(entry_for(port, "5550100"), {}, {}, c.events_notifier(), ec);
+  REQUIRE_FALSE(ec);
+  c.run();
+  REQUIRE(c.states() == test::good_call);
+  std::vector<connection_event> events;
+  e.mgr->subscribe(h, [&](const connection_event& ev) { events.push_back(ev); }, ec);
+  REQUIRE_FALSE(ec);
+  // hw-sim takes one client per modem: a second connection closes the engine's socket.
+  asio::io_context io;
+  tcp::socket intruder(io);
+  intruder.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  CHECK(c.run_until([&] {
+    for (const auto& ev : events)
+      if (ev.kind == connection_event_kind::disconnected) return true;
+    return false;
+  }));
+  std::error_code why;
+  for (const auto& ev : events)
+    if (ev.kind == connection_event_kind::disconnected) why = ev.error;
+  CHECK(why == ras_error::hardware_failure);
+  CHECK(e.logged("port failed"));
+  intruder.close();
+  test::hang_up_and_wait(*e.mgr, h, c);
+}
