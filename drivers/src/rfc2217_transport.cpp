@@ -377,7 +377,17 @@ struct rfc2217_transport::impl : std::enable_shared_from_this<impl> {
       if (ec) done.h(closed ? aborted() : lost(ec), 0);
       else done.h({}, done.n);
     }
-    if (ec) return;
+    if (ec) {
+      // The wire is gone: what is still queued will never go; fail it, and make reads
+      // and get_lines() say so too.
+      const std::error_code e = closed ? aborted() : lost(ec);
+      if (!read_error && !closed) read_error = e;
+      for (auto& o : outq)
+        if (o.h) asio::post(ex, [h = std::move(o.h), e] { h(e, 0); });
+      outq.clear();
+      deliver();
+      return;
+    }
     start_write();
   }
 
