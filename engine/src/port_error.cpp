@@ -21,6 +21,10 @@ class port_category_impl final : public std::error_category {
       case port_error::in_use: return "the port is in use by another program";
       case port_error::permission_denied:
         return "permission denied (join the group that owns the device, usually dialout)";
+      case port_error::remote_port_refused:
+        return "the remote end is not an RFC 2217 port (it refused COM-PORT-OPTION)";
+      case port_error::no_answer:
+        return "the remote port did not answer in time (RFC 2217 connect or negotiation)";
     }
     return "port error " + std::to_string(ev);
   }
@@ -32,6 +36,8 @@ class port_category_impl final : public std::error_category {
       case port_error::is_a_directory: return std::errc::is_a_directory;
       case port_error::in_use: return std::errc::device_or_resource_busy;
       case port_error::permission_denied: return std::errc::permission_denied;
+      case port_error::no_answer: return std::errc::timed_out;
+      case port_error::remote_port_refused:
       case port_error::speed_not_supported:
       case port_error::setting_refused: break;
     }

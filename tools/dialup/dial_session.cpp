@@ -31,7 +31,7 @@
 #include <mutex>
 #include <thread>
 
-#include "dialup/drivers/serial_transport.hpp"
+#include "dialup/drivers/port_factory.hpp"
 #include "dialup/engine/text.hpp"
 #include "dialup/engine/data_stream.hpp"
 #include "dialup/engine/event_loop.hpp"
@@ -146,7 +146,7 @@ class dial_session {
     int rc;
     {
       dialup::engine_options eo;
-      eo.transports = std::make_shared<dialup::drivers::serial_transport_factory>();
+      eo.transports = std::make_shared<dialup::drivers::port_factory>();
       eo.log = make_logger(opt_.verbose);
       dialup::connection_manager mgr(std::move(eo));
       mgr_ = &mgr;

@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
   dialup_cli::dial_options d;
   auto* dial = app.add_subcommand("dial", "dial a number and report each RAS state");
   dial->add_flag("--sim", d.sim, "dial on a simulated modem started inside this process");
-  dial->add_option("--port", d.port, "the modem's tty (/dev/ttyUSB0, /dev/ttyACM0, a pty)");
+  dial->add_option("--port", d.port, "the modem's tty (/dev/ttyUSB0, /dev/ttyACM0, a pty) or a remote port (rfc2217://host:port)");
   dial->add_option("--phone", d.phone, "the number to dial (with --sim: default 5550100)");
   dial->add_option("--hold", d.hold, "hang up after this many seconds connected (default: until Ctrl-C; 0 with --sim)");
   dial->add_option("--send", d.send, "text to send once connected (with --sim: a greeting the simulator echoes)");

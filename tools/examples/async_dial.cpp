@@ -7,7 +7,7 @@
 #include <iostream>
 #include <thread>
 
-#include "dialup/drivers/serial_transport.hpp"
+#include "dialup/drivers/port_factory.hpp"
 #include "dialup/engine/connection_manager.hpp"
 #include "dialup/engine/event_loop.hpp"
 
@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   dialup::thread_loop_scope scope(loop.get_executor());  // deliver notifications here
 
   dialup::engine_options options;
-  options.transports = std::make_shared<dialup::drivers::serial_transport_factory>();
+  options.transports = std::make_shared<dialup::drivers::port_factory>();
   dialup::connection_manager engine(std::move(options));
 
   dialup::dial_entry entry;

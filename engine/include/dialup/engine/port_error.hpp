@@ -22,6 +22,8 @@ enum class port_error : int {
   setting_refused,        // the port refused, or silently changed, another setting
   in_use,                 // another program holds the port (TIOCEXCL, flock): EBUSY
   permission_denied,      // EACCES / EPERM
+  remote_port_refused,    // an RFC 2217 server refused COM-PORT-OPTION (DONT/WONT 44)
+  no_answer,              // a remote port did not answer its negotiation in time: ETIMEDOUT
 };
 
 // Category "dialup.port". Messages are lower case, without a full stop, for a line such as
@@ -41,7 +43,8 @@ inline std::error_code make_error_code(port_error e) noexcept {
 //     ENOTTY, EISDIR                              is there, but not a device a modem can be on
 //   speed_not_supported                       701 ERROR_UNSUPPORTED_BPS
 //   in_use, permission_denied, EBUSY, EACCES, 633 ERROR_PORT_NOT_AVAILABLE
-//     setting_refused, anything else
+//     setting_refused, remote_port_refused,
+//     no_answer, ECONNREFUSED, anything else
 // An empty code gives an empty code.
 std::error_code ras_error_for_open_failure(std::error_code ec);
 

@@ -1,0 +1,711 @@
+// The RFC 2217 client: its Telnet codec as tables of vectors (each fed split at every byte
+// boundary), the transport against scripted fake servers (faults, no fd leaks), and the
+// engine dialling through hw-sim's RFC 2217 server.
+#include "dialup/drivers/rfc2217_transport.hpp"
+
+#include <doctest/doctest.h>
+
+#include <dirent.h>
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+
+#include "dialup/drivers/port_factory.hpp"
+#include "dialup/engine/connection_manager.hpp"
+#include "dialup/engine/data_stream.hpp"
+#include "dialup/engine/port_error.hpp"
+#include "dialup/engine/ras_error.hpp"
+#include "support/dial_caller.hpp"
+#include "support/sim_thread.hpp"
+#include "telnet_codec.hpp"
+
+using namespace dialup;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+namespace telnet = drivers::telnet;
+
+namespace {
+
+std::string b(std::initializer_list<int> v) {
+  std::string s;
+  for (int c : v) s += static_cast<char>(c);
+  return s;
+}
+
+int open_fds() {
+  int n = 0;
+  if (DIR* d = ::opendir("/proc/self/fd")) {
+    while (::readdir(d)) ++n;
+    ::closedir(d);
+  }
+  return n;
+}
+
+struct decoded {
+  std::string data;
+  std::vector<telnet::command> commands;
+  telnet::decoder::result result = telnet::decoder::result::ok;
+};
+
+// Feeds `in` in two pieces cut at `cut`.
+decoded decode(const std::string& in, std::size_t cut, std::size_t max_sb = 256) {
+  telnet::decoder d(max_sb);
+  decoded out;
+  out.result = d.feed(std::string_view(in).substr(0, cut), out.data, out.commands);
+  if (out.result == telnet::decoder::result::ok)
+    out.result = d.feed(std::string_view(in).substr(cut), out.data, out.commands);
+  return out;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------------ telnet codec
+
+TEST_CASE("the telnet decoder takes commands out and undoes IAC IAC, at every split") {
+  struct vec {
+    const char* what;
+    std::string in;
+    std::string data;
+    std::vector<telnet::command> commands;
+  };
+  const std::vector<vec> table = {
+      {"plain data", "AT\r\nOK\r\n", "AT\r\nOK\r\n", {}},
+      {"IAC IAC is a data 0xff", b({'a', 255, 255, 'b'}), b({'a', 255, 'b'}), {}},
+      {"two doubled IACs", b({255, 255, 255, 255}), b({255, 255}), {}},
+      {"negotiations", b({'x', 255, 253, 44, 255, 251, 0, 'y'}), "xy", {{253, 44, {}}, {251, 0, {}}}},
+      {"NOP is dropped", b({'a', 255, 241, 'b'}), "ab", {}},
+      {"a sub-negotiation", b({'D', 255, 250, 44, 107, 0xb0, 255, 240, 'E'}), "DE",
+       {{250, 44, b({107, 0xb0})}}},
+      {"0xff doubled inside SB", b({255, 250, 44, 101, 0, 0, 255, 255, 255, 240}), "",
+       {{250, 44, b({101, 0, 0, 255})}}},
+  };
+  for (const auto& v : table) {
+    for (std::size_t cut = 0; cut <= v.in.size(); ++cut) {
+      CAPTURE(v.what);
+      CAPTURE(cut);
+      const auto got = decode(v.in, cut);
+      CHECK(got.result == telnet::decoder::result::ok);
+      CHECK(got.data == v.data);
+      CHECK(got.commands == v.commands);
+    }
+  }
+}
+
+TEST_CASE("an IAC at the end of a read, and an SB cut by a read, are carried to the next read") {
+  telnet::decoder d;
+  std::string data;
+  std::vector<telnet::command> cmds;
+  CHECK(d.feed(b({'a', 255}), data, cmds) == telnet::decoder::result::ok);
+  CHECK(data == "a");
+  CHECK(d.mid_command());
+  CHECK(d.feed(b({255, 'b', 255, 250, 44}), data, cmds) == telnet::decoder::result::ok);
+  CHECK(data == b({'a', 255, 'b'}));
+  CHECK(cmds.empty());
+  CHECK(d.mid_command());
+  CHECK(d.feed(b({107, 0x80, 255}), data, cmds) == telnet::decoder::result::ok);
+  CHECK(cmds.empty());
+  CHECK(d.feed(b({240, 'c'}), data, cmds) == telnet::decoder::result::ok);
+  REQUIRE(cmds.size() == 1);
+  CHECK(cmds[0] == telnet::command{250, 44, b({107, 0x80})});
+  CHECK(data == b({'a', 255, 'b', 'c'}));
+  CHECK_FALSE(d.mid_command());
+}
+
+TEST_CASE("an oversize sub-negotiation is rejected and the decoder stays failed") {
+  std::string sb = b({255, 250, 44});
+  sb += std::string(300, 'x');
+  sb += b({255, 240});
+  for (std::size_t cut = 0; cut <= sb.size(); cut += 7) {
+    CAPTURE(cut);
+    CHECK(decode(sb, cut).result == telnet::decoder::result::subnegotiation_too_long);
+  }
+  // Within the bound it passes.
+  CHECK(decode(b({255, 250, 44, 1, 2, 3, 255, 240}), 4, 4).result == telnet::decoder::result::ok);
+  CHECK(decode(b({255, 250, 44, 1, 2, 3, 4, 255, 240}), 4, 4).result ==
+        telnet::decoder::result::subnegotiation_too_long);
+  telnet::decoder d(8);
+  std::string data;
+  std::vector<telnet::command> cmds;
+  CHECK(d.feed(b({255, 250, 1, 2, 3, 4, 5, 6, 7, 8, 9}), data, cmds) ==
+        telnet::decoder::result::subnegotiation_too_long);
+  CHECK(d.feed(std::string("more"), data, cmds) == telnet::decoder::result::subnegotiation_too_long);
+  CHECK(data.empty());
+}
+
+TEST_CASE("the telnet encoder doubles 0xff in data and in sub-negotiation parameters") {
+  CHECK(telnet::escape(b({'a', 255, 'b', 255, 255})) == b({'a', 255, 255, 'b', 255, 255, 255, 255}));
+  CHECK(telnet::escape(std::string("AT\r")) == "AT\r");
+  CHECK(telnet::negotiation(telnet::will, 44) == b({255, 251, 44}));
+  CHECK(telnet::subnegotiation(44, b({1, 0, 0, 255, 0})) == b({255, 250, 44, 1, 0, 0, 255, 255, 0, 255, 240}));
+  // Round trip through the decoder.
+  const std::string all = [] {
+    std::string s;
+    for (int i = 0; i < 256; ++i) s += static_cast<char>(i);
+    return s;
+  }();
+  const auto got = decode(telnet::escape(all), 100);
+  CHECK(got.data == all);
+  CHECK(got.commands.empty());
+}
+
+TEST_CASE("rfc2217 port names parse as host and port, and nothing else does") {
+  std::string host;
+  std::uint16_t port = 0;
+  CHECK(drivers::parse_rfc2217_name("rfc2217://127.0.0.1:7000", host, port));
+  CHECK(host == "127.0.0.1");
+  CHECK(port == 7000);
+  CHECK(drivers::parse_rfc2217_name("rfc2217://[::1]:23", host, port));
+  CHECK(host == "::1");
+  CHECK(port == 23);
+  CHECK(drivers::parse_rfc2217_name("rfc2217://modems.example:2001/", host, port));
+  CHECK(host == "modems.example");
+  for (const char* bad : {"/dev/ttyUSB0", "rfc2217://", "rfc2217://host", "rfc2217://host:", "rfc2217://:23",
+                          "rfc2217://h:0", "rfc2217://h:70000", "rfc2217://h:2x"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(drivers::parse_rfc2217_name(bad, host, port));
+  }
+  CHECK(drivers::port_factory::is_rfc2217("rfc2217://h:1"));
+  CHECK_FALSE(drivers::port_factory::is_rfc2217("/dev/ttyS0"));
+}
+
+// ------------------------------------------------------------------------ fake servers
+
+namespace {
+
+// A scripted RFC 2217 server on the test's own io_context. By default it behaves: DO
+// COM-PORT-OPTION on accept, every COM-PORT command answered with its code + 100 and the
+// value asked. Hooks change that for the faults.
+struct fake_server {
+  asio::io_context& io;
+  tcp::acceptor acceptor;
+  std::shared_ptr<tcp::socket> peer;
+  std::array<char, 1024> buf{};
+  telnet::decoder dec;
+  std::string data;  // data bytes received
+  std::vector<telnet::command> commands;
+  bool answer = true;        // answer COM-PORT commands
+  std::string on_accept = b({255, 253, 44});
+  std::function<std::string(std::uint8_t cmd, const std::string& value)> reply;  // custom answer
+
+  explicit fake_server(asio::io_context& i)
+      : io(i), acceptor(i, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+    peer = std::make_shared<tcp::socket>(io);
+    acceptor.async_accept(*peer, [this](boost::system::error_code ec) {
+      if (ec) return;
+      send(on_accept);
+      read();
+    });
+  }
+  std::string name() const { return "rfc2217://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()); }
+  void send(const std::string& s) {
+    if (s.empty() || !peer->is_open()) return;
+    auto keep = std::make_shared<std::string>(s);
+    asio::async_write(*peer, asio::buffer(*keep), [keep](boost::system::error_code, std::size_t) {});
+  }
+  void close() {
+    boost::system::error_code ignored;
+    peer->shutdown(tcp::socket::shutdown_both, ignored);
+    peer->close(ignored);
+  }
+  void read() {
+    peer->async_read_some(asio::buffer(buf), [this](boost::system::error_code ec, std::size_t n) {
+      if (ec) return;
+      std::vector<telnet::command> cmds;
+      dec.feed(std::string_view(buf.data(), n), data, cmds);
+      for (auto& c : cmds) {
+        if (answer && c.verb == telnet::sb && c.option == 44 && !c.payload.empty()) {
+          const auto cmd = static_cast<std::uint8_t>(c.payload[0]);
+          const std::string value = c.payload.substr(1);
+          const std::string r = reply ? reply(cmd, value) : value;
+          send(telnet::subnegotiation(44, std::string(1, static_cast<char>(cmd + 100)) + r));
+        }
+        commands.push_back(std::move(c));
+      }
+      read();
+    });
+  }
+  bool got_sb(std::initializer_list<int> payload) const {
+    const std::string p = b(payload);
+    for (const auto& c : commands)
+      if (c.verb == telnet::sb && c.option == 44 && c.payload == p) return true;
+    return false;
+  }
+};
+
+struct open_result {
+  bool done = false;
+  std::error_code ec;
+  std::unique_ptr<drivers::rfc2217_transport> t;
+  std::chrono::steady_clock::duration took{};
+};
+
+open_result open(asio::io_context& io, const std::string& name, std::chrono::milliseconds timeout = 500ms,
+                 port_settings ps = {}) {
+  open_result r;
+  const auto start = std::chrono::steady_clock::now();
+  drivers::rfc2217_options o;
+  o.open_timeout = timeout;
+  bool inside = true;
+  drivers::rfc2217_transport::async_open(io.get_executor(), name, ps, o,
+                                         [&](std::error_code ec, std::unique_ptr<drivers::rfc2217_transport> t) {
+                                           CHECK_FALSE(inside);  // never inside the initiating call
+                                           CHECK_FALSE(r.done);  // once
+                                           r.done = true;
+                                           r.ec = ec;
+                                           r.t = std::move(t);
+                                           r.took = std::chrono::steady_clock::now() - start;
+                                         });
+  inside = false;
+  const auto end = start + 10s;
+  while (!r.done && std::chrono::steady_clock::now() < end) {
+    if (io.stopped()) io.restart();  // out of work is not the end: a timer may come
+    io.run_one_for(50ms);
+  }
+  return r;
+}
+
+// Runs io until pred() or 5 s.
+bool run_until(asio::io_context& io, const std::function<bool()>& pred) {
+  const auto end = std::chrono::steady_clock::now() + 5s;
+  while (!pred() && std::chrono::steady_clock::now() < end) {
+    if (io.stopped()) io.restart();
+    io.run_one_for(20ms);
+  }
+  return pred();
+}
+
+// Lets the io_context finish what is queued (closed sockets' handlers).
+void drain(asio::io_context& io) {
+  io.restart();
+  io.run_for(50ms);
+}
+
+}  // namespace
+
+TEST_CASE("RFC 2217 open: the settings go one by one, each answer checked, DTR and RTS on") {
+  const int fds = open_fds();
+  {
+    asio::io_context io;
+    fake_server srv(io);
+    auto r = open(io, srv.name());
+    REQUIRE(r.done);
+    REQUIRE_FALSE(r.ec);
+    REQUIRE(r.t);
+    CHECK(r.t->is_open());
+    CHECK(r.t->has_modem_control());
+    CHECK(r.t->name() == srv.name());
+    CHECK(srv.got_sb({1, 0, 1, 0xc2, 0}));  // SET-BAUDRATE 115200, network order
+    CHECK(srv.got_sb({2, 8}));
+    CHECK(srv.got_sb({3, 1}));
+    CHECK(srv.got_sb({4, 1}));
+    CHECK(srv.got_sb({5, 3}));  // RTS/CTS
+    CHECK(srv.got_sb({11, 0xff}));
+    CHECK(srv.got_sb({5, 8}));  // DTR on
+    CHECK(srv.got_sb({5, 11}));  // RTS on
+    bool sent_will_com_port = false;
+    for (const auto& c : srv.commands) sent_will_com_port |= c.verb == telnet::will && c.option == 44;
+    CHECK(sent_will_com_port);
+
+    // Modem state from NOTIFY-MODEMSTATE.
+    srv.send(telnet::subnegotiation(44, b({107, 0xb8})));
+    modem_lines lines;
+    CHECK(run_until(io, [&] { return !r.t->get_lines(lines) && lines.dcd; }));
+    CHECK(lines.dsr);
+    CHECK(lines.cts);
+    CHECK_FALSE(lines.ri);
+
+    // Data both ways, 0xff doubled on the wire and undone.
+    const std::string out = b({'A', 'T', 255, '\r'});
+    bool wrote = false;
+    r.t->async_write(asio::buffer(out), [&](std::error_code ec, std::size_t n) {
+      CHECK_FALSE(ec);
+      CHECK(n == out.size());
+      wrote = true;
+    });
+    CHECK(run_until(io, [&] { return wrote && srv.data == out; }));
+    srv.send(b({'O', 255, 255, 'K'}) + telnet::subnegotiation(44, b({107, 0x30})));
+    std::array<char, 16> in{};
+    std::size_t got = 0;
+    r.t->async_read_some(asio::buffer(in), [&](std::error_code ec, std::size_t n) {
+      CHECK_FALSE(ec);
+      got = n;
+    });
+    CHECK(run_until(io, [&] { return got != 0; }));
+    CHECK(std::string(in.data(), got) == b({'O', 255, 'K'}));
+    CHECK(run_until(io, [&] { return !r.t->get_lines(lines) && !lines.dcd; }));
+
+    // DTR off goes as SET-CONTROL 9.
+    CHECK_FALSE(r.t->set_dtr(false));
+    CHECK(run_until(io, [&] { return srv.got_sb({5, 9}); }));
+
+    // cancel() completes the outstanding read with operation_aborted.
+    std::optional<std::error_code> cancelled;
+    r.t->async_read_some(asio::buffer(in), [&](std::error_code ec, std::size_t) { cancelled = ec; });
+    r.t->cancel();
+    CHECK(run_until(io, [&] { return cancelled.has_value(); }));
+    CHECK(*cancelled == std::errc::operation_canceled);
+    r.t.reset();
+    srv.close();
+    drain(io);
+  }
+  CHECK(open_fds() == fds);
+}
+
+TEST_CASE("RFC 2217 open: a server that never answers fails with no_answer within the deadline") {
+  const int fds = open_fds();
+  {
+    asio::io_context io;
+    fake_server srv(io);
+    srv.on_accept.clear();
+    srv.answer = false;
+    auto r = open(io, srv.name(), 300ms);
+    REQUIRE(r.done);
+    CHECK(r.ec == port_error::no_answer);
+    CHECK(r.ec == std::errc::timed_out);
+    CHECK(ras_error_for_open_failure(r.ec) == ras_error::port_not_available);
+    CHECK_FALSE(r.t);
+    CHECK(r.took >= 290ms);
+    CHECK(r.took < 1500ms);
+    // It does answer DO COM-PORT, but not the settings: the same.
+    fake_server half(io);
+    half.answer = false;
+    auto r2 = open(io, half.name(), 300ms);
+    CHECK(r2.ec == port_error::no_answer);
+    CHECK(r2.took < 1500ms);
+    srv.close();
+    half.close();
+    drain(io);
+  }
+  CHECK(open_fds() == fds);
+}
+
+TEST_CASE("RFC 2217 open: a connect that cannot complete fails within the deadline") {
+  asio::io_context io;
+  // 192.0.2.1 (TEST-NET-1, RFC 5737) is never routed: the SYN goes nowhere, or the network
+  // is unreachable at once; either way the open ends, and within the deadline.
+  auto r = open(io, "rfc2217://192.0.2.1:2217", 300ms);
+  REQUIRE(r.done);
+  CHECK(r.ec);
+  CHECK(r.took < 1500ms);
+  // Nobody listening: ECONNREFUSED, 633.
+  tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const auto port = a.local_endpoint().port();
+  a.close();
+  auto r2 = open(io, "rfc2217://127.0.0.1:" + std::to_string(port));
+  CHECK(r2.ec == std::errc::connection_refused);
+  CHECK(ras_error_for_open_failure(r2.ec) == ras_error::port_not_available);
+  auto r3 = open(io, "rfc2217://nonsense");
+  CHECK(r3.ec == std::errc::invalid_argument);
+}
+
+TEST_CASE("RFC 2217 open: a server that refuses COM-PORT-OPTION fails with remote_port_refused") {
+  const int fds = open_fds();
+  {
+    asio::io_context io;
+    for (int verb : {254, 252}) {  // DONT, WONT
+      CAPTURE(verb);
+      fake_server srv(io);
+      srv.on_accept = b({255, verb, 44});
+      auto r = open(io, srv.name());
+      REQUIRE(r.done);
+      CHECK(r.ec == port_error::remote_port_refused);
+      CHECK(r.took < 400ms);  // not the deadline
+      CHECK(ras_error_for_open_failure(r.ec) == ras_error::port_not_available);
+      CHECK(std::string(r.ec.message()).find("RFC 2217") != std::string::npos);
+      srv.close();
+    }
+    drain(io);
+  }
+  CHECK(open_fds() == fds);
+}
+
+TEST_CASE("RFC 2217 open: another speed answered is speed_not_supported, another setting setting_refused") {
+  asio::io_context io;
+  {
+    fake_server srv(io);
+    srv.reply = [](std::uint8_t cmd, const std::string& v) { return cmd == 1 ? b({0, 0, 0x25, 0x80}) : v; };
+    auto r = open(io, srv.name());
+    CHECK(r.ec == port_error::speed_not_supported);
+    CHECK(ras_error_for_open_failure(r.ec) == ras_error::unsupported_bps);
+    srv.close();
+  }
+  {
+    fake_server srv(io);
+    srv.reply = [](std::uint8_t cmd, const std::string& v) { return cmd == 5 && v == b({3}) ? b({1}) : v; };
+    auto r = open(io, srv.name());
+    CHECK(r.ec == port_error::setting_refused);
+    srv.close();
+  }
+  {
+    // No flow control asked: SET-CONTROL 1 goes, and the answer 1 passes.
+    fake_server srv(io);
+    port_settings ps;
+    ps.hardware_flow_control = false;
+    ps.baud_rate = 9600;
+    auto r = open(io, srv.name(), 500ms, ps);
+    CHECK_FALSE(r.ec);
+    CHECK(srv.got_sb({5, 1}));
+    CHECK(srv.got_sb({1, 0, 0, 0x25, 0x80}));
+    srv.close();
+  }
+  drain(io);
+}
+
+TEST_CASE("RFC 2217: the server closing mid-call reads as a vanished device (eof), then get_lines fails") {
+  const int fds = open_fds();
+  {
+    asio::io_context io;
+    fake_server srv(io);
+    auto r = open(io, srv.name());
+    REQUIRE_FALSE(r.ec);
+    std::optional<std::error_code> read_ec;
+    std::array<char, 16> in{};
+    r.t->async_read_some(asio::buffer(in), [&](std::error_code ec, std::size_t) { read_ec = ec; });
+    srv.close();
+    REQUIRE(run_until(io, [&] { return read_ec.has_value(); }));
+    CHECK(*read_ec == boost::system::error_code(asio::error::eof));
+    modem_lines lines;
+    CHECK(r.t->get_lines(lines));
+    CHECK(r.t->set_dtr(false));
+    std::optional<std::error_code> write_ec;
+    r.t->async_write(asio::buffer("x", 1), [&](std::error_code ec, std::size_t) { write_ec = ec; });
+    REQUIRE(run_until(io, [&] { return write_ec.has_value(); }));
+    CHECK(*write_ec);
+    r.t.reset();
+    drain(io);
+  }
+  CHECK(open_fds() == fds);
+}
+
+TEST_CASE("RFC 2217: a truncated sub-negotiation and then the close, in the call and in the open") {
+  const int fds = open_fds();
+  {
+    asio::io_context io;
+    {
+      fake_server srv(io);
+      auto r = open(io, srv.name());
+      REQUIRE_FALSE(r.ec);
+      std::optional<std::error_code> read_ec;
+      std::size_t got = 0;
+      std::array<char, 16> in{};
+      r.t->async_read_some(asio::buffer(in), [&](std::error_code ec, std::size_t n) {
+        read_ec = ec;
+        got = n;
+      });
+      srv.send(b({255, 250, 44, 107, 0x80}));
+      io.restart();
+      io.run_for(50ms);
+      srv.close();
+      REQUIRE(run_until(io, [&] { return read_ec.has_value(); }));
+      CHECK(*read_ec == boost::system::error_code(asio::error::eof));
+      CHECK(got == 0);  // the SB's bytes are never data
+      modem_lines lines;
+      CHECK(r.t->get_lines(lines));
+    }
+    {
+      fake_server srv(io);
+      srv.on_accept = b({255, 253, 44, 255, 250, 44});
+      srv.answer = false;
+      bool closed = false;
+      asio::steady_timer t(io, 100ms);
+      t.async_wait([&](boost::system::error_code) {
+        srv.close();
+        closed = true;
+      });
+      auto r = open(io, srv.name(), 2000ms);
+      REQUIRE(r.done);
+      CHECK(closed);
+      CHECK(r.ec == boost::system::error_code(asio::error::eof));
+      CHECK(r.took < 1500ms);  // the close ends it, not the deadline
+    }
+    {
+      // An endless SB during the open: protocol_error, not a growing buffer.
+      fake_server srv(io);
+      srv.on_accept = b({255, 253, 44, 255, 250, 44}) + std::string(4000, 'x');
+      auto r = open(io, srv.name(), 2000ms);
+      CHECK(r.ec == std::errc::protocol_error);
+      srv.close();
+    }
+    drain(io);
+  }
+  CHECK(open_fds() == fds);
+}
+
+TEST_CASE("RFC 2217: two hundred ports open on one thread, all async") {
+  const int fds = open_fds();
+  {
+    asio::io_context io;
+    std::deque<fake_server> servers;
+    std::vector<std::unique_ptr<drivers::rfc2217_transport>> ports(200);
+    int done = 0, failed = 0;
+    for (std::size_t i = 0; i < ports.size(); ++i) {
+      servers.emplace_back(io);
+      drivers::rfc2217_transport::async_open(io.get_executor(), servers.back().name(), {}, {},
+                                             [&, i](std::error_code ec, std::unique_ptr<drivers::rfc2217_transport> t) {
+                                               ++done;
+                                               if (ec) ++failed;
+                                               ports[i] = std::move(t);
+                                             });
+    }
+    const auto start = std::chrono::steady_clock::now();
+    CHECK(run_until(io, [&] { return done == 200; }));
+    MESSAGE("200 RFC 2217 opens on one thread took "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count()
+            << " ms");
+    CHECK(failed == 0);
+    ports.clear();
+    for (auto& s : servers) s.close();
+    drain(io);
+  }
+  CHECK(open_fds() == fds);
+}
+
+// ------------------------------------------------------------------------ end to end
+
+namespace {
+
+struct engine_on_port_factory {
+  std::unique_ptr<connection_manager> mgr;
+  std::shared_ptr<std::vector<std::string>> lines = std::make_shared<std::vector<std::string>>();
+  std::shared_ptr<std::mutex> mu = std::make_shared<std::mutex>();
+  engine_on_port_factory() {
+    engine_options o;
+    o.transports = std::make_shared<drivers::port_factory>();
+    o.log = [lines = lines, mu = mu](log_level, std::string_view t) {
+      std::lock_guard lock(*mu);
+      lines->emplace_back(t);
+    };
+    mgr = std::make_unique<connection_manager>(std::move(o));
+  }
+  bool logged(const std::string& s) {
+    std::lock_guard lock(*mu);
+    for (const auto& l : *lines)
+      if (l.find(s) != std::string::npos) return true;
+    return false;
+  }
+};
+
+dial_entry entry_for(std::uint16_t port, const std::string& number) {
+  dial_entry e;
+  e.port = "rfc2217://127.0.0.1:" + std::to_string(port);
+  e.phone_number = number;
+  auto& p = e.profile;
+  p.escape_guard = 150ms;
+  p.command_timeout = 1s;
+  p.reset_timeout = 1s;
+  p.connect_timeout = 10s;
+  p.resync_quiet = 50ms;
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("the engine dials 5550100 through hw-sim's RFC 2217 server: Connected, DCD held, data, DTR hang-up") {
+  test::sim_thread w(test::at_time_scale(0.05), 1);
+  const std::uint16_t port = w.sim->serve_rfc2217(0);
+  engine_on_port_factory e;
+  test::caller c;
+  std::error_code ec;
+  auto h = e.mgr->dial(entry_for(port, "5550100"), {}, {}, c.events_notifier(), ec);
+  REQUIRE_FALSE(ec);
+  c.run();
+  REQUIRE(c.states() == test::good_call);
+  for (const auto& ev : c.events) CHECK_FALSE(ev.error);
+  CHECK(w.sim->off_hook(0));
+  connection_status st;
+  REQUIRE_FALSE(e.mgr->status(h, st));
+  CHECK(st.device_name == "rfc2217://127.0.0.1:" + std::to_string(port));
+
+  // Data through the call, 0xff included: 5550100 echoes it.
+  data_stream stream(*e.mgr, h, c.io.get_executor());
+  std::string out = b({'p', 'i', 'n', 'g', 255, 0, 255, '\r', '\n'}), in(out.size(), '\0');
+  asio::async_write(stream, asio::buffer(out), [](boost::system::error_code, std::size_t) {});
+  boost::system::error_code read_ec;
+  asio::async_read(stream, asio::buffer(in), [&](boost::system::error_code e2, std::size_t) { read_ec = e2; });
+  c.run(5s);
+  CHECK_FALSE(read_ec);
+  CHECK(in == out);
+
+  // The engine polls DCD once a second through get_lines and drops the call (629) when it
+  // is down: still connected after 2.5 s means NOTIFY-MODEMSTATE said DCD up.
+  std::this_thread::sleep_for(2500ms);
+  REQUIRE_FALSE(e.mgr->status(h, st));
+  CHECK(st.state == conn_state::connected);
+  CHECK_FALSE(st.error);
+  CHECK(w.sim->off_hook(0));
+
+  test::hang_up_and_wait(*e.mgr, h, c);
+  CHECK(e.logged("dropping DTR"));
+  CHECK_FALSE(w.sim->off_hook(0));
+}
+
+TEST_CASE("through hw-sim's RFC 2217 server the transport sees DCD rise after CONNECT") {
+  test::sim_thread w(test::at_time_scale(0.05), 1);
+  const std::uint16_t port = w.sim->serve_rfc2217(0);
+  asio::io_context io;
+  auto r = open(io, "rfc2217://127.0.0.1:" + std::to_string(port));
+  REQUIRE_FALSE(r.ec);
+  modem_lines lines;
+  REQUIRE(run_until(io, [&] { return !r.t->get_lines(lines) && lines.dsr; }));
+  CHECK_FALSE(lines.dcd);
+  std::string got;
+  std::array<char, 256> buf{};
+  std::function<void()> read = [&] {
+    r.t->async_read_some(asio::buffer(buf), [&](std::error_code ec, std::size_t n) {
+      if (ec) return;
+      got.append(buf.data(), n);
+      read();
+    });
+  };
+  read();
+  const std::string cmd = "ATDT5550100\r";
+  r.t->async_write(asio::buffer(cmd), [](std::error_code, std::size_t) {});
+  CHECK(run_until(io, [&] { return got.find("CONNECT") != std::string::npos; }));
+  CHECK(run_until(io, [&] { return !r.t->get_lines(lines) && lines.dcd; }));
+  // DTR off hangs the modem up (&D2): DCD falls.
+  CHECK_FALSE(r.t->set_dtr(false));
+  CHECK(run_until(io, [&] { return !r.t->get_lines(lines) && !lines.dcd; }));
+  CHECK(run_until(io, [&] { return !w.sim->off_hook(0); }));
+  r.t.reset();
+  drain(io);
+}
+
+TEST_CASE("the RFC 2217 connection lost in a call drops it with 630, as an unplugged modem") {
+  test::sim_thread w(test::at_time_scale(0.05), 1);
+  const std::uint16_t port = w.sim->serve_rfc2217(0);
+  engine_on_port_factory e;
+  test::caller c;
+  std::error_code ec;
+  auto h = e.mgr->dial(entry_for(port, "5550100"), {}, {}, c.events_notifier(), ec);
+  REQUIRE_FALSE(ec);
+  c.run();
+  REQUIRE(c.states() == test::good_call);
+  std::vector<connection_event> events;
+  e.mgr->subscribe(h, [&](const connection_event& ev) { events.push_back(ev); }, ec);
+  REQUIRE_FALSE(ec);
+  // hw-sim takes one client per modem: a second connection closes the engine's socket.
+  asio::io_context io;
+  tcp::socket intruder(io);
+  intruder.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  CHECK(c.run_until([&] {
+    for (const auto& ev : events)
+      if (ev.kind == connection_event_kind::disconnected) return true;
+    return false;
+  }));
+  std::error_code why;
+  for (const auto& ev : events)
+    if (ev.kind == connection_event_kind::disconnected) why = ev.error;
+  CHECK(why == ras_error::hardware_failure);
+  CHECK(e.logged("port failed"));
+  intruder.close();
+  test::hang_up_and_wait(*e.mgr, h, c);
+}
