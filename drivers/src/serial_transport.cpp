@@ -7,10 +7,15 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <grp.h>
+
 #include <cerrno>
+#include <cstdlib>
 #include <utility>
 
 #include "dialup/engine/port_error.hpp"
+#include "termios2_speed.hpp"
+#include "uucp_lock.hpp"
 
 namespace dialup::drivers {
 namespace asio = boost::asio;
@@ -20,8 +25,8 @@ namespace {
 std::error_code last_error() { return {errno, std::system_category()}; }
 
 // The speeds a Linux tty takes through termios(3) (the B* constants of <termios.h>, Linux
-// extensions included). Anything else fails with port_error::speed_not_supported before
-// the port is touched; arbitrary rates (BOTHER, termios2) are not done here.
+// extensions included). Any other rate is set through termios2 and BOTHER
+// (termios2_speed.hpp); B0 means there is no constant for it.
 speed_t to_speed(std::uint32_t baud) {
   switch (baud) {
     case 50: return B50;
@@ -58,14 +63,43 @@ speed_t to_speed(std::uint32_t baud) {
   }
 }
 
+// A port this user may not open: the value is the group that owns the device node, and the
+// message says to join it (on Debian, serial ports belong to "dialout").
+class access_category_impl final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "dialup.port.access"; }
+  std::string message(int gid) const override {
+    std::string group;
+    if (const ::group* g = ::getgrgid(static_cast<gid_t>(gid))) group = g->gr_name;
+    if (group.empty() || group == "root")
+      return "permission denied (the device belongs to root; ask for access, or run as root)";
+    return "permission denied: the port belongs to group " + group + " (join it with: usermod -aG " +
+           group + " $USER, then log in again)";
+  }
+  std::error_condition default_error_condition(int) const noexcept override {
+    return std::errc::permission_denied;
+  }
+};
+
+const std::error_category& access_category() {
+  static const access_category_impl instance;
+  return instance;
+}
+
+std::error_code permission_error(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) return {static_cast<int>(st.st_gid), access_category()};
+  return port_error::permission_denied;
+}
+
 // open(2) and flock(2) failures in the user's words; the rest (ENOENT, ENODEV, ENXIO, EIO)
 // stay system errors, which the engine maps to RAS numbers of their own.
-std::error_code open_error(int err) {
+std::error_code open_error(int err, const std::string& path = {}) {
   switch (err) {
     case EISDIR: return port_error::is_a_directory;
     case EBUSY: return port_error::in_use;  // TIOCEXCL set by another program (tty_ioctl(4))
     case EACCES:
-    case EPERM: return port_error::permission_denied;
+    case EPERM: return path.empty() ? std::error_code(port_error::permission_denied) : permission_error(path);
     case ENOTTY: return port_error::not_a_serial_port;
     default: return {err, std::system_category()};
   }
@@ -113,20 +147,31 @@ serial_transport::~serial_transport() {
   port_.close(ignored);
 }
 
+std::string serial_transport::lock_file() const { return lock_ && lock_->held() ? lock_->path() : std::string(); }
+
 std::unique_ptr<serial_transport> serial_transport::open(asio::any_io_executor ex,
                                                          const std::string& path,
                                                          const port_settings& settings,
                                                          std::error_code& ec) {
   ec.clear();
-  const speed_t speed = to_speed(settings.baud_rate);
-  if (speed == B0) {
+  if (settings.baud_rate == 0) {
     ec = port_error::speed_not_supported;
     return nullptr;
+  }
+  const speed_t speed = to_speed(settings.baud_rate);
+  // The UUCP lock comes before the open, as minicom and pppd take it: a port another
+  // program holds is not opened at all (an open can raise DTR on some drivers). Only a
+  // character device is locked; anything else fails below with its own error.
+  auto lock = std::make_unique<uucp_lock>();
+  struct stat pre {};
+  if (::stat(path.c_str(), &pre) == 0 && S_ISCHR(pre.st_mode)) {
+    *lock = uucp_lock::acquire(path, ec);
+    if (ec) return nullptr;
   }
   // O_NONBLOCK: the open does not wait for DCD, and a FIFO does not wait for a writer.
   fd_guard fd{::open(path.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)};
   if (fd.fd < 0) {
-    ec = open_error(errno);
+    ec = open_error(errno, path);
     return nullptr;
   }
   auto fail = [&](std::error_code e) -> std::unique_ptr<serial_transport> {
@@ -162,15 +207,26 @@ std::unique_ptr<serial_transport> serial_transport::open(asio::any_io_executor e
   if (!took_settings(tio, check, modem_control && settings.hardware_flow_control))
     return fail(port_error::setting_refused);
 
-  ::cfsetispeed(&tio, speed);
-  ::cfsetospeed(&tio, speed);
-  if (::tcsetattr(fd.fd, TCSANOW, &tio) != 0)
-    return fail(errno == EINVAL ? std::error_code(port_error::speed_not_supported) : last_error());
+  if (speed != B0) {
+    ::cfsetispeed(&tio, speed);
+    ::cfsetospeed(&tio, speed);
+    if (::tcsetattr(fd.fd, TCSANOW, &tio) != 0)
+      return fail(errno == EINVAL ? std::error_code(port_error::speed_not_supported) : last_error());
+  } else if (auto e = set_any_speed(fd.fd, settings.baud_rate)) {
+    return fail(e == std::errc::invalid_argument ? std::error_code(port_error::speed_not_supported) : e);
+  }
   // Read back: a driver may accept the call and keep another speed (a UART whose clock
-  // cannot make the rate rounds it, and reports what it made).
-  if (::tcgetattr(fd.fd, &check) != 0) return fail(last_error());
-  if (::cfgetospeed(&check) != speed || ::cfgetispeed(&check) != speed)
-    return fail(port_error::speed_not_supported);
+  // cannot make the rate rounds it, and reports what it made; the kernel re-encodes a
+  // BOTHER rate close to a standard one as that one). Within 2% both ends of an
+  // asynchronous line still agree on every bit of a character; further off, the rate is
+  // not the one asked for.
+  std::uint32_t got_out = 0, got_in = 0;
+  if (auto e = get_speed(fd.fd, got_out, got_in)) return fail(e);
+  auto close_enough = [want = std::uint64_t{settings.baud_rate}](std::uint32_t got) {
+    const std::uint64_t diff = got > want ? got - want : want - got;
+    return diff * 50 <= want;
+  };
+  if (!close_enough(got_out) || !close_enough(got_in)) return fail(port_error::speed_not_supported);
 
   ::tcflush(fd.fd, TCIOFLUSH);
 
@@ -185,6 +241,8 @@ std::unique_ptr<serial_transport> serial_transport::open(asio::any_io_executor e
 
   std::unique_ptr<serial_transport> t(new serial_transport(ex, path));
   t->modem_control_ = modem_control;
+  t->speed_ = got_out;
+  t->lock_ = std::move(lock);
   boost::system::error_code bec;
   t->port_.assign(fd.fd, bec);
   if (bec) return fail(bec);
@@ -211,6 +269,7 @@ void serial_transport::cancel() {
 void serial_transport::close() {
   boost::system::error_code ignored;
   port_.close(ignored);
+  if (lock_) lock_->release();
 }
 
 bool serial_transport::is_open() const { return port_.is_open(); }

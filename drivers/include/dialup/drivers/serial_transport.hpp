@@ -5,8 +5,12 @@
 // Opening:
 // - O_RDWR|O_NOCTTY|O_NONBLOCK; the path must be a tty (a character device that answers
 //   tcgetattr).
-// - An exclusive advisory lock (flock(2), as libserialport does) plus TIOCEXCL: a second
-//   program cannot open the modem behind our back.
+// - A UUCP lock file (/var/lock/LCK..ttyUSB0, the convention minicom, pppd, cu and tio
+//   share; src/uucp_lock.hpp, docs/serial-lines.md), taken before the open: a stale lock
+//   of a dead process is removed, a live one fails the open naming its program. Then an
+//   exclusive advisory lock (flock(2), as libserialport does) plus TIOCEXCL: a second
+//   program cannot open the modem behind our back. The UUCP lock is removed at close(),
+//   at destruction, and left stale (a dead pid, taken over next time) by a crash.
 // - Raw mode, 8N1, CREAD|CLOCAL, RTS/CTS as asked, then the speed; each read back after
 //   it is applied (tcsetattr(3) reports success when any one change was made).
 // - HUPCL: when the port is closed, or this process dies, the kernel drops DTR and a modem
@@ -20,17 +24,22 @@
 // number):
 //   port_error::not_a_serial_port    not a tty (/dev/null, a regular file, a FIFO)
 //   port_error::is_a_directory       a directory
-//   port_error::speed_not_supported  the speed is not one of termios' B* rates, or the port
-//                                    refused it or kept another
+//   port_error::speed_not_supported  0, or a rate the port refused or kept more than 2%
+//                                    off (any rate is tried: termios2 with BOTHER where
+//                                    termios has no B* constant)
 //   port_error::setting_refused      the port refused raw mode, RTS/CTS or DTR
-//   port_error::in_use               TIOCEXCL set by another program (EBUSY), or the lock
+//   port_error::in_use               TIOCEXCL set by another program (EBUSY), or the flock
 //                                    held by another dialup
-//   port_error::permission_denied    EACCES, EPERM
+//   lock_owner_category (value: pid) a live process holds the UUCP lock; the message names
+//                                    its program ("locked by minicom (pid 1234)")
+//   "dialup.port.access" (value: gid) EACCES, EPERM; the message names the device's group
+//                                    to join (dialout)
 //   a system error                   ENOENT, ENODEV, ENXIO, EIO, ...
 //
 // Threading: as dialup::transport — used only from the executor given at open.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <system_error>
@@ -38,6 +47,8 @@
 #include "dialup/engine/transport.hpp"
 
 namespace dialup::drivers {
+
+class uucp_lock;
 
 class serial_transport final : public transport {
  public:
@@ -56,6 +67,11 @@ class serial_transport final : public transport {
   bool is_open() const override;
   std::string name() const override { return path_; }
 
+  // The speed the port holds, as read back after it was set.
+  std::uint32_t speed() const { return speed_; }
+  // The UUCP lock file this transport holds, or "" (no lock directory we may write).
+  std::string lock_file() const;
+
   bool has_modem_control() const override { return modem_control_; }
   std::error_code set_dtr(bool on) override;
   std::error_code get_lines(modem_lines& out) override;
@@ -66,6 +82,8 @@ class serial_transport final : public transport {
   boost::asio::serial_port port_;
   std::string path_;
   bool modem_control_ = false;
+  std::uint32_t speed_ = 0;
+  std::unique_ptr<uucp_lock> lock_;  // released at close() and destruction
 };
 
 // Opens serial_transports for the engine: any port name that is a path.
