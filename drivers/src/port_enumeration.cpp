@@ -15,6 +15,8 @@
 // UUCP lock file.
 #include "dialup/drivers/port_enumeration.hpp"
 
+#include "uucp_lock.hpp"
+
 #include <libserialport.h>
 
 #include <algorithm>
@@ -214,10 +216,9 @@ lock_info read_lock_file(const std::string& lock_path) {
 }
 
 lock_info lock_owner(std::string_view port_path) {
-  auto slash = port_path.rfind('/');
-  std::string_view base = slash == std::string_view::npos ? port_path : port_path.substr(slash + 1);
-  if (base.empty()) return {};
-  return read_lock_file("/var/lock/LCK.." + std::string(base));
+  if (port_path.empty() || port_path.back() == '/') return {};
+  // The name serial_transport locks under: the real path's base name, in lock_directory().
+  return read_lock_file(lock_path_for(std::string(port_path)));
 }
 
 std::vector<port_info> enumerate_ports(const enumerate_options& options) {

@@ -208,6 +208,10 @@ std::unique_ptr<serial_transport> serial_transport::open(asio::any_io_executor e
     return fail(port_error::setting_refused);
 
   if (speed != B0) {
+    // The input-speed field (CIBAUD) is cleared, which means "as the output" (termios(3)):
+    // after an earlier BOTHER rate it still says BOTHER, and the kernel would keep that
+    // old input rate beside the new output one.
+    tio.c_cflag &= ~CIBAUD;
     ::cfsetispeed(&tio, speed);
     ::cfsetospeed(&tio, speed);
     if (::tcsetattr(fd.fd, TCSANOW, &tio) != 0)

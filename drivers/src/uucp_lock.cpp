@@ -1,5 +1,8 @@
 #include "uucp_lock.hpp"
 
+#include "dialup/drivers/port_enumeration.hpp"
+#include "dialup/engine/port_error.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -86,33 +89,6 @@ std::string lock_path_for(const std::string& device_path) {
   return lock_directory() + "/LCK.." + (slash == std::string::npos ? real : real.substr(slash + 1));
 }
 
-std::optional<lock_file_content> read_lock_file(const std::string& lock_path) {
-  auto text = read_small(lock_path, 128);
-  if (!text) return std::nullopt;
-  lock_file_content c;
-  if (text->size() > 128) return c;
-  // Spaces, digits, one optional newline: anything else is garbage.
-  std::size_t i = 0;
-  while (i < text->size() && (*text)[i] == ' ') ++i;
-  long long pid = 0;
-  std::size_t digits = 0;
-  while (i < text->size() && (*text)[i] >= '0' && (*text)[i] <= '9' && digits < 10) {
-    pid = pid * 10 + ((*text)[i] - '0');
-    ++i;
-    ++digits;
-  }
-  if (i < text->size() && (*text)[i] == '\n') ++i;
-  if (digits == 0 || i != text->size() || pid <= 0 || pid > 0x7fffffff) return c;
-  c.readable = true;
-  c.pid = static_cast<pid_t>(pid);
-  return c;
-}
-
-bool process_alive(pid_t pid) {
-  if (pid <= 0) return false;
-  return ::kill(pid, 0) == 0 || errno == EPERM;
-}
-
 std::string program_of(pid_t pid) {
   auto comm = read_small("/proc/" + std::to_string(pid) + "/comm", 64);
   if (!comm) return {};
@@ -139,7 +115,8 @@ void uucp_lock::release() {
   if (path_.empty()) return;
   // Only our own lock is removed: a lock that another program replaced (after deciding
   // ours was stale, wrongly) stays.
-  if (auto c = read_lock_file(path_); c && c->readable && c->pid == ::getpid()) ::unlink(path_.c_str());
+  if (const auto c = read_lock_file(path_); c.st == lock_info::state::held && c.pid == ::getpid())
+    ::unlink(path_.c_str());
   path_.clear();
 }
 
@@ -164,16 +141,13 @@ uucp_lock uucp_lock::acquire(const std::string& device_path, std::error_code& ec
       ec = link_ec;
       return {};
     }
-    const auto c = read_lock_file(lock);
-    if (!c) continue;  // gone between link and read: try again
-    if (c->readable && c->pid == ::getpid()) {
-      // Our own process holds it (another connection of this engine): the engine's own
-      // port reservation reports that case; here it is busy like any other holder.
-      ec = {c->pid, lock_owner_category()};
-      return {};
-    }
-    if (c->readable && process_alive(c->pid)) {
-      ec = {c->pid, lock_owner_category()};
+    const lock_info c = read_lock_file(lock);
+    if (c.st == lock_info::state::none) continue;  // gone between link and read: try again
+    if (c.st == lock_info::state::held) {
+      // This process holding it is another connection of this engine on the same port:
+      // in_use, as the advisory lock says it. Another live process is named.
+      if (c.pid == ::getpid()) ec = port_error::in_use;
+      else ec = {static_cast<int>(c.pid), lock_owner_category()};
       return {};
     }
     // Stale (dead pid) or garbage: remove it and try again.

@@ -20,7 +20,6 @@
 // TIOCEXCL.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <system_error>
 
@@ -40,15 +39,6 @@ std::string lock_directory();
 // The lock file path for a device path.
 std::string lock_path_for(const std::string& device_path);
 
-// What a lock file holds. pid == 0 with readable == false: garbage.
-struct lock_file_content {
-  bool readable = false;
-  pid_t pid = 0;
-};
-// Reads at most 128 bytes; a bigger file is garbage.
-std::optional<lock_file_content> read_lock_file(const std::string& lock_path);
-// Whether pid is a live process (kill(2) with signal 0; EPERM means alive).
-bool process_alive(pid_t pid);
 // The program name of a pid (/proc/<pid>/comm), or "" when it cannot be read.
 std::string program_of(pid_t pid);
 

@@ -76,7 +76,8 @@ struct enumerate_options {
 // The ports, sorted by path. An unreadable /sys/class/tty gives an empty list.
 std::vector<port_info> enumerate_ports(const enumerate_options& options = {});
 
-// Reads the UUCP lock file for `port_path` (/dev/ttyUSB0 -> /var/lock/LCK..ttyUSB0) without
+// Reads the UUCP lock file for `port_path` (/dev/ttyUSB0 -> /var/lock/LCK..ttyUSB0, or under
+// $DIALUP_LOCK_DIR; a symlink is resolved first, as serial_transport does) without
 // changing it; see lock_info.
 lock_info lock_owner(std::string_view port_path);
 
