@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 
@@ -31,10 +32,25 @@ struct modem_lines {
   bool ri = false;
 };
 
+// A change of the modem-control inputs, as the driver saw it (docs/serial-lines.md §4).
+struct modem_line_event {
+  modem_lines lines;    // the state after the change
+  modem_lines changed;  // true for each line whose level differs from the previous event's
+                        // (or from lines_at_open() for the first event)
+  // Ring pulses since the previous event. RI is a pulse: it can rise and fall between two
+  // reads of the lines, so a driver counts them (Linux TIOCGICOUNT's rng) rather than
+  // compare levels; a ring the driver saw only as a level change counts one.
+  unsigned ring_pulses = 0;
+  // When the driver saw the change (the driver's clock: steady_clock), before it was
+  // posted to the engine: the engine's latency figures are measured from it.
+  std::chrono::steady_clock::time_point at{};
+};
+
 class transport {
  public:
   using io_handler = std::function<void(std::error_code, std::size_t)>;
   using handler = std::function<void(std::error_code)>;
+  using line_handler = std::function<void(std::error_code, const modem_line_event&)>;
 
   virtual ~transport() = default;
 
@@ -64,6 +80,23 @@ class transport {
   virtual std::error_code get_lines(modem_lines& out) {
     (void)out;
     return std::make_error_code(std::errc::operation_not_supported);
+  }
+  // The inputs as read once the port was open and set up (a driver reads them before it
+  // returns the transport); empty when the line has no modem control.
+  virtual std::optional<modem_lines> lines_at_open() const { return std::nullopt; }
+
+  // Modem-control change events. Returns false, and never calls h, when this transport
+  // cannot report changes (no modem control, or a driver without events): the engine then
+  // polls get_lines(). Otherwise h is called once, through the transport's executor, with
+  // the next change after the previous event (or after lines_at_open()); a change that
+  // happened while no wait was outstanding is reported by the next wait at once, so the
+  // engine re-arms without missing one. At most one wait is outstanding.
+  // Errors: operation_aborted after cancel()/close(); eof, EIO or ENXIO when the device
+  // went away (a USB modem unplugged, an RFC 2217 connection lost), which is a vanished
+  // device and not a carrier loss.
+  virtual bool async_wait_lines(line_handler h) {
+    (void)h;
+    return false;
   }
 };
 
