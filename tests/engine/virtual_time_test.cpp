@@ -346,6 +346,87 @@ TEST_CASE("on a line with DCD, the carrier falling is noticed by the carrier wat
   w.hang_up(h);
 }
 
+TEST_CASE("on a line that reports its changes, DCD falling ends the call with 629 at once, not at a poll") {
+  vt_world w;
+  auto s = w.factory->script("/fake/0");
+  s->modem_control = true;
+  s->line_events = true;
+  std::vector<connection_event> events;
+  std::error_code ec;
+  auto h = w.dial("/fake/0");
+  w.mgr->subscribe(h, [&](const connection_event& e) { events.push_back(e); }, ec);
+  w.run_until([&] { return w.terminal(); });
+  REQUIRE(w.events.back().state == conn_state::connected);
+  w.clock->advance(std::chrono::milliseconds(5300));  // between two of a 1 s poll's reads
+  const double dropped_at = w.seconds();
+  s->set_dcd(false);
+  w.run_until([&] { return events.size() == 2; });
+  REQUIRE(events.size() == 2);
+  CHECK(events[1].kind == connection_event_kind::disconnected);
+  CHECK(events[1].error == ras_error::remote_disconnection);
+  CHECK(w.seconds() - dropped_at < 0.001);  // no simulated time passed: the event itself did it
+  w.hang_up(h);
+  CHECK_FALSE(s->is_off_hook());
+}
+
+TEST_CASE("a line change that is not a DCD fall leaves the call up; DCD rising again is no call") {
+  vt_world w;
+  auto s = w.factory->script("/fake/0");
+  s->modem_control = true;
+  s->line_events = true;
+  std::vector<connection_event> events;
+  std::error_code ec;
+  auto h = w.dial("/fake/0");
+  w.mgr->subscribe(h, [&](const connection_event& e) { events.push_back(e); }, ec);
+  w.run_until([&] { return w.terminal(); });
+  REQUIRE(w.events.back().state == conn_state::connected);
+  s->ring_pulse();  // a ring on a line in a call: nothing to answer
+  w.clock->advance(std::chrono::seconds(10));
+  w.run_until([] { return false; });
+  connection_status st;
+  REQUIRE_FALSE(w.mgr->status(h, st));
+  CHECK(st.state == conn_state::connected);
+  CHECK(events.size() == 1);  // connected, and nothing since
+  w.hang_up(h);
+}
+
+TEST_CASE("a callback's ring seen on RI (no RING text) is answered") {
+  vt_world w;
+  auto s = w.factory->script("/fake/0");
+  s->modem_control = true;
+  s->line_events = true;
+  s->reply = [](const std::string& cmd) {
+    if (cmd.rfind("ATD", 0) == 0) return std::string("\r\nCONNECT 33600\r\nCalling you back.\r\n");
+    if (cmd == "ATA") return std::string("\r\nCONNECT 33600\r\n");
+    return std::string("\r\nOK\r\n");
+  };
+  dial_entry e;
+  e.port = "/fake/0";
+  e.phone_number = "5550104";
+  e.login_script = "#dialup: extensions\nCALLBACK 'alling you back'\nTIMEOUT 5\nnever ''\n";
+  e.callback_wait = std::chrono::seconds(60);
+  e.callback_script = "'' ''\n";  // after the callback: nothing to log in to
+  bool waiting = false;
+  std::error_code ec;
+  auto h = w.mgr->dial(e, {}, {}, notifier::on_event([&](const dial_event& ev) {
+                         w.events.push_back(ev);
+                         if (ev.state == conn_state::wait_for_callback && !ev.error) waiting = true;
+                       }),
+                       ec);
+  REQUIRE_FALSE(ec);
+  w.run_until([&] { return waiting || w.terminal(); });
+  REQUIRE(waiting);
+  w.clock->advance(std::chrono::seconds(3));
+  s->ring_pulse();
+  w.run_until([&] { return w.terminal(); });
+  REQUIRE(w.terminal());
+  CHECK(w.events.back().state == conn_state::connected);
+  CHECK_FALSE(w.events.back().error);
+  const auto c = s->snapshot_commands();
+  CHECK(std::find(c.begin(), c.end(), "ATA") != c.end());
+  w.hang_up(h);
+}
+
 TEST_CASE("reconnect after a dropped carrier waits the entry's redial pause, on virtual time") {
   vt_world w;
   auto s = w.factory->script("/fake/0");

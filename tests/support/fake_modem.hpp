@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,11 @@ struct fake_script {
   bool escaped = false;       // saw +++ while online
   bool modem_control = false; // the line has DTR (like a real UART); &D2 behaviour
   bool dcd = true;            // what get_lines reports for DCD
+  // The transport reports line changes (async_wait_lines), as a UART with TIOCMIWAIT or an
+  // RFC 2217 port does; otherwise the engine polls get_lines.
+  bool line_events = false;
+  unsigned rings = 0;         // RI pulses not yet reported
+  std::function<void()> lines_changed;  // set by the transport: tells it to look again
   std::vector<bool> dtr_changes;  // every set_dtr, in order
   std::string vanish_on;      // the device vanishes when this command line arrives
   bool open_fails = false;    // async_open fails with ENOENT
@@ -51,6 +57,25 @@ struct fake_script {
   bool is_off_hook() {
     std::lock_guard lock(mutex);
     return off_hook;
+  }
+  // Changes DCD, or pulses RI, and lets a transport with line events report it.
+  void set_dcd(bool on) {
+    std::function<void()> tell;
+    {
+      std::lock_guard lock(mutex);
+      dcd = on;
+      tell = lines_changed;
+    }
+    if (tell) tell();
+  }
+  void ring_pulse() {
+    std::function<void()> tell;
+    {
+      std::lock_guard lock(mutex);
+      ++rings;
+      tell = lines_changed;
+    }
+    if (tell) tell();
   }
 };
 
@@ -89,6 +114,8 @@ class fake_transport final : public transport {
 
   void cancel() override {
     if (reader_) post(std::exchange(reader_, nullptr), detail::aborted_error(), 0);
+    if (line_waiter_)
+      boost::asio::post(ex_, [h = std::exchange(line_waiter_, nullptr)] { h(detail::aborted_error(), {}); });
   }
   void close() override {
     open_ = false;
@@ -126,10 +153,35 @@ class fake_transport final : public transport {
     return {};
   }
 
+  std::optional<modem_lines> lines_at_open() const override {
+    std::lock_guard lock(script_->mutex);
+    if (!script_->modem_control) return std::nullopt;
+    return current_lines();
+  }
+
+  bool async_wait_lines(line_handler h) override {
+    {
+      std::lock_guard lock(script_->mutex);
+      if (!script_->modem_control || !script_->line_events) return false;
+      if (!reported_) reported_ = current_lines();
+      script_->lines_changed = [ex = ex_, this, alive = alive_] {
+        boost::asio::post(ex, [this, alive] {
+          if (*alive) deliver_lines();
+        });
+      };
+    }
+    line_waiter_ = std::move(h);
+    boost::asio::post(ex_, [this, alive = alive_] {
+      if (*alive) deliver_lines();
+    });
+    return true;
+  }
+
   // The device vanishes: pending and later reads fail with EOF.
   void vanish() {
     vanished_ = true;
     pump();
+    deliver_lines();
   }
 
   ~fake_transport() override { *alive_ = false; }
@@ -168,6 +220,33 @@ class fake_transport final : public transport {
     std::memcpy(read_buf_.data(), to_host_.data(), n);
     to_host_.erase(0, n);
     post(std::exchange(reader_, nullptr), {}, n);
+  }
+
+  // Called with script_->mutex held.
+  modem_lines current_lines() const {
+    modem_lines l;
+    l.dcd = script_->dcd;
+    l.dsr = l.cts = true;
+    return l;
+  }
+
+  void deliver_lines() {
+    if (!line_waiter_) return;
+    if (vanished_) {
+      boost::asio::post(ex_, [h = std::exchange(line_waiter_, nullptr)] { h(detail::eof_error(), {}); });
+      return;
+    }
+    modem_line_event ev;
+    {
+      std::lock_guard lock(script_->mutex);
+      ev.lines = current_lines();
+      ev.ring_pulses = std::exchange(script_->rings, 0u);
+    }
+    ev.changed.dcd = ev.lines.dcd != reported_->dcd;
+    if (!ev.changed.dcd && ev.ring_pulses == 0) return;
+    reported_ = ev.lines;
+    ev.at = std::chrono::steady_clock::now();
+    boost::asio::post(ex_, [h = std::exchange(line_waiter_, nullptr), ev] { h({}, ev); });
   }
 
   std::chrono::steady_clock::time_point now() const {
@@ -233,7 +312,9 @@ class fake_transport final : public transport {
         if (!script_->vanish_on.empty() && line == script_->vanish_on) {
           vanished_ = true;
           boost::asio::post(ex_, [this, alive = alive_] {
-            if (*alive) pump();
+            if (!*alive) return;
+            pump();
+            deliver_lines();
           });
           return;
         }
@@ -269,6 +350,8 @@ class fake_transport final : public transport {
   bool vanished_ = false;
   boost::asio::mutable_buffer read_buf_;
   io_handler reader_;
+  line_handler line_waiter_;
+  std::optional<modem_lines> reported_;  // the lines as the last event (or the open) gave them
   std::string to_host_;
   std::string line_;
   int plus_run_ = 0;

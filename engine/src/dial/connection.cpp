@@ -317,6 +317,8 @@ void connection::on_opened(std::error_code ec, std::unique_ptr<transport> t) {
     if (auto self = weak.lock()) self->on_carrier_lost();
   });
   channel_->start();
+  line_events_ = false;
+  if (transport_->has_modem_control()) watch_lines();
 
   notice n;
   n.passing = {conn_state::port_opened};
@@ -440,10 +442,12 @@ void connection::connected(std::vector<conn_state> passing) {
   const auto now = clock_now();
   dcd_poll_at_.reset();
   idle_check_at_.reset();
-  // Carrier watch on a line with modem-control signals: DCD is polled once a second (as
-  // FreeBSD ppp does; POSIX has no pollable event for it, docs/peers.md §8), and its fall
-  // means the remote hung up (&C1: DCD follows the carrier).
-  if (transport_->has_modem_control()) dcd_poll_at_ = now + std::chrono::seconds(1);
+  // Carrier watch on a line with modem-control signals (&C1: DCD follows the carrier, so
+  // its fall means the remote hung up). A driver that reports line changes (TIOCMIWAIT on
+  // a UART or USB modem, NOTIFY-MODEMSTATE over RFC 2217) ends the call the moment DCD
+  // falls (on_line_event); one that cannot is polled once a second, as FreeBSD ppp does
+  // (docs/serial-lines.md §4).
+  if (transport_->has_modem_control() && !line_events_) dcd_poll_at_ = now + std::chrono::seconds(1);
   // Idle disconnect (RASENTRY dwIdleDisconnectSeconds): no call data either way for that
   // long and the connection is hung up with 828 (ERROR_IDLE_TIMEOUT).
   if (entry_.idle_disconnect.count() > 0) {
@@ -503,7 +507,12 @@ void connection::online_check() {
 void connection::on_unsolicited(const response_line& line) {
   if (logging())
     log(log_level::debug, "unsolicited (" + std::string(to_string(line.kind)) + "): " + line.text);
-  if (line.kind != response_kind::ring || state_ != state::callback_wait) return;
+  if (line.kind == response_kind::ring) on_ring();
+}
+
+// A ring, from the modem's RING or from the RI line; only the callback's wait answers one.
+void connection::on_ring() {
+  if (state_ != state::callback_wait) return;
   set_state(state::answering);
   off_hook_sent_ = true;
   off_hook_command_at_ = clock_now();
@@ -514,7 +523,41 @@ void connection::on_unsolicited(const response_line& line) {
              });
 }
 
-void connection::on_carrier_lost() {
+// Arms the wait for the next modem-control change. The handler holds the connection weakly
+// and checks that the transport is still this one: a reopen's new transport has its own wait.
+void connection::watch_lines() {
+  std::weak_ptr<connection> weak = weak_from_this();
+  const transport* mine = transport_.get();
+  line_events_ = transport_->async_wait_lines([weak, mine](std::error_code ec, const modem_line_event& ev) {
+    auto self = weak.lock();
+    if (!self || self->transport_.get() != mine) return;
+    self->on_line_event(ec, ev);
+  });
+}
+
+void connection::on_line_event(std::error_code ec, const modem_line_event& ev) {
+  if (ec) {
+    if (is_aborted(ec) || in({state::hanging_up, state::closed})) return;
+    // The device went away (unplugged, or its RFC 2217 connection lost): a vanished port,
+    // not a remote hang-up, whatever DCD did.
+    on_port_error(ec);
+    return;
+  }
+  if (logging()) {
+    const auto late = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - ev.at);
+    log(log_level::debug, std::string("lines: DCD ") + (ev.lines.dcd ? "on" : "off") + ", DSR " +
+                              (ev.lines.dsr ? "on" : "off") + ", CTS " + (ev.lines.cts ? "on" : "off") +
+                              ", RI " + (ev.lines.ri ? "on" : "off") +
+                              (ev.ring_pulses ? ", " + std::to_string(ev.ring_pulses) + " ring(s)" : "") +
+                              " (" + std::to_string(late.count()) + " us after the change)");
+  }
+  const bool rang = ev.ring_pulses > 0 || (ev.changed.ri && ev.lines.ri);
+  if (ev.changed.dcd && !ev.lines.dcd) on_carrier_lost("carrier lost (DCD dropped)");
+  if (rang) on_ring();
+  if (transport_ && !in({state::hanging_up, state::closed})) watch_lines();
+}
+
+void connection::on_carrier_lost(const char* how) {
   if (in({state::hanging_up, state::closed})) return;
   if (is_link_state(state_) && link_) {
     link_->carrier_lost();
@@ -526,7 +569,7 @@ void connection::on_carrier_lost() {
     return;
   }
   if (state_ != state::online) return;
-  log(log_level::info, "carrier lost (NO CARRIER)");
+  log(log_level::info, how);
   drop_online(ras_error::remote_disconnection);
 }
 

@@ -99,7 +99,10 @@ class connection : public std::enable_shared_from_this<connection> {
   void on_dial_reply(std::error_code ec, const call_result& r);
   void record_connect(const at_reply& reply);
   void on_unsolicited(const response_line& line);
-  void on_carrier_lost();
+  void on_ring();
+  void on_carrier_lost(const char* how = "carrier lost (NO CARRIER)");
+  void watch_lines();  // modem-control change events, while the transport gives them
+  void on_line_event(std::error_code ec, const modem_line_event& ev);
   void on_port_error(std::error_code ec);
   void connected(std::vector<conn_state> passing);
   void online_check();
@@ -174,7 +177,8 @@ class connection : public std::enable_shared_from_this<connection> {
   detail::timer timer_;            // the one timer: what it means is the state's row
   std::chrono::milliseconds wait_{0};  // redial_wait, reconnect_wait, reopen_wait: how long
   std::error_code wait_cause_;         // ... and why (the failed attempt, the lost line)
-  std::optional<std::chrono::steady_clock::time_point> dcd_poll_at_;  // online
+  std::optional<std::chrono::steady_clock::time_point> dcd_poll_at_;  // online, no line events
+  bool line_events_ = false;  // the transport reports DCD/RI changes: no DCD poll
   std::optional<std::chrono::steady_clock::time_point> idle_check_at_;  // online
   bool reconnecting_ = false;  // this dial is a reconnect: the dial's notifier is done
   bool called_back_ = false;   // the call is the server's callback
