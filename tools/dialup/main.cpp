@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
   dial->add_option("--send", d.send, "text to send once connected (with --sim: a greeting the simulator echoes)");
   dial->add_option("--time-scale", d.time_scale, "with --sim: simulated time per real second (1 = real time)")
       ->check(CLI::Range(0.01, 10.0));
-  dial->add_option("--baud", d.baud, "port speed in bit/s (a standard rate the port supports)")
+  dial->add_option("--baud", d.baud, "port speed in bit/s: any rate the port takes, 250000 or 921600 as well (read back; 701 if refused)")
       ->capture_default_str()
       ->check(CLI::Validator(
           [](std::string& value) -> std::string {
