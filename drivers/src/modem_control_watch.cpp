@@ -266,10 +266,12 @@ void modem_control_watch::helper_stop_and_join() {
   // The stop flag is checked at the top of the helper's loop and the signal interrupts
   // TIOCMIWAIT; a signal that lands after the check but before the ioctl is entered is
   // lost (the no-op handler ran, the ioctl then sleeps), so it is sent again until the
-  // helper says it is out: a few milliseconds apart, so the lost case costs one period.
+  // helper says it is out: 100 µs after the first, then twice as long each time up to
+  // 50 ms, so the lost case costs about 100 µs and a helper that is slow to be scheduled
+  // is not flooded.
   {
     std::unique_lock lock(s_->m);
-    auto period = std::chrono::milliseconds(1);
+    std::chrono::microseconds period{100};
     while (!s_->helper_done) {
       ::pthread_kill(helper_.native_handle(), wake_signal_number());
       s_->helper_out.wait_for(lock, period, [&] { return s_->helper_done; });
