@@ -14,6 +14,8 @@
 #include <utility>
 
 #include "dialup/engine/port_error.hpp"
+#include "modem_control_io.hpp"
+#include "modem_control_watch.hpp"
 #include "termios2_speed.hpp"
 #include "uucp_lock.hpp"
 
@@ -106,9 +108,13 @@ std::error_code open_error(int err, const std::string& path = {}) {
 }
 
 // The settings a dial needs, as cfmakeraw(3) and the port_settings give them; speed apart.
-void make_raw(termios& tio, bool flow_control) {
+// CLOCAL: a DCD drop must not hang the tty up (that would look like an unplug,
+// docs/serial-lines.md §5); the engine watches DCD itself.
+void make_raw(termios& tio, bool flow_control, bool hang_up_on_close) {
   ::cfmakeraw(&tio);
-  tio.c_cflag |= CREAD | CLOCAL | HUPCL;
+  tio.c_cflag |= CREAD | CLOCAL;
+  if (hang_up_on_close) tio.c_cflag |= HUPCL;
+  else tio.c_cflag &= ~HUPCL;
   if (flow_control) tio.c_cflag |= CRTSCTS;
   else tio.c_cflag &= ~CRTSCTS;
   tio.c_cc[VMIN] = 1;
@@ -140,11 +146,17 @@ struct fd_guard {
 }  // namespace
 
 serial_transport::serial_transport(asio::any_io_executor ex, std::string path)
-    : port_(ex), path_(std::move(path)) {}
+    : port_(ex), path_(std::move(path)), vanished_(std::make_shared<std::error_code>()) {}
 
 serial_transport::~serial_transport() {
+  stop_watch();  // the helper thread is out of its ioctl before the descriptor closes
   boost::system::error_code ignored;
   port_.close(ignored);
+}
+
+void serial_transport::stop_watch() {
+  if (watch_) watch_->stop();
+  watch_.reset();
 }
 
 std::string serial_transport::lock_file() const { return lock_ && lock_->held() ? lock_->path() : std::string(); }
@@ -199,7 +211,7 @@ std::unique_ptr<serial_transport> serial_transport::open(asio::any_io_executor e
   // refusal is put down to the right setting.
   termios tio{};
   if (::tcgetattr(fd.fd, &tio) != 0) return fail(open_error(errno));
-  make_raw(tio, settings.hardware_flow_control);
+  make_raw(tio, settings.hardware_flow_control, settings.hang_up_on_close);
   if (::tcsetattr(fd.fd, TCSANOW, &tio) != 0)
     return fail(errno == EINVAL ? std::error_code(port_error::setting_refused) : last_error());
   termios check{};
@@ -234,46 +246,100 @@ std::unique_ptr<serial_transport> serial_transport::open(asio::any_io_executor e
 
   ::tcflush(fd.fd, TCIOFLUSH);
 
+  std::optional<modem_lines> at_open;
+  std::optional<line_counts> counts;
   if (modem_control) {
-    // DTR up, read back: the engine hangs up by dropping DTR (&D2, V.250 §6.2.9), which
-    // only works from a DTR that was up.
-    int up = TIOCM_DTR | TIOCM_RTS;
-    if (::ioctl(fd.fd, TIOCMBIS, &up) != 0) return fail(port_error::setting_refused);
-    if (::ioctl(fd.fd, TIOCMGET, &bits) != 0) return fail(last_error());
-    if (!(bits & TIOCM_DTR)) return fail(port_error::setting_refused);
+    // DTR and RTS as asked, whatever the open did to them (Linux raises both when a tty is
+    // opened), read back. The engine hangs up by dropping DTR (&D2, V.250 §6.2.9), which
+    // only works from a DTR that was up. With RTS/CTS on, RTS is the flow-control output
+    // and stays up (port_settings.hpp).
+    if (auto e = set_outputs(fd.fd, settings.dtr_on_open, settings.rts_on_open || settings.hardware_flow_control))
+      return fail(e);
+    // Then the inputs: counters first, levels second, so that a change between the two
+    // reads shows as moved counters in the first event (docs/serial-lines.md §4). A driver
+    // without counters (EINVAL) is watched by polling.
+    line_counts c;
+    if (auto e = read_line_counts(fd.fd, c); !e) counts = c;
+    else if (is_vanished(e.value())) return fail(vanished_error(e.value()));
+    if (auto e = read_modem_bits(fd.fd, bits)) return fail(e);
+    at_open = lines_from_bits(bits);
   }
 
   std::unique_ptr<serial_transport> t(new serial_transport(ex, path));
   t->modem_control_ = modem_control;
   t->speed_ = got_out;
+  t->lines_at_open_ = at_open;
   t->lock_ = std::move(lock);
   boost::system::error_code bec;
   t->port_.assign(fd.fd, bec);
   if (bec) return fail(bec);
   fd.release();
+  if (modem_control) {
+    serial_transport* self = t.get();
+    // on_vanish runs on the executor and never after stop_watch(), which close() and the
+    // destructor call first: `self` is alive whenever it runs.
+    t->watch_ = std::make_unique<modem_control_watch>(
+        ex, t->port_.native_handle(), path, st.st_rdev, *at_open, counts, [self](std::error_code e) {
+          *self->vanished_ = e;
+          boost::system::error_code ignored;
+          self->port_.cancel(ignored);  // the outstanding read and write fail with e
+        });
+  }
   return t;
 }
 
+// Once the device has vanished, reads and writes fail with its error: the ones outstanding
+// were cancelled for it (on_vanish), and new ones are not started.
 void serial_transport::async_read_some(asio::mutable_buffer buffer, io_handler h) {
-  port_.async_read_some(buffer, [h = std::move(h)](boost::system::error_code ec, std::size_t n) {
+  if (*vanished_ && port_.is_open()) {
+    asio::post(port_.get_executor(), [h = std::move(h), e = *vanished_] { h(e, 0); });
+    return;
+  }
+  port_.async_read_some(buffer, [h = std::move(h), v = vanished_](boost::system::error_code ec, std::size_t n) {
+    if (ec == asio::error::operation_aborted && *v) return h(*v, n);
     h(ec, n);
   });
 }
 
 void serial_transport::async_write(asio::const_buffer buffer, io_handler h) {
-  asio::async_write(port_, buffer,
-                    [h = std::move(h)](boost::system::error_code ec, std::size_t n) { h(ec, n); });
+  if (*vanished_ && port_.is_open()) {
+    asio::post(port_.get_executor(), [h = std::move(h), e = *vanished_] { h(e, 0); });
+    return;
+  }
+  asio::async_write(port_, buffer, [h = std::move(h), v = vanished_](boost::system::error_code ec, std::size_t n) {
+    if (ec == asio::error::operation_aborted && *v) return h(*v, n);
+    h(ec, n);
+  });
 }
 
 void serial_transport::cancel() {
   boost::system::error_code ignored;
   port_.cancel(ignored);
+  if (watch_) watch_->cancel();
 }
 
 void serial_transport::close() {
+  stop_watch();  // the outstanding wait completes with operation_aborted; the thread is joined
+  *vanished_ = {};  // what is outstanding now completes with operation_aborted, as closed
   boost::system::error_code ignored;
   port_.close(ignored);
   if (lock_) lock_->release();
+}
+
+bool serial_transport::async_wait_lines(line_handler h) {
+  if (!modem_control_) return false;
+  if (!watch_) {  // closed
+    asio::post(port_.get_executor(), [h = std::move(h)] { h(boost::system::error_code(asio::error::operation_aborted), modem_line_event{}); });
+    return true;
+  }
+  watch_->async_wait(std::move(h));
+  return true;
+}
+
+line_events serial_transport::line_events_method() const {
+  if (!watch_) return line_events::none;
+  return watch_->how() == modem_control_watch::method::interrupt_wait ? line_events::interrupt_wait
+                                                                        : line_events::polling;
 }
 
 bool serial_transport::is_open() const { return port_.is_open(); }

@@ -13,12 +13,27 @@
 //   at destruction, and left stale (a dead pid, taken over next time) by a crash.
 // - Raw mode, 8N1, CREAD|CLOCAL, RTS/CTS as asked, then the speed; each read back after
 //   it is applied (tcsetattr(3) reports success when any one change was made).
-// - HUPCL: when the port is closed, or this process dies, the kernel drops DTR and a modem
-//   set to &D2 hangs up: no line is left off-hook by a killed dialer.
-// - DTR and RTS raised explicitly, DTR read back.
+// - HUPCL as port_settings::hang_up_on_close asks (on by default): when the port is
+//   closed, or this process dies, the kernel drops DTR and a modem set to &D2 hangs up, so
+//   no line is left off-hook by a killed dialer. Read back with the rest of termios.
+// - DTR and RTS set explicitly as port_settings asks (TIOCMBIS to raise, TIOCMBIC to
+//   drop), whatever the open left them at, and read back (TIOCMGET); RTS stays up with
+//   hardware flow control, whose output it is. Then the inputs are read once:
+//   lines_at_open().
 // - Lines without modem control (ptys: every TIOCM* ioctl fails with ENOTTY) report
-//   has_modem_control() == false; the engine then hangs up with +++/ATH, and RTS/CTS is
-//   not checked.
+//   has_modem_control() == false, lines_at_open() empty, and async_wait_lines() returns
+//   false; the engine then hangs up with +++/ATH, and RTS/CTS is not checked.
+//
+// Change events (async_wait_lines, docs/serial-lines.md §4): a helper thread per port
+// blocked in TIOCMIWAIT, stopped by close() and the destructor with a signal; or, where
+// the driver has no TIOCMIWAIT or TIOCGICOUNT, TIOCMGET polled every 25 ms on the executor
+// while a wait is outstanding. Either way the handler runs on the executor.
+//
+// A vanished device (docs/serial-lines.md §5: EIO or ENXIO from the modem-control ioctls,
+// POLLHUP, the device node gone or naming another device; checked every 250 ms while a
+// wait is outstanding) fails the outstanding wait, and every later one, with EIO or ENXIO;
+// reads and writes outstanding then or started later fail with the same error. A carrier
+// loss is only a DCD change.
 //
 // Open errors (dialup/engine/port_error.hpp; ras_error_for_open_failure() gives the RAS
 // number):
@@ -27,7 +42,7 @@
 //   port_error::speed_not_supported  0, or a rate the port refused or kept more than 2%
 //                                    off (any rate is tried: termios2 with BOTHER where
 //                                    termios has no B* constant)
-//   port_error::setting_refused      the port refused raw mode, RTS/CTS or DTR
+//   port_error::setting_refused      the port refused raw mode, RTS/CTS, HUPCL, DTR or RTS
 //   port_error::in_use               TIOCEXCL set by another program (EBUSY), or the flock
 //                                    held by another dialup
 //   lock_owner_category (value: pid) a live process holds the UUCP lock; the message names
@@ -41,6 +56,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 
@@ -49,6 +65,14 @@
 namespace dialup::drivers {
 
 class uucp_lock;
+class modem_control_watch;
+
+// How a serial_transport sees modem-control changes.
+enum class line_events {
+  none,            // no modem control (a pty): async_wait_lines returns false
+  interrupt_wait,  // a helper thread in TIOCMIWAIT
+  polling,         // TIOCMGET on a timer: the driver has no TIOCMIWAIT or TIOCGICOUNT
+};
 
 class serial_transport final : public transport {
  public:
@@ -75,14 +99,28 @@ class serial_transport final : public transport {
   bool has_modem_control() const override { return modem_control_; }
   std::error_code set_dtr(bool on) override;
   std::error_code get_lines(modem_lines& out) override;
+  std::optional<modem_lines> lines_at_open() const override { return lines_at_open_; }
+  // True on a line with modem control: h gets the next change (transport.hpp). After
+  // close() it completes with operation_aborted.
+  bool async_wait_lines(line_handler h) override;
+
+  // How changes are seen now (interrupt_wait becomes polling once the helper thread finds
+  // that the driver has no TIOCMIWAIT).
+  line_events line_events_method() const;
 
  private:
   serial_transport(boost::asio::any_io_executor ex, std::string path);
+  void stop_watch();
 
   boost::asio::serial_port port_;
   std::string path_;
   bool modem_control_ = false;
   std::uint32_t speed_ = 0;
+  std::optional<modem_lines> lines_at_open_;
+  // The error of a vanished device once seen (shared with the read and write handlers,
+  // which may run after the transport is gone).
+  std::shared_ptr<std::error_code> vanished_;
+  std::unique_ptr<modem_control_watch> watch_;  // stopped (its thread joined) before the fd closes
   std::unique_ptr<uucp_lock> lock_;  // released at close() and destruction
 };
 
