@@ -195,6 +195,8 @@ struct fake_server {
   bool answer = true;        // answer COM-PORT commands
   std::string on_accept = b({255, 253, 44});
   std::function<std::string(std::uint8_t cmd, const std::string& value)> reply;  // custom answer
+  static constexpr char no_reply = '\x7f';  // a reply() of this one byte: no answer at all
+  std::optional<int> state_on_mask = 0x30;   // NOTIFY-MODEMSTATE after SET-MODEMSTATE-MASK (DSR, CTS)
 
   explicit fake_server(asio::io_context& i)
       : io(i), acceptor(i, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
@@ -226,7 +228,10 @@ struct fake_server {
           const auto cmd = static_cast<std::uint8_t>(c.payload[0]);
           const std::string value = c.payload.substr(1);
           const std::string r = reply ? reply(cmd, value) : value;
-          send(telnet::subnegotiation(44, std::string(1, static_cast<char>(cmd + 100)) + r));
+          if (!(r.size() == 1 && r[0] == no_reply))
+            send(telnet::subnegotiation(44, std::string(1, static_cast<char>(cmd + 100)) + r));
+          // As hw-sim and ser2net do: the modem state once the mask is set.
+          if (cmd == 11 && state_on_mask) send(telnet::subnegotiation(44, b({107, *state_on_mask})));
         }
         commands.push_back(std::move(c));
       }
