@@ -480,13 +480,15 @@ struct rfc2217_transport::impl : std::enable_shared_from_this<impl> {
     const unsigned pulse = (ms & ms_ri_trailing) || (before.ri && !next.ri) ? 1 : 0;
     if (same(before, next) && pulse == 0) return;  // a repeat, or a delta the levels do not show
     // Coalesce with the newest queued event unless that would hide a level going back (a
-    // DCD drop and rise between two waits stay two events), up to a bound.
+    // DCD drop and rise between two waits stay two events), up to a bound. RI is the
+    // exception: rings are counted, so three rings between two waits are one event with
+    // three pulses.
     if (!events.empty()) {
       auto& back = events.back();
       const modem_lines base = events.size() > 1 ? events[events.size() - 2].lines : reported;
       const modem_lines flipped_back = differ(back.lines, next);
       const bool hides = (back.changed.dcd && flipped_back.dcd) || (back.changed.dsr && flipped_back.dsr) ||
-                         (back.changed.cts && flipped_back.cts) || (back.changed.ri && flipped_back.ri);
+                         (back.changed.cts && flipped_back.cts);
       if (!hides || events.size() >= max_queued_events) {
         back.lines = next;
         back.changed = differ(base, next);

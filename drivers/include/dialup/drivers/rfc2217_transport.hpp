@@ -41,7 +41,7 @@
 //   trailing-edge ring delta (one ring pulse; RI falling without that bit counts one too),
 //   stamped when it was decoded. Changes while no wait is outstanding are merged into one
 //   event (`at` the oldest's, ring pulses added) except where a level goes back (DCD down
-//   then up stays two events); the next wait takes the oldest at once. Repeated states and
+//   then up stays two events; rings merge, counted); the next wait takes the oldest at once. Repeated states and
 //   deltas without a level change (a blip the server folded) are not events.
 // - Reads give data with Telnet commands taken out and IAC IAC undone; writes double 0xff.
 //   If the server refused BINARY (RFC 856) for a direction, that direction follows NVT
