@@ -560,7 +560,8 @@ struct rfc2217_transport::impl : std::enable_shared_from_this<impl> {
   }
 
   // RFC 854: in NVT mode a bare CR goes as CR NUL; the NUL is not data. Applied to what
-  // this read appended (commands interleaved with data are rare enough to ignore here).
+  // this read appended; last_was_cr carries a CR at the end of one read to the next (a
+  // command between the two never reaches `pending`, so the pair is still adjacent).
   void undo_cr_nul(std::size_t from) {
     std::size_t w = from;
     for (std::size_t r = from; r < pending.size(); ++r) {

@@ -61,8 +61,10 @@
 // Threading: as dialup::transport — used only from the executor given at open; every
 // handler runs through that executor, never inside the initiating call. No threads: many
 // hundreds of ports may share one engine thread.
-// Lifetime: destroying the transport closes the socket; outstanding handlers then complete
-// with operation_aborted (they hold the shared state, not the transport).
+// Lifetime: destroying the transport closes it (close()); outstanding handlers then complete
+// with operation_aborted (they hold the shared state, not the transport). The shared state
+// lives on while a DTR drop at close is being written, at most answer_wait, and needs the
+// executor to run for that; the socket closes when it is done.
 #pragma once
 
 #include <chrono>
