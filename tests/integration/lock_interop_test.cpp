@@ -199,8 +199,8 @@ TEST_CASE("minicom 2.8 locks /dev/pts/N as /var/lock/LCK..pts_N: its pid in ten 
   sim_program sim(DIALUP_SIM_PATH, 1, k_time_scale);
   REQUIRE(sim.started());
   const std::string pty = sim.pty(0);
-  const std::string lock = minicom_lock(pty);
-  CHECK(lock == std::string(k_lock_dir) + "/LCK..pts_" + pty.substr(pty.rfind('/') + 1));
+  const std::string lock = std::string(k_lock_dir) + "/LCK..pts_" + pty.substr(pty.rfind('/') + 1);
+  CHECK(minicom_lock(pty) == lock);  // the name the other tests expect minicom to take
   remove_lock_of cleanup{lock};
   minicom_session m(find_program("minicom"), pty);
   REQUIRE(m.term.started());
@@ -321,6 +321,7 @@ TEST_CASE("where the lock names agree (a pty at a path outside /dev, named by it
 
   SUBCASE("dialup holds it: minicom says the device is locked and exits 1") {
     child_process d({DIALUP_PATH, "dial", "--port", port, "--phone", "5550100", "--hold", "60"}, dialup_env());
+    remove_lock_of cleanup{lock, d.pid()};
     REQUIRE(d.wait_for_output("holding the line", 20s));
     CHECK(wait_content(lock, hdb_pid(d.pid())));
     {
@@ -351,6 +352,7 @@ std::string as_nobody() {
 // Interactive pause, the line its own until "~." comes on standard input).
 struct dialup_holding {
   child_process proc;
+  remove_lock_of lock;  // however the test ends (destroyed before proc is killed)
   dialup_holding(const std::string& pty, bool terminal)
       : proc(terminal ? std::vector<std::string>{DIALUP_PATH, "dial", "--port", pty, "--phone", "5550100", "--terminal",
                                                  "--ask", "--hold", "0"}
@@ -360,7 +362,8 @@ struct dialup_holding {
                auto o = dialup_env();
                o.stdin_pipe = true;
                return o;
-             }()) {}
+             }()),
+        lock{dialup_lock(pty), proc.pid()} {}
   bool holding(bool terminal) {
     return proc.wait_for_output(terminal ? "Interactive" : "holding the line", 20s);
   }
@@ -574,7 +577,6 @@ TEST_CASE("SIGTERM or SIGINT to dialup mid-call: it hangs up and exits 0 (connec
       CAPTURE(sig);
       dialup_holding d(pty, terminal);
       REQUIRE(d.holding(terminal));
-      remove_lock_of cleanup{lock, d.proc.pid()};
       CHECK(wait_content(lock, hdb_pid(d.proc.pid())));
       CHECK(sim.wait_status(0, " online_data off-hook "));
       d.proc.signal(sig);
