@@ -51,7 +51,13 @@ class tmux_terminal {
                        " " + program_cmd + "'")
                           .c_str()) == 0;
   }
-  ~tmux_terminal() { (void)!std::system((t_ + "kill-server 2>/dev/null").c_str()); }
+  ~tmux_terminal() {
+    (void)!std::system((t_ + "kill-server 2>/dev/null").c_str());
+    // The server leaves its socket behind: $TMUX_TMPDIR (or /tmp)/tmux-<uid>/<name>, tmux(1).
+    const char* dir = std::getenv("TMUX_TMPDIR");
+    const std::string path = std::string(dir && *dir ? dir : "/tmp") + "/tmux-" + std::to_string(::getuid()) + "/" + sock_;
+    ::unlink(path.c_str());
+  }
   tmux_terminal(const tmux_terminal&) = delete;
   tmux_terminal& operator=(const tmux_terminal&) = delete;
 
