@@ -16,21 +16,16 @@
 #include <thread>
 
 #include "support/sim_thread.hpp"
+#include "support/tmux_terminal.hpp"
 
 using namespace dialup::hwsim;
 using dialup::test::at_time_scale;
+using dialup::test::find_program;
 using dialup::test::sim_thread;
+using dialup::test::tmux_terminal;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string find_program(const char* name) {
-  for (const char* dir : {"/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/", "/usr/local/bin/"}) {
-    std::string p = std::string(dir) + name;
-    if (::access(p.c_str(), X_OK) == 0) return p;
-  }
-  return "";
-}
 
 std::string temp_name(const char* what) {
   return "/tmp/hwsim-" + std::string(what) + "-" + std::to_string(::getpid());
@@ -94,56 +89,25 @@ namespace {
 // Drives a terminal program under a private tmux server: ATZ, ATI, a dial, typing,
 // +++ after a guard, ATH — and checks what the screen shows.
 void terminal_session(const std::string& program_cmd, sim_thread& rs, const char* ready) {
-  const std::string tmux = find_program("tmux");
-  // A socket per session: a server being killed must not take the next session's
-  // new-session with it.
-  static int session = 0;
-  const std::string sock = "hwsim-" + std::to_string(::getpid()) + "-" + std::to_string(++session);
-  const std::string t = tmux + " -L " + sock + " ";
-  auto sh = [](const std::string& c) { return std::system(c.c_str()); };
-  // The private tmux server goes away however the test ends.
-  struct kill_server {
-    std::string cmd;
-    ~kill_server() { (void)!std::system(cmd.c_str()); }
-  } cleanup{t + "kill-server 2>/dev/null"};
-  REQUIRE(sh(t + "new-session -d -s t -x 100 -y 30 'timeout --foreground 40 " + program_cmd +
-             "'") == 0);
-  auto screen = [&] {
-    std::string out;
-    if (FILE* f = ::popen((t + "capture-pane -t t -p").c_str(), "r")) {
-      char buf[256];
-      while (std::fgets(buf, sizeof buf, f)) out += buf;
-      ::pclose(f);
-    }
-    return out;
-  };
-  auto wait_for = [&](const std::string& what, int count = 1) {
-    const auto end = std::chrono::steady_clock::now() + 10s;
-    for (;;) {
-      const std::string s = screen();
-      int n = 0;
-      for (auto k = s.find(what); k != std::string::npos; k = s.find(what, k + 1)) ++n;
-      if (n >= count || std::chrono::steady_clock::now() > end) return n >= count;
-      std::this_thread::sleep_for(50ms);
-    }
-  };
-  REQUIRE(wait_for(ready));
-  sh(t + "send-keys -t t ATZ Enter");
-  CHECK(wait_for("OK", 1));
-  sh(t + "send-keys -t t ATI Enter");
-  CHECK(wait_for("33600"));
-  CHECK(wait_for("OK", 2));
-  sh(t + "send-keys -t t ATDT5550100 Enter");
-  CHECK(wait_for("CONNECT 33600"));
-  sh(t + "send-keys -t t hello");
-  CHECK(wait_for("hello"));
+  tmux_terminal t(program_cmd);
+  REQUIRE(t.started());
+  REQUIRE(t.wait_for(ready));
+  t.keys("ATZ Enter");
+  CHECK(t.wait_for("OK", 1));
+  t.keys("ATI Enter");
+  CHECK(t.wait_for("33600"));
+  CHECK(t.wait_for("OK", 2));
+  t.keys("ATDT5550100 Enter");
+  CHECK(t.wait_for("CONNECT 33600"));
+  t.keys("hello");
+  CHECK(t.wait_for("hello"));
   std::this_thread::sleep_for(100ms);  // guard: 1 s simulated = 20 ms here
-  sh(t + "send-keys -t t +++");
-  CHECK(wait_for("OK", 3));
-  sh(t + "send-keys -t t ATH Enter");
-  CHECK(wait_for("OK", 4));
+  t.keys("+++");
+  CHECK(t.wait_for("OK", 3));
+  t.keys("ATH Enter");
+  CHECK(t.wait_for("OK", 4));
   CHECK_FALSE(rs.sim->off_hook(0));
-  CHECK(screen().find("NO CARRIER") == std::string::npos);
+  CHECK(t.screen().find("NO CARRIER") == std::string::npos);
 }
 
 }  // namespace
@@ -165,52 +129,11 @@ TEST_CASE("minicom under tmux: ATZ, ATI, a dial, +++ and ATH" * doctest::test_su
     return;
   }
   sim_thread rs(at_time_scale(0.02), 1);
-  // -o: no init string, so the screen shows only what the test types.
+  // -o: no init string, so the screen shows only what the test types (it also skips the
+  // UUCP lock, minicom(1); the lock tests are in tests/integration/lock_interop_test.cpp).
   terminal_session(minicom + " -o -D " + rs.sim->pty_path(0) + " -b 115200 -c off", rs,
                    "CTRL-A Z for help");
 }
-
-namespace {
-
-// One terminal program in its own private tmux server.
-class tmux_terminal {
- public:
-  tmux_terminal(const std::string& program_cmd) {
-    static int n = 0;
-    sock_ = "hwsim2-" + std::to_string(::getpid()) + "-" + std::to_string(++n);
-    t_ = find_program("tmux") + " -L " + sock_ + " ";
-    ok_ = std::system((t_ + "new-session -d -s t -x 100 -y 30 'timeout --foreground 40 " + program_cmd + "'").c_str()) == 0;
-  }
-  ~tmux_terminal() { (void)!std::system((t_ + "kill-server 2>/dev/null").c_str()); }
-  bool started() const { return ok_; }
-  void keys(const std::string& k) { (void)!std::system((t_ + "send-keys -t t " + k).c_str()); }
-  std::string screen() const {
-    std::string out;
-    if (FILE* f = ::popen((t_ + "capture-pane -t t -p").c_str(), "r")) {
-      char buf[256];
-      while (std::fgets(buf, sizeof buf, f)) out += buf;
-      ::pclose(f);
-    }
-    return out;
-  }
-  bool wait_for(const std::string& what, int count = 1) const {
-    const auto end = std::chrono::steady_clock::now() + 10s;
-    for (;;) {
-      const std::string s = screen();
-      int k = 0;
-      for (auto p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++k;
-      if (k >= count) return true;
-      if (std::chrono::steady_clock::now() > end) return false;
-      std::this_thread::sleep_for(50ms);
-    }
-  }
-
- private:
-  std::string sock_, t_;
-  bool ok_ = false;
-};
-
-}  // namespace
 
 TEST_CASE("two tio sessions under tmux: one dials the other's modem, RING, ATA, typing both ways, +++ ATH gives NO CARRIER" *
           doctest::test_suite("interop")) {
