@@ -137,8 +137,11 @@ bool took_settings(const termios& want, const termios& got, bool check_flow_cont
 // One file descriptor that is closed unless it is handed on.
 struct fd_guard {
   int fd;
+  bool exclusive = false;  // TIOCEXCL was set: cleared before the close
   ~fd_guard() {
-    if (fd >= 0) ::close(fd);
+    if (fd < 0) return;
+    if (exclusive) ::ioctl(fd, TIOCNXCL);
+    ::close(fd);
   }
   int release() { return std::exchange(fd, -1); }
 };
@@ -150,8 +153,13 @@ serial_transport::serial_transport(asio::any_io_executor ex, std::string path)
 
 serial_transport::~serial_transport() {
   stop_watch();  // the helper thread is out of its ioctl before the descriptor closes
+  release_exclusive();
   boost::system::error_code ignored;
   port_.close(ignored);
+}
+
+void serial_transport::release_exclusive() {
+  if (port_.is_open()) ::ioctl(port_.native_handle(), TIOCNXCL);
 }
 
 void serial_transport::stop_watch() {
@@ -201,7 +209,10 @@ std::unique_ptr<serial_transport> serial_transport::open(asio::any_io_executor e
   // root is let through).
   if (::flock(fd.fd, LOCK_EX | LOCK_NB) != 0)
     return fail(errno == EWOULDBLOCK ? std::error_code(port_error::in_use) : last_error());
-  ::ioctl(fd.fd, TIOCEXCL);
+  // TIOCEXCL belongs to the tty, not to this descriptor, and outlives it: a pty keeps it
+  // while its master is open, so every close clears it again (TIOCNXCL) or no other
+  // user's program could open the port after us.
+  fd.exclusive = ::ioctl(fd.fd, TIOCEXCL) == 0;
 
   // Modem-control lines: a UART or USB modem has them; a pty answers ENOTTY.
   int bits = 0;
@@ -321,6 +332,7 @@ void serial_transport::cancel() {
 void serial_transport::close() {
   stop_watch();  // the outstanding wait completes with operation_aborted; the thread is joined
   *vanished_ = {};  // what is outstanding now completes with operation_aborted, as closed
+  release_exclusive();
   boost::system::error_code ignored;
   port_.close(ignored);
   if (lock_) lock_->release();

@@ -85,8 +85,19 @@ std::string lock_path_for(const std::string& device_path) {
     real = r;
     std::free(r);
   }
-  const auto slash = real.rfind('/');
-  return lock_directory() + "/LCK.." + (slash == std::string::npos ? real : real.substr(slash + 1));
+  // As minicom and pppd name it: a device under /dev/ by the rest of its path with '/'
+  // made '_' (/dev/ttyUSB0 -> LCK..ttyUSB0, /dev/pts/3 -> LCK..pts_3), anything else by
+  // its base name.
+  std::string name;
+  if (real.rfind("/dev/", 0) == 0) {
+    name = real.substr(5);
+    for (char& c : name)
+      if (c == '/') c = '_';
+  } else {
+    const auto slash = real.rfind('/');
+    name = slash == std::string::npos ? real : real.substr(slash + 1);
+  }
+  return lock_directory() + "/LCK.." + name;
 }
 
 std::string program_of(pid_t pid) {

@@ -2,8 +2,9 @@
 // in use (the HDB UUCP convention, described in the Filesystem Hierarchy Standard 3.0
 // §5.9 "/var/lock"):
 //
-// - The lock is /var/lock/LCK..<name>, <name> the device's base name (ttyUSB0; a pty
-//   /dev/pts/3 gives LCK..3, as minicom and pppd name it).
+// - The lock is /var/lock/LCK..<name>: for a device under /dev/ the rest of its path with
+//   '/' made '_' (ttyUSB0; a pty /dev/pts/3 gives LCK..pts_3), as minicom and pppd name it;
+//   elsewhere its base name.
 // - Its content is the owner's pid in ASCII, ten characters right-aligned and a newline
 //   ("      1234\n"). Readers also take a pid without padding, and the old binary form is
 //   not written by anything still in use: it counts as garbage.
@@ -28,7 +29,7 @@
 namespace dialup::drivers {
 
 // The error a port held by another program fails with: its value is the holder's pid and
-// its message names the program ("locked by minicom (pid 1234, /var/lock/LCK..ttyUSB0)").
+// its message names the program ("the port is locked by minicom (pid 1234)").
 // It compares equal to std::errc::device_or_resource_busy and port_error::in_use's
 // condition, so it maps to RAS 633 like any busy port.
 const std::error_category& lock_owner_category() noexcept;

@@ -131,9 +131,11 @@ struct private_lock_dir {
 };
 const private_lock_dir lock_dir;
 
-// The lock file a pty slave /dev/pts/N is locked under.
+// The lock file a pty slave /dev/pts/N is locked under: LCK..pts_N, as minicom and pppd
+// name it.
 std::string lock_of(const std::string& slave) {
-  return lock_dir.path + "/LCK.." + slave.substr(slave.rfind('/') + 1);
+  REQUIRE(slave.rfind("/dev/pts/", 0) == 0);
+  return lock_dir.path + "/LCK..pts_" + slave.substr(slave.rfind('/') + 1);
 }
 
 std::string read_file(const std::string& path) {

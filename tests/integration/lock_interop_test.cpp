@@ -4,7 +4,7 @@
 // have it.
 //
 // What the three take (measured with minicom 2.8 and tio 2.5, docs/interop.md §6):
-//   dialup   a UUCP lock LCK..<base name of the real path> (FHS 3.0 §5.9), flock(2), TIOCEXCL
+//   dialup   a UUCP lock named as minicom names it, from the real path (FHS 3.0 §5.9), flock(2), TIOCEXCL
 //   minicom  a UUCP lock named after the path it is given: the part after /dev/ with each /
 //            made _ (/dev/pts/3 -> LCK..pts_3), else the base name; no flock, no TIOCEXCL;
 //            -o takes no lock at all (minicom(1))
@@ -220,15 +220,10 @@ TEST_CASE("minicom 2.8 locks /dev/pts/N as /var/lock/LCK..pts_N: its pid in ten 
   CHECK(wait_file(lock, false));
 }
 
-// FIXME(drivers): dialup names the lock of /dev/pts/N "LCK..N" (uucp_lock.cpp,
-// lock_path_for: the base name of the real path) where minicom 2.8 and pppd write
-// "LCK..pts_N" (the path after /dev/, '/' made '_'). So dialup neither sees minicom's lock
-// nor leaves one minicom sees: both open the pty and talk to the modem at once. Remove
-// should_fail when lock_path_for names the lock as minicom does.
+// The lock names agree (LCK..pts_N): each refuses the other.
 TEST_CASE("dialup refuses /dev/pts/N while minicom holds it, naming minicom and its pid; lock_owner() reports minicom" *
-          doctest::test_suite("interop") * doctest::should_fail()) {
+          doctest::test_suite("interop")) {
   if (!have_terminal_programs("minicom") || !lock_dir_writable()) {
-    FAIL_CHECK("skipped: reported as a failure, which should_fail() counts as passing");
     return;
   }
   sim_program sim(DIALUP_SIM_PATH, 1, k_time_scale);
@@ -257,13 +252,11 @@ TEST_CASE("dialup refuses /dev/pts/N while minicom holds it, naming minicom and 
   CHECK(m.quit());
 }
 
-// FIXME(drivers): the same disagreement the other way: dialup's LCK..N is not the lock
-// minicom looks for, and root passes TIOCEXCL, so a root minicom opens the pty mid-call.
+// Root passes TIOCEXCL: the lock file alone keeps minicom out.
 TEST_CASE("minicom run by root refuses /dev/pts/N while dialup holds it: 'Device /dev/pts/N is locked.', exit 1" *
-          doctest::test_suite("interop") * doctest::should_fail()) {
+          doctest::test_suite("interop")) {
   if (!have_terminal_programs("minicom") || !lock_dir_writable() || ::geteuid() != 0) {
     MESSAGE("minicom, tmux, a writable /var/lock or root missing: skipped");
-    FAIL_CHECK("skipped: reported as a failure, which should_fail() counts as passing");
     return;
   }
   sim_program sim(DIALUP_SIM_PATH, 1, k_time_scale);
@@ -454,8 +447,8 @@ TEST_CASE("tio refuses a port dialup holds: as root its flock fails ('Device fil
   }
 }
 
-TEST_CASE("as an ordinary user, minicom and tio -n cannot open a pty dialup holds (TIOCEXCL: Device or resource busy, "
-          "exit 1)" *
+TEST_CASE("as an ordinary user, minicom (the lock) and tio -n (TIOCEXCL: Device or resource busy) cannot open a pty "
+          "dialup holds, exit 1" *
           doctest::test_suite("interop")) {
   if (!have_terminal_programs("minicom") || !have_terminal_programs("tio")) return;
   const std::string nobody = as_nobody();
@@ -472,16 +465,17 @@ TEST_CASE("as an ordinary user, minicom and tio -n cannot open a pty dialup hold
   REQUIRE(::chown(home.path.c_str(), 65534, 65534) == 0);
   const std::string env = "env HOME=" + home.path + " ";
 
-  SUBCASE("minicom: cannot open, Device or resource busy, exit 1") {
+  SUBCASE("minicom: the lock dialup holds (the one minicom looks for) stops it first, exit 1") {
     dialup_holding d(pty, false);
     REQUIRE(d.holding(false));
     {
       minicom_session m(find_program("minicom"), pty, env + nobody);
-      CHECK(m.term.wait_for("minicom: cannot open " + pty + ": Device or resource busy"));
+      CHECK(m.term.wait_for("Device " + pty + " is locked."));
       CHECK(m.term.wait_for("minicom exit status 1"));
     }
-    // minicom took its own lock (LCK..pts_N) before the open, and removed it.
-    CHECK(wait_file(minicom_lock(pty), false));
+    // dialup's lock is minicom's name for the port, and minicom left it alone.
+    CHECK(minicom_lock(pty) == dialup_lock(pty));
+    CHECK(std::filesystem::exists(dialup_lock(pty)));
     d.proc.signal(SIGTERM);
     CHECK(d.proc.wait(20s).value_or(-1) == 0);
     CHECK(sim.wait_status(0, " command on-hook "));
@@ -500,17 +494,13 @@ TEST_CASE("as an ordinary user, minicom and tio -n cannot open a pty dialup hold
   }
 }
 
-// FIXME(drivers): serial_transport sets TIOCEXCL on the port and never clears it
-// (TIOCNXCL) before it closes. On a UART the flag goes with the tty at the last close; on a
-// pty it stays as long as the master is open (the simulator's, socat's), so once dialup has
-// used a pty no other user's program can open it again (EBUSY). Remove should_fail when
-// close() clears TIOCEXCL.
+// dialup clears TIOCEXCL when it closes (on a pty it would outlive the close), so tio gets
+// the port afterwards.
 TEST_CASE("as an ordinary user, tio's autoconnect waits while dialup holds a pty and connects once dialup has hung up" *
-          doctest::test_suite("interop") * doctest::should_fail()) {
+          doctest::test_suite("interop")) {
   const std::string nobody = as_nobody();
   if (!have_terminal_programs("tio") || nobody.empty()) {
     MESSAGE("tio, tmux, root or setpriv missing: skipped");
-    FAIL_CHECK("skipped: reported as a failure, which should_fail() counts as passing");
     return;
   }
   sim_program sim(DIALUP_SIM_PATH, 1, k_time_scale);

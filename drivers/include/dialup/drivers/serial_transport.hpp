@@ -111,6 +111,7 @@ class serial_transport final : public transport {
  private:
   serial_transport(boost::asio::any_io_executor ex, std::string path);
   void stop_watch();
+  void release_exclusive();  // TIOCNXCL, before the descriptor closes
 
   boost::asio::serial_port port_;
   std::string path_;
