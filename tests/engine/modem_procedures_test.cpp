@@ -193,6 +193,35 @@ TEST_CASE("the hang-up on a line with DTR drops DTR for the profile's time, rais
   CHECK(b.script->snapshot_commands().back() == "ATH");
 }
 
+TEST_CASE("after a DTR drop, an ATH the modem does not answer is sent once more; a second silence is the result") {
+  for (const bool answers_second : {true, false}) {
+    CAPTURE(answers_second);
+    bench b;
+    b.script->modem_control = true;
+    int aths = 0;
+    b.script->reply = [&](const std::string& cmd) -> std::string {
+      if (cmd.rfind("ATD", 0) == 0) return "\r\nCONNECT 33600\r\n";
+      if (cmd == "ATH" && (++aths == 1 || !answers_second)) return "";  // still going on-hook
+      return "\r\nOK\r\n";
+    };
+    std::optional<std::error_code> dialled;
+    b.channel->async_command("ATDT5550100", {3000ms, false}, [&](std::error_code ec, at_reply) { dialled = ec; });
+    b.run_until([&] { return dialled.has_value(); });
+    REQUIRE(dialled);
+    auto profile = modem_profile::generic();
+    detail::timer dtr(b.io.get_executor(), b.clock);
+    std::optional<std::error_code> result;
+    detail::async_hang_up(b.channel, b.port, profile, dtr, {}, {}, [&](std::error_code ec, const at_reply&) {
+      result = ec;
+    });
+    b.run_until([&] { return result.has_value(); });
+    REQUIRE(result);
+    CHECK(aths == 2);
+    if (answers_second) CHECK_FALSE(*result);
+    else CHECK(*result == std::errc::timed_out);
+  }
+}
+
 TEST_CASE("the hang-up sends no ATH when its caller has moved on by the time the modem is back in command state") {
   bench b;
   std::optional<std::error_code> dialled;

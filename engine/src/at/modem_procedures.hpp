@@ -148,6 +148,8 @@ struct call_op {
   std::string command;
   std::chrono::milliseconds deadline;
   step at = step::start;
+  bool used_dtr = false;  // the call was left by a DTR drop, not the escape
+  bool retried = false;   // the ATH went a second time
 
   template <class Self>
   void operator()(Self& self, std::error_code ec = {}, at_reply reply = {}) {
@@ -211,6 +213,8 @@ struct hang_up_op {
   std::function<void(log_level, std::string_view)> log;  // may be null
   std::function<bool()> proceed;  // asked before the ATH goes: false ends with operation_aborted
   step at = step::start;
+  bool used_dtr = false;  // the call was left by a DTR drop, not the escape
+  bool retried = false;   // the ATH went a second time
 
   template <class Self>
   void operator()(Self& self, std::error_code ec = {}, at_reply reply = {}) {
@@ -218,6 +222,7 @@ struct hang_up_op {
       case step::start: {
         if (port->has_modem_control() && !port->set_dtr(false)) {
           if (log) log(log_level::debug, "dropping DTR");
+          used_dtr = true;
           at = step::dtr_low;
           dtr_timer->expires_after(profile->dtr_drop_time);
           auto* t = dtr_timer;
@@ -248,6 +253,18 @@ struct hang_up_op {
           log(log_level::warning, "escape not acknowledged");
         return next(self);
       case step::ath_sent:
+        // After a DTR drop the modem's own OK for it (&D2) can cross the ATH, and a modem
+        // that is still going on-hook may not take a command typed meanwhile: an ATH left
+        // unanswered there is sent once more before the hang-up counts as unconfirmed.
+        if (ec == std::errc::timed_out && used_dtr && !retried && (!proceed || proceed())) {
+          retried = true;
+          if (log) log(log_level::debug, "ATH unanswered after the DTR drop; once more");
+          auto ch = channel;
+          const auto* p = profile;
+          ch->async_command(p->hangup, at_command_options{p->command_timeout, false},
+                            [s = share_op(self)](std::error_code e, at_reply r) { (*s)(e, std::move(r)); });
+          return;
+        }
         at = step::done;
         self.complete(ec, std::move(reply));
         return;
