@@ -20,7 +20,7 @@ using namespace dialup;
 namespace {
 
 std::string read_data(const char* name) {
-  auto path = std::filesystem::path(__FILE__).parent_path() / "data/phonebook" / name;
+  auto path = std::filesystem::path(DIALUP_ENGINE_TEST_DIR) / "data/phonebook" / name;
   std::ifstream in(path, std::ios::binary);
   REQUIRE_MESSAGE(in.good(), "cannot open " << path.string());
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
