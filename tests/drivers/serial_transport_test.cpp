@@ -234,6 +234,15 @@ TEST_CASE("a path that does not exist fails with ENOENT, reported as 615") {
   auto ec = open_error("/dev/dialup-no-such-port");
   CHECK(ec == std::errc::no_such_file_or_directory);
   CHECK(ras_error_for_open_failure(ec) == ras_error::port_not_found);
+  // A /dev/serial/by-id name whose modem is unplugged: the link dangles. No lock is left.
+  scratch_dir d;
+  const auto link = (d.path / "usb-Acme_Modem-if00-port0").string();
+  REQUIRE(::symlink("/dev/dialup-no-such-ttyUSB9", link.c_str()) == 0);
+  ec = open_error(link);
+  CHECK(ec == std::errc::no_such_file_or_directory);
+  CHECK(ras_error_for_open_failure(ec) == ras_error::port_not_found);
+  CHECK_FALSE(std::filesystem::exists(lock_dir.path + "/LCK..dialup-no-such-ttyUSB9"));
+  CHECK_FALSE(std::filesystem::exists(lock_dir.path + "/LCK..usb-Acme_Modem-if00-port0"));
 }
 
 TEST_CASE("speed 0 fails with speed_not_supported, reported as 701") {
