@@ -1188,10 +1188,9 @@ struct reader {
 };
 
 // Hangs up and waits until the handle is retired; the hang-up's own result is reported,
-// not checked. FIXME: under load the engine's at_channel sometimes takes the OK to the ATH
-// that follows a DTR-drop hang-up as a late reply ("unsolicited (ok): OK", then "ATH: no
-// answer", 638), though the modem is on-hook: an engine issue, not this transport's; the
-// tests here check the modem's hook instead.
+// not checked: under load the ATH after a DTR-drop hang-up could go unanswered ("ATH: no
+// answer", 638) though the modem was on-hook. The engine now sends it once more
+// (async_hang_up); these tests still check the modem's hook, which is what they are about.
 void hang_up_retired(engine_on_port_factory& e, connection_handle h, test::caller& c) {
   bool done = false;
   std::error_code result;
