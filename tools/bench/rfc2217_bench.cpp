@@ -435,11 +435,14 @@ many_figures many_connections(const std::string& program, int n, double idle_sec
     if (!t) continue;
     ++waiting;
     t->async_write(asio::buffer(dial), [](std::error_code, std::size_t) {});
-    std::function<void()> arm;
     auto* tp = t.get();
+    // The re-arming function holds itself weakly: the outstanding wait's handler keeps it
+    // alive, and it goes with the last handler (a strong self-reference would leak it).
     auto rearm = std::make_shared<std::function<void()>>();
-    *rearm = [&, tp, rearm] {
-      tp->async_wait_lines([&, rearm](std::error_code ec, const dialup::modem_line_event& ev) {
+    *rearm = [&, tp, weak = std::weak_ptr<std::function<void()>>(rearm)] {
+      auto self = weak.lock();
+      if (!self) return;
+      tp->async_wait_lines([&, self](std::error_code ec, const dialup::modem_line_event& ev) {
         if (ec) {
           --waiting;
           return;
@@ -449,7 +452,7 @@ many_figures many_connections(const std::string& program, int n, double idle_sec
           --waiting;
           return;
         }
-        (*rearm)();
+        (*self)();
       });
     };
     (*rearm)();
