@@ -751,7 +751,19 @@ void exchange::program_exited(std::uint64_t id, sim_time now) {
   if (it == programs_.end()) return;
   auto c = it->second.lock();
   programs_.erase(it);  // exited: no stop() for it
-  if (c) clear_call(c, -1);
+  if (c) {
+    // What the program wrote before it exited is still on the line (transmit() paces it at
+    // the connect rate): the far end hangs up once that has gone, as a remote that sends
+    // its last words and then hangs up. Clearing at once lost them ("got:abc" never came).
+    const sim_time drained{static_cast<long long>(std::ceil(c->free_at[1]))};
+    if (drained > now_) {
+      schedule(drained, [this, c] {
+        if (c->ph == call::phase::connected) clear_call(c, -1);
+      });
+    } else {
+      clear_call(c, -1);
+    }
+  }
   advance(now);
 }
 

@@ -429,7 +429,9 @@ TEST_CASE("a program on a pty answers a call: it gets the caller's data, its out
   REQUIRE(c.expect("CONNECT 33600") != "");
   CHECK(c.expect("hello from the program") != "");
   c.send("abc\r");
-  CHECK(c.expect("got:abc") != "");
+  const std::string got = c.expect("got:abc");
+  CAPTURE(c.got);
+  CHECK(got != "");
   // The program exited: the far end has hung up.
   CHECK(c.expect("NO CARRIER") != "");
   CHECK_FALSE(rs.sim->off_hook(0));
