@@ -588,15 +588,16 @@ struct line_wait {
 // Starts a wait on `t`; the handler must not run inside the call.
 std::shared_ptr<line_wait> wait_lines(drivers::rfc2217_transport& t) {
   auto w = std::make_shared<line_wait>();
-  bool inside = true;
-  const bool supported = t.async_wait_lines([w, &inside](std::error_code ec, const modem_line_event& ev) {
-    CHECK_FALSE(inside);
+  // Shared, not a reference to this frame: the handler runs after this function returned.
+  auto inside = std::make_shared<bool>(true);
+  const bool supported = t.async_wait_lines([w, inside](std::error_code ec, const modem_line_event& ev) {
+    CHECK_FALSE(*inside);
     ++w->calls;
     w->done = true;
     w->ec = ec;
     w->ev = ev;
   });
-  inside = false;
+  *inside = false;
   CHECK(supported);
   return w;
 }
