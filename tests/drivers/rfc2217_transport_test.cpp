@@ -24,6 +24,7 @@
 #include "dialup/engine/port_error.hpp"
 #include "dialup/engine/ras_error.hpp"
 #include "support/dial_caller.hpp"
+#include "support/port_fixtures.hpp"
 #include "support/sim_thread.hpp"
 #include "telnet_codec.hpp"
 
@@ -41,14 +42,7 @@ std::string b(std::initializer_list<int> v) {
   return s;
 }
 
-int open_fds() {
-  int n = 0;
-  if (DIR* d = ::opendir("/proc/self/fd")) {
-    while (::readdir(d)) ++n;
-    ::closedir(d);
-  }
-  return n;
-}
+using test::open_fds;
 
 struct decoded {
   std::string data;

@@ -27,6 +27,7 @@
 
 #include "dialup/engine/port_error.hpp"
 #include "fake_lines/fake_lines_client.hpp"
+#include "support/port_fixtures.hpp"
 
 using namespace dialup;
 using drivers::line_events;
@@ -42,49 +43,14 @@ const test::fake_lines_api& fake() {
   return f;
 }
 
-struct pty {
-  int master = -1;
-  std::string slave;
-  pty() {
-    master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-    REQUIRE(master >= 0);
-    REQUIRE(::grantpt(master) == 0);
-    REQUIRE(::unlockpt(master) == 0);
-    slave = ::ptsname(master);
-  }
-  void close_master() {
-    if (master >= 0) ::close(master);
-    master = -1;
-  }
-  ~pty() { close_master(); }
-};
+using pty = test::pty_pair;
 
-// A private UUCP lock directory for this program (nothing touches /var/lock).
-struct private_lock_dir {
-  std::string path;
-  private_lock_dir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "dialup-lines-locks-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) != nullptr) {
-      path = tmpl;
-      ::setenv("DIALUP_LOCK_DIR", path.c_str(), 1);
-    }
-  }
-  ~private_lock_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-};
-const private_lock_dir lock_dir;
+const test::private_lock_dir lock_dir("dialup-lines-locks");
 
-std::string lock_of(const std::string& slave) { return lock_dir.path + "/LCK.." + slave.substr(slave.rfind('/') + 1); }
+std::string lock_of(const std::string& slave) { return lock_dir.lock_of_pty(slave); }
 
-int count_entries(const char* dir) {
-  int n = 0;
-  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(dir)) ++n;
-  return n;
-}
-int open_fds() { return count_entries("/proc/self/fd"); }
-int threads() { return count_entries("/proc/self/task"); }
+using test::open_fds;
+int threads() { return test::count_entries("/proc/self/task"); }
 // Whether the thread count reaches n before a (generous) deadline.
 bool threads_become(int n) {
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(2);
@@ -563,6 +529,7 @@ TEST_CASE("the device node going away (the pty's master closed) fails the wait w
       CHECK_MESSAGE((vanished(read_ec) || read_ec == boost::system::error_code(boost::asio::error::eof)),
                     read_ec.message());
       const std::string lock = lock_of(p.slave);
+      CHECK(std::filesystem::exists(lock));
       t.reset();
       CHECK_FALSE(std::filesystem::exists(lock));
     }

@@ -19,25 +19,14 @@
 
 #include "dialup/engine/port_error.hpp"
 #include "dialup/engine/ras_error.hpp"
+#include "support/port_fixtures.hpp"
 
 using namespace dialup;
 using drivers::serial_transport;
 
 namespace {
 
-// A pty pair: the slave is the "port", as hw-sim's modems are.
-struct pty {
-  int master = -1;
-  std::string slave;
-  pty() {
-    master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-    REQUIRE(master >= 0);
-    REQUIRE(::grantpt(master) == 0);
-    REQUIRE(::unlockpt(master) == 0);
-    slave = ::ptsname(master);
-  }
-  ~pty() { ::close(master); }
-};
+using pty = test::pty_pair;
 
 // A scratch directory, removed afterwards.
 struct scratch_dir {
@@ -112,31 +101,9 @@ child_open open_as_ordinary_user(const std::string& path) {
   return r;
 }
 
-// The UUCP lock directory for this test program: a private one, so that nothing here
-// touches /var/lock and parallel runs do not meet.
-struct private_lock_dir {
-  std::string path;
-  private_lock_dir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "dialup-locks-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) != nullptr) {
-      path = tmpl;
-      ::chmod(path.c_str(), 01777);  // as /var/lock: the ordinary-user children lock here too
-      ::setenv("DIALUP_LOCK_DIR", path.c_str(), 1);
-    }
-  }
-  ~private_lock_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-};
-const private_lock_dir lock_dir;
+const test::private_lock_dir lock_dir("dialup-locks");
 
-// The lock file a pty slave /dev/pts/N is locked under: LCK..pts_N, as minicom and pppd
-// name it.
-std::string lock_of(const std::string& slave) {
-  REQUIRE(slave.rfind("/dev/pts/", 0) == 0);
-  return lock_dir.path + "/LCK..pts_" + slave.substr(slave.rfind('/') + 1);
-}
+std::string lock_of(const std::string& slave) { return lock_dir.lock_of_pty(slave); }
 
 std::string read_file(const std::string& path) {
   std::string text;
@@ -171,11 +138,7 @@ std::string uucp_pid(pid_t pid) {
   return buf;
 }
 
-int open_fds() {
-  int n = 0;
-  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
-  return n;
-}
+using test::open_fds;
 
 }  // namespace
 
