@@ -36,7 +36,6 @@ namespace fs = std::filesystem;
 
 constexpr std::size_t max_sysfs_bytes = 4096;  // a sysfs attribute is at most one page
 constexpr std::size_t max_lock_bytes = 128;
-constexpr std::size_t max_comm_bytes = 64;  // TASK_COMM_LEN is 16
 
 // Reads at most `limit` bytes of a regular file. A file larger than `limit` gives
 // nullopt, as does anything that is not a regular file: a device node is never opened
@@ -210,8 +209,7 @@ lock_info read_lock_file(const std::string& lock_path) {
     return info;
   }
   info.st = lock_info::state::held;
-  if (auto comm = read_small_file("/proc/" + std::to_string(*pid) + "/comm", max_comm_bytes))
-    info.program = trim(*comm);
+  info.program = program_of(info.pid);  // the name the open error gives, control bytes made '?'
   return info;
 }
 
