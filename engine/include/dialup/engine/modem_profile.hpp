@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "dialup/engine/at_parser.hpp"
@@ -41,8 +42,38 @@ struct init_request {
   bool answer_ourselves = false;  // a callback is awaited: S0=0, the engine answers the RING
 };
 
+// How `dialup probe` recognises a modem of this kind (docs/profiles.md). Every list is
+// matched case-insensitively as substrings; an empty profile_identity matches nothing.
+struct profile_identity {
+  std::vector<std::string> usb_ids;       // "vvvv:pppp", lower-case hex (USB vendor:product)
+  std::vector<std::string> manufacturer;  // in the answer to AT+GMI (or ATI3/ATI4)
+  std::vector<std::string> model;         // in the answer to AT+GMM (or ATI0/ATI3)
+  std::vector<std::string> ati;           // in any ATIn answer line
+  bool empty() const noexcept {
+    return usb_ids.empty() && manufacturer.empty() && model.empty() && ati.empty();
+  }
+};
+
+// What a 3GPP cellular modem needs before it can dial (3GPP TS 27.007 §8.3 +CPIN, §10.1.1
+// +CGDCONT, §7.2 +CREG, §10.1.20 +CGREG, §8.5 +CSQ, §7.3 +COPS).
+struct cellular_settings {
+  bool enabled = false;
+  std::string pin_query = "AT+CPIN?";
+  std::string pin_enter = "AT+CPIN=";     // followed by the PIN in double quotes
+  std::string apn_set = "AT+CGDCONT=1,\"IP\",";  // followed by the APN in double quotes
+  std::vector<std::string> registration_queries = {"AT+CREG?", "AT+CGREG?"};
+  std::chrono::milliseconds registration_timeout{60000};
+  std::chrono::milliseconds registration_poll{1000};
+  std::string signal_query = "AT+CSQ";
+  std::string operator_query = "AT+COPS?";
+  std::string number = "*99#";            // what is dialled when the entry gives no number
+  // +CME ERROR: <n> to a RAS error (27.007 §9.2); a code missing here is from_device (692).
+  std::vector<std::pair<int, ras_error>> cme_errors;
+};
+
 struct modem_profile {
   std::string name = "generic";
+  std::string description;
 
   std::string reset = "ATZ";
   // Sent in order after the reset; each must answer OK. Each should stay under 40 characters
@@ -107,6 +138,9 @@ struct modem_profile {
   // init strings, then what the entry and the dial ask for — the speaker, blind dialling,
   // S7 and, awaiting a callback, no auto-answer.
   std::vector<modem_step> init_steps(const init_request& request) const;
+
+  profile_identity identify;
+  cellular_settings cellular;
 
   static modem_profile generic() { return {}; }
 };
