@@ -27,6 +27,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -272,6 +273,12 @@ struct shared_run {
   double sim_seconds = 0;
   std::multiset<std::string> secrets;  // passwords of the dials in flight (the log is scanned)
   std::vector<std::string> leaks;
+  // The engine's log of each dial in flight, by handle (its lines start "[handle] "), with
+  // the real time of each line: printed when the dial fails, since a pty run cannot be
+  // replayed. The oldest lines go past log_keep.
+  static constexpr std::size_t log_keep = 400;
+  std::map<std::uint64_t, std::deque<std::string>> logs;
+  std::chrono::steady_clock::time_point log_epoch = std::chrono::steady_clock::now();
 
   explicit shared_run(const pty_options& o) : opt(o) {}
   milliseconds real(milliseconds sim) const {
@@ -676,12 +683,17 @@ void pty_dial::finish() {
                   p_.describe().c_str(), result.c_str());
       for (std::size_t f = 1; f < failures.size(); ++f) std::printf("  also: %s\n", failures[f].c_str());
       std::printf("  on virtual time: dialup-soak --replay 0x%s --trace\n", hex16(p_.seed).c_str());
+      if (auto l = run_.logs.find(h_.value); l != run_.logs.end()) {
+        std::printf("  the engine's log of this dial (real seconds since the run began):\n");
+        for (const auto& line : l->second) std::printf("    %s\n", line.c_str());
+      }
       std::fflush(stdout);
     } else if (run_.opt.verbose) {
       std::printf("pty dial %" PRIu64 " seed 0x%s: %s -> %s in %.1f simulated s\n", index_, hex16(p_.seed).c_str(),
                   p_.describe().c_str(), result.c_str(), sim_s);
       std::fflush(stdout);
     }
+    run_.logs.erase(h_.value);
   }
   if (p_.numbers.front() == target::callback) {
     // The callback service calls back even after we hung up (its callback-delay, then its
@@ -824,6 +836,18 @@ int run_pty(const pty_options& opt) {
         for (const auto& s : run.secrets)
           if (s.size() >= 6 && text.find(s) != std::string_view::npos && run.leaks.size() < 10)
             run.leaks.push_back("the engine's log carries a password " + s.substr(0, 3) + "...");
+        std::uint64_t handle = 0;
+        if (text.size() > 2 && text[0] == '[') {
+          for (std::size_t i = 1; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i)
+            handle = handle * 10 + static_cast<std::uint64_t>(text[i] - '0');
+        }
+        if (handle == 0) return;
+        auto& lines = run.logs[handle];
+        char at[32];
+        std::snprintf(at, sizeof at, "%10.3f ",
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - run.log_epoch).count());
+        lines.push_back(at + std::string(text));
+        if (lines.size() > shared_run::log_keep) lines.pop_front();
       };
       auto mgr = std::make_unique<connection_manager>(std::move(eo));
       run.mgr = mgr.get();
