@@ -816,3 +816,26 @@ TEST_CASE("a parsed script whose text was changed afterwards is parsed again at 
   CHECK(f.refused_as_syntax_error(e));
   CHECK(f.logged("refused dial: login script line 1, column 7: unterminated quote"));
 }
+
+TEST_CASE("a dial script that ABORTs on BUSY leaves the modem in command state: the hang-up is a bare ATH") {
+  fixture f;
+  auto s = f.factory->script("/fake/0");
+  s->reply = [](const std::string& cmd) { return cmd.rfind("ATD", 0) == 0 ? "\r\nBUSY\r\n" : "\r\nOK\r\n"; };
+  auto e = entry_on("/fake/0");
+  e.dial_script = "ABORT BUSY ABORT 'NO CARRIER' '' ATZ OK ATDT\\T CONNECT ''\n";
+  caller c;
+  std::error_code ec;
+  auto h = f.mgr->dial(e, {}, {}, c.events_notifier(), ec);
+  c.run();
+  REQUIRE_FALSE(c.events.empty());
+  CHECK(c.events.back().error == ras_error::line_busy);
+  const auto before = std::chrono::steady_clock::now();
+  hang_up_and_wait(*f.mgr, h, c);
+  // The escape's guard alone would be 1.2 s, and its unanswered "+++" 3 s more.
+  CHECK(std::chrono::steady_clock::now() - before < std::chrono::milliseconds(1000));
+  std::lock_guard lock(s->mutex);
+  CHECK(s->received.find("+++") == std::string::npos);
+  REQUIRE_FALSE(s->commands.empty());
+  CHECK(s->commands.back() == "ATH");
+  CHECK_FALSE(s->off_hook);
+}

@@ -142,6 +142,15 @@ void connection::start_script(state s, notice n) {
   phase->start();
 }
 
+namespace {
+
+bool modem_refusal(std::error_code ec) {
+  return ec == ras_error::line_busy || ec == ras_error::no_carrier || ec == ras_error::no_dialtone ||
+         ec == ras_error::no_answer || ec == ras_error::voice_answer || ec == ras_error::from_device;
+}
+
+}  // namespace
+
 void connection::on_script_done(state purpose, const link_outcome& outcome) {
   if (state_ != purpose) return;
   if (outcome.callback) {
@@ -161,6 +170,11 @@ void connection::on_script_done(state purpose, const link_outcome& outcome) {
         schedule_redial(ec);
         return;
       }
+      // An ABORT on one of the modem's final result codes (BUSY, NO CARRIER, NO DIALTONE,
+      // NO ANSWER, VOICE, ERROR) means the modem is back in command state (V.250 §5.7.1,
+      // §6.3.1): the hang-up sends ATH at once, where an escape's two guards and its
+      // unanswered "+++" would have cost it 5 s.
+      if (modem_refusal(ec)) channel_->assume_command_mode();
       finish(ec);
       return;
     }
