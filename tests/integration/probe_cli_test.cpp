@@ -65,7 +65,10 @@ TEST_CASE("dialup probe --json: one object per port, a modem of each personality
   CHECK(lines[1]["cellular"] == true);
   CHECK(lines[1]["profile"] == "cellular");
   CHECK(lines[1]["serial"] == "356938035643809");
-  CHECK(lines[1]["sim"] == "+CPIN: READY");
+  CHECK(lines[1]["cellular_status"]["sim"] == "ready");
+  CHECK(lines[1]["cellular_status"]["signal_dbm"] == -73);  // +CSQ: 20 (27.007 §8.5)
+  CHECK(lines[1]["cellular_status"]["replies"]["cpin"] == "+CPIN: READY");
+  CHECK(lines[1]["cellular_status"]["registered"].is_boolean());
   CHECK(lines[2]["outcome"] == "no_answer");
   CHECK(lines[2]["termios_restored"] == true);
 }

@@ -215,6 +215,10 @@ TEST_CASE("each hw-sim personality is found, named and matched to its profile ov
       CHECK(res.cellular->cpin == "+CPIN: READY");
       CHECK(res.cellular->csq == "+CSQ: 20,99");
       CHECK(res.cellular->creg.rfind("+CREG: ", 0) == 0);
+      CHECK(res.cellular->sim == cellular::sim_state::ready);
+      CHECK(res.cellular->signal_dbm == -73);  // rssi 20: -113 + 2 * 20 (27.007 §8.5)
+      REQUIRE(res.cellular->circuit);
+      CHECK(res.cellular->circuit->registered());
     } else {
       CHECK_FALSE(res.cellular);
       CHECK_FALSE(res.answers.cellular);

@@ -193,7 +193,7 @@ int main(int argc, char** argv) {
                                             "(ports held by another program are not opened)");
   probe->add_option("port", probe_opts.ports, "ports to probe (default: every candidate port; /dev/ttyS0 only when named)");
   probe->add_flag("--json", probe_opts.json, "one JSON object per port and line");
-  probe->add_option("--exclude", probe_opts.exclude, "a port never to open (repeatable)");
+  probe->add_option("--exclude", probe_opts.exclude, "a port never to open (repeatable)")->allow_extra_args(false);
   probe->add_option("--timeout", probe_opts.timeout_ms, "how long the first AT waits at each speed, in ms (default 500)");
   probe->add_option("--write-entry", probe_opts.write_entry, "add a rasphone.pbk entry for each modem found to FILE");
   probe->add_option("--entry-name", probe_opts.entry_name, "the name of the (first) entry --write-entry adds");

@@ -130,10 +130,15 @@ void print_probe_text(std::ostream& out, const dialup::probe_result& r, const di
   if (!r.init_refused.empty()) out << "  init refused  " << join(r.init_refused, " ") << "\n";
   out << "  init string   " << r.init << "\n";
   if (r.cellular) {
-    out << "  SIM           " << or_dash(r.cellular->cpin) << "\n";
-    out << "  signal        " << or_dash(r.cellular->csq) << "\n";
-    out << "  registration  " << or_dash(r.cellular->creg)
-        << (r.cellular->cgreg.empty() ? "" : "; " + r.cellular->cgreg) << "\n";
+    const auto& c = *r.cellular;
+    out << "  SIM           " << (c.sim ? std::string(to_string(*c.sim)) : std::string("unknown"))
+        << (c.cpin.empty() ? "" : " (" + c.cpin + ")") << "\n";
+    out << "  signal        " << (c.signal_dbm ? std::to_string(*c.signal_dbm) + " dBm" : std::string("unknown"))
+        << (c.csq.empty() ? "" : " (" + c.csq + ")") << "\n";
+    out << "  registration  " << (c.circuit ? std::string(c.circuit->text()) : std::string("unknown"))
+        << (c.creg.empty() ? "" : " (" + c.creg + ")") << "\n";
+    if (c.packet)
+      out << "  packet domain " << c.packet->text() << " (" << c.cgreg << ")\n";
   }
   if (id) {
     out << "  profile       " << id->profile << " (score " << id->score << ")\n";
@@ -163,10 +168,15 @@ nlohmann::json probe_json(const dialup::probe_result& r, const dialup::identific
   j["init"] = r.init;
   j["cellular"] = a.cellular;
   if (r.cellular) {
-    j["sim"] = r.cellular->cpin;
-    j["signal"] = r.cellular->csq;
-    j["creg"] = r.cellular->creg;
-    j["cgreg"] = r.cellular->cgreg;
+    const auto& c = *r.cellular;
+    nlohmann::json cj;
+    cj["sim"] = c.sim ? nlohmann::json(std::string(to_string(*c.sim))) : nlohmann::json();
+    cj["signal_dbm"] = c.signal_dbm ? nlohmann::json(*c.signal_dbm) : nlohmann::json();
+    cj["registration"] = c.circuit ? nlohmann::json(std::string(c.circuit->text())) : nlohmann::json();
+    cj["registered"] = c.circuit && c.circuit->registered();
+    cj["packet_registration"] = c.packet ? nlohmann::json(std::string(c.packet->text())) : nlohmann::json();
+    cj["replies"] = {{"cpin", c.cpin}, {"csq", c.csq}, {"creg", c.creg}, {"cgreg", c.cgreg}};
+    j["cellular_status"] = cj;
   }
   if (id) {
     j["profile"] = id->profile;

@@ -269,6 +269,11 @@ class port_probe : public std::enable_shared_from_this<port_probe> {
       case step::cgreg:
         return send("AT+CGREG?", ct, false, [this](std::error_code ec, const at_reply& r) {
           if (ok(ec, r)) result_.cellular->cgreg = join_information(r);
+          auto& c = *result_.cellular;
+          c.sim = cellular::parse_cpin(c.cpin);
+          c.signal_dbm = cellular::csq_to_dbm(c.csq);
+          c.circuit = cellular::parse_creg(c.creg);
+          c.packet = cellular::parse_creg(c.cgreg);
           finish(probe_outcome::modem, "answers AT at " + std::to_string(result_.speed) + " bit/s");
         });
     }

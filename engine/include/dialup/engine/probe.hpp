@@ -17,7 +17,7 @@
 //   6. identification: ATI0..ATI4, AT+GMI, AT+GMM, AT+GMR, AT+GSN (V.250 §6.1.3-§6.1.7);
 //   7. a 3GPP modem (it answers AT+CPIN?, 3GPP TS 27.007 §8.3): AT+CGSN (the IMEI, §5.4),
 //      AT+CSQ (§8.5), AT+CREG? (§7.2), AT+CGREG? (§10.1.20) — the replies are kept as the
-//      modem sent them; dialup::cellular's parsers decode them.
+//      modem sent them and as dialup::cellular's parsers read them.
 // Every command has its own deadline and the whole port one more (port_deadline). Silence,
 // garbage, an ERROR, a port that vanishes mid-probe end that port's probe with a result
 // that says so; the other ports go on.
@@ -37,6 +37,7 @@
 #include <system_error>
 #include <vector>
 
+#include "dialup/engine/cellular.hpp"
 #include "dialup/engine/detail/asio.hpp"
 #include "dialup/engine/modem_profile.hpp"
 #include "dialup/engine/transport.hpp"
@@ -109,12 +110,17 @@ struct probe_answers {
   bool cellular = false;     // answered AT+CPIN? with OK
 };
 
-// A 3GPP modem's replies, as sent (the information line of each, "" when refused).
+// A 3GPP modem's replies, as sent (the information line of each, "" when refused), and
+// what dialup::cellular's parsers read in them (empty when a reply was refused or malformed).
 struct probe_cellular_replies {
-  std::string cpin;   // "+CPIN: READY"
+  std::string cpin;   // "+CPIN: READY", or the "+CME ERROR: 10" given instead
   std::string csq;    // "+CSQ: 20,99"
   std::string creg;   // "+CREG: 0,1"
   std::string cgreg;  // "+CGREG: 0,1"
+  std::optional<cellular::sim_state> sim;        // 27.007 §8.3
+  std::optional<int> signal_dbm;                 // §8.5: rssi 0 -> -113 dBm, 31 -> -51, 99 unknown
+  std::optional<cellular::registration> circuit; // +CREG, §7.2
+  std::optional<cellular::registration> packet;  // +CGREG, §10.1.20
 };
 
 enum class probe_outcome {
