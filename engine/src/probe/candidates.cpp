@@ -11,7 +11,7 @@ namespace {
 
 // USB devices that present a serial port and are not modems. ModemManager keeps the same
 // kind of list so as not to send AT commands to them (src/77-mm-usb-device-blacklist.rules
-// in ModemManager's repository, and docs/peers.md §2.6 on what its prober does to such
+// in ModemManager's repository, and docs/peers.md §2.4 on what its prober does to such
 // devices). Generic USB-serial adapters (PL2303, CP210x, CH340, FTDI) are *not* here: an
 // RS-232 modem is often behind one. pid 0 = every product of the vendor.
 struct non_modem {
