@@ -19,7 +19,9 @@
 #include "dialup/drivers/probe_port.hpp"
 #include "support/child_process.hpp"
 #include "support/port_fixtures.hpp"
+#include "dialup/engine/port_error.hpp"
 #include "support/pty_world.hpp"
+#include "support/sim_thread.hpp"
 
 using namespace dialup;
 using namespace std::chrono_literals;
@@ -194,7 +196,9 @@ TEST_CASE("each hw-sim personality is found, named and matched to its profile ov
   for (const auto& r : rows) {
     CAPTURE(r.personality);
     test::sim_world w(1, r.personality);
+    const termios before = slave_termios(w.sim->pty_path(0));
     const auto res = probe_one(w.sim->pty_path(0));
+    check_same(slave_termios(w.sim->pty_path(0)), before);
     REQUIRE(res.outcome == probe_outcome::modem);
     CHECK(res.speed == 115200);
     CHECK(res.answers.manufacturer == r.manufacturer);
@@ -361,4 +365,70 @@ TEST_CASE("several ports are probed in parallel: the whole takes about the slowe
                             << " ms");
   CHECK(total < slowest + 500ms);
   CHECK(total * 5 < sum * 3);
+}
+
+TEST_CASE("the speed search goes high to low and stops at the first speed that answers") {
+  test::pty_pair pty;
+  // A modem whose UART runs at 19200 only: at any other speed its reply is line noise, as
+  // a real one's would be. A pty's far end sees the speed the port was set to.
+  pty_peer peer(pty, [&](const std::string& line) -> std::string {
+    termios t{};
+    if (::tcgetattr(pty.master, &t) != 0 || ::cfgetospeed(&t) != B19200) return "\xf0\x0f\xe1";
+    return line + "\r\r\nOK\r\n";
+  });
+  const auto res = probe_one(pty.slave);
+  REQUIRE(res.outcome == probe_outcome::modem);
+  CHECK(res.speed == 19200);
+  // It answered OK to everything: the whole init list is accepted.
+  CHECK(res.init == "ATQ0V1E1S0=0&C1&D2+FCLASS=0");
+  // The ATs went at 115200, 57600, 38400, then 19200: four, before ATQ0V1E1.
+  const auto got = peer.got();
+  std::size_t ats = 0;
+  for (std::size_t at = got.find("AT\r"); at != std::string::npos && at < got.find("ATQ0"); at = got.find("AT\r", at + 1))
+    ++ats;
+  CHECK(ats == 4);
+}
+
+TEST_CASE("a modem that answers AT and then nothing runs into the port deadline, keeping what it learnt") {
+  test::pty_pair pty;
+  pty_peer peer(pty, [](const std::string& line) -> std::string {
+    return line == "AT" || line == "ATQ0V1E1" ? line + "\r\r\nOK\r\n" : std::string();
+  });
+  auto o = fast_options();
+  o.command_timeout = 400ms;
+  o.port_deadline = 1500ms;
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto res = probe_one(pty.slave, o);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  CHECK(res.outcome == probe_outcome::timed_out);
+  CHECK(res.detail == "no complete answer within 1500 ms");
+  CHECK(res.speed == 115200);
+  CHECK(res.init_accepted == std::vector<std::string>{"Q0", "V1", "E1"});
+  CHECK(took >= 1500ms);
+  CHECK(took < 2500ms);
+}
+
+TEST_CASE("ports that cannot be opened fail with the reason, and the others go on") {
+  test::sim_world w(1, "generic");
+  counting_opener opener;
+  std::vector<probe_candidate> c{{"/dev/null", "", true, {}, {}, {}},
+                                 {"/dev/no-such-tty", "", true, {}, {}, {}},
+                                 {w.sim->pty_path(0), "", true, {}, {}, {}}};
+  const auto res = probe(c, fast_options(), opener);
+  REQUIRE(res.size() == 3);
+  CHECK(res[0].outcome == probe_outcome::failed);
+  CHECK(res[0].error == port_error::not_a_serial_port);
+  CHECK(res[1].outcome == probe_outcome::failed);
+  CHECK(res[1].error == std::errc::no_such_file_or_directory);
+  CHECK(res[1].detail.rfind("cannot open: ", 0) == 0);
+  CHECK(res[2].outcome == probe_outcome::modem);
+}
+
+TEST_CASE("a modem on hw-sim's RFC 2217 server is probed at the speed the open set") {
+  test::sim_thread w(test::at_time_scale(0.05), 1);
+  const std::uint16_t port = w.sim->serve_rfc2217(0);
+  const auto res = probe_one("rfc2217://127.0.0.1:" + std::to_string(port));
+  REQUIRE(res.outcome == probe_outcome::modem);
+  CHECK(res.speed == 115200);
+  CHECK(res.answers.model == "HWSIM GENERIC V.34");
 }
