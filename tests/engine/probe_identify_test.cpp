@@ -133,3 +133,32 @@ TEST_CASE("build_init_string: AT and the accepted commands in order") {
   CHECK(build_init_string({}) == "AT");
   CHECK(build_init_string({"Q0", "V1", "E1", "S0=0", "&C1", "&D2", "+FCLASS=0"}) == "ATQ0V1E1S0=0&C1&D2+FCLASS=0");
 }
+
+TEST_CASE("profile_from_probe: the identified profile with the accepted init and the modem's own names") {
+  const auto p = profiles();
+  probe_result r;
+  r.candidate.port = "/dev/ttyUSB0";
+  r.outcome = probe_outcome::modem;
+  r.speed = 57600;
+  r.answers.usb_id = "0572:1329";
+  r.answers.manufacturer = "CONEXANT";
+  r.answers.model = "CX93001";
+  r.init = "ATQ0V1E1&C1&D2";
+  auto made = profile_from_probe(r, p[2], "my-conexant");
+  CHECK(made.name == "my-conexant");
+  CHECK(made.description == "CONEXANT CX93001, probed on /dev/ttyUSB0 at 57600 bit/s");
+  CHECK(made.init == std::vector<std::string>{"ATQ0V1E1&C1&D2"});
+  CHECK(made.identify.usb_ids == std::vector<std::string>{"0572:1329"});
+  CHECK(made.identify.model == std::vector<std::string>{"CX93001"});
+  CHECK_FALSE(made.cellular.enabled);
+  CHECK(made.reset == p[2].reset);
+  // The new profile identifies the modem it was made from, by its USB id first.
+  const std::vector<modem_profile> with{p[0], made};
+  CHECK(identify(r.answers, with).profile == "my-conexant");
+  // Nothing accepted: the base profile's init stays; a 3GPP modem gets cellular settings.
+  r.init = "AT";
+  r.answers.cellular = true;
+  made = profile_from_probe(r, p[0], "x");
+  CHECK(made.init == p[0].init);
+  CHECK(made.cellular.enabled);
+}

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <thread>
 
 #include "dialup/drivers/probe_port.hpp"
@@ -431,4 +432,21 @@ TEST_CASE("a modem on hw-sim's RFC 2217 server is probed at the speed the open s
   REQUIRE(res.outcome == probe_outcome::modem);
   CHECK(res.speed == 115200);
   CHECK(res.answers.model == "HWSIM GENERIC V.34");
+}
+
+TEST_CASE("async_probe takes a completion token: use_future, with the loop on another thread") {
+  test::sim_world w(1, "usr");
+  boost::asio::io_context io;
+  auto work = boost::asio::make_work_guard(io);
+  std::thread loop([&] { io.run(); });
+  counting_opener opener;
+  std::vector<probe_candidate> c{{w.sim->pty_path(0), "", true, {}, {}, {}}};
+  auto f = async_probe(io.get_executor(), opener, c, fast_options(), boost::asio::use_future);
+  REQUIRE(f.wait_for(15s) == std::future_status::ready);
+  const auto res = f.get();
+  work.reset();
+  loop.join();
+  REQUIRE(res.size() == 1);
+  CHECK(res[0].outcome == probe_outcome::modem);
+  CHECK(res[0].answers.manufacturer == "U.S. Robotics");
 }

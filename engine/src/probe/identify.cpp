@@ -98,4 +98,22 @@ identification identify(const probe_answers& answers, std::span<const modem_prof
   return best;
 }
 
+modem_profile profile_from_probe(const probe_result& r, const modem_profile& base, std::string name) {
+  modem_profile p = base;
+  p.name = std::move(name);
+  const auto& a = r.answers;
+  std::string what = a.manufacturer;
+  if (!a.model.empty()) what += (what.empty() ? "" : " ") + a.model;
+  p.description = (what.empty() ? std::string("modem") : what) + ", probed on " + r.candidate.port + " at " +
+                  std::to_string(r.speed) + " bit/s";
+  // Only an init the modem took as a whole replaces the profile's ("AT" alone is nothing).
+  if (r.init.size() > 2) p.init = {r.init};
+  p.identify = {};
+  if (!a.usb_id.empty()) p.identify.usb_ids = {a.usb_id};
+  if (!a.manufacturer.empty()) p.identify.manufacturer = {a.manufacturer};
+  if (!a.model.empty()) p.identify.model = {a.model};
+  if (a.cellular) p.cellular.enabled = true;
+  return p;
+}
+
 }  // namespace dialup

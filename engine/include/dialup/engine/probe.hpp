@@ -169,6 +169,13 @@ struct identification {
 };
 identification identify(const probe_answers& answers, std::span<const modem_profile> profiles);
 
+// The profile a probe suggests for the modem it found (docs/probe.md §5): `base` (the profile
+// identify() chose) with the init string the modem accepted in place of base.init (kept when
+// nothing was accepted), identify patterns taken from the answers (the USB id, +GMI, +GMM),
+// cellular settings enabled for a 3GPP modem, and the given name. What a profile file
+// written from a probe holds.
+modem_profile profile_from_probe(const probe_result& r, const modem_profile& base, std::string name);
+
 // Probes every candidate at once on `ex` and completes with one result per candidate, in
 // the candidates' order. Signature: void(std::vector<probe_result>). The opener must outlive
 // the operation.
