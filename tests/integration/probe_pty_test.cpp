@@ -450,3 +450,47 @@ TEST_CASE("async_probe takes a completion token: use_future, with the loop on an
   CHECK(res[0].outcome == probe_outcome::modem);
   CHECK(res[0].answers.manufacturer == "U.S. Robotics");
 }
+
+TEST_CASE("wvdialconf's cumulative init test: a refused option is left out of every later line") {
+  test::pty_pair pty;
+  pty_peer peer(pty, [](const std::string& line) -> std::string {
+    const bool refuse = line.find("&C1") != std::string::npos || line.find("+FCLASS") != std::string::npos;
+    return line + "\r\r\n" + (refuse ? "ERROR" : "OK") + "\r\n";
+  });
+  const auto res = probe_one(pty.slave);
+  REQUIRE(res.outcome == probe_outcome::modem);
+  CHECK(res.init_accepted == std::vector<std::string>{"Q0", "V1", "E1", "S0=0", "&D2"});
+  CHECK(res.init_refused == std::vector<std::string>{"&C1", "+FCLASS=0"});
+  CHECK(res.init == "ATQ0V1E1S0=0&D2");
+  const auto got = peer.got();
+  CHECK(got.find("ATQ0V1E1S0=0&C1\r") != std::string::npos);
+  CHECK(got.find("ATQ0V1E1S0=0&D2\r") != std::string::npos);  // &C1 dropped
+  CHECK(got.find("ATQ0V1E1S0=0&D2+FCLASS=0\r") != std::string::npos);
+}
+
+TEST_CASE("a modem left in V0 E0 answers the first AT with a numeric code and is found") {
+  test::pty_pair pty;
+  std::atomic<bool> verbose{false};
+  pty_peer peer(pty, [&](const std::string& line) -> std::string {
+    if (line.find("V1") != std::string::npos) verbose = true;
+    if (!verbose) return "0\r";  // V0: "0" is OK (V.250 §6.2.6), no echo (E0)
+    return line + "\r\r\nOK\r\n";
+  });
+  const auto res = probe_one(pty.slave);
+  REQUIRE(res.outcome == probe_outcome::modem);
+  CHECK(res.speed == 115200);
+  CHECK(res.init == "ATQ0V1E1S0=0&C1&D2+FCLASS=0");
+}
+
+TEST_CASE("ttyS0 (not named) and a known non-modem USB device are skipped without being opened") {
+  counting_opener opener;
+  probe_candidate s0{"/dev/ttyS0", "", false, {}, {}, {}};
+  probe_candidate arduino{"/dev/ttyACM7", "", false, std::uint16_t{0x2341}, std::uint16_t{0x0043}, "cdc_acm"};
+  const auto res = probe({s0, arduino}, fast_options(), opener);
+  REQUIRE(res.size() == 2);
+  CHECK(res[0].outcome == probe_outcome::skipped);
+  CHECK(res[0].detail == "ttyS0 is probed only when named");
+  CHECK(res[1].outcome == probe_outcome::skipped);
+  CHECK(res[1].detail.find("an Arduino board") != std::string::npos);
+  CHECK(opener.opened.empty());
+}
