@@ -21,11 +21,12 @@ namespace dialup::test {
 
 class sim_program {
  public:
-  // `program` is the path of dialup-sim; every simulated delay runs at time_scale.
-  sim_program(const std::string& program, int modems, double time_scale)
+  // `program` is the path of dialup-sim; every simulated delay runs at time_scale; every
+  // modem has the given personality (dialup-sim --personality).
+  sim_program(const std::string& program, int modems, double time_scale, const std::string& personality = "generic")
       : sock_("/tmp/dialup-test-sim-" + std::to_string(::getpid()) + "-" + std::to_string(++counter()) + ".sock"),
         proc_({program, "--modems", std::to_string(modems), "--time-scale", std::to_string(time_scale), "--control",
-               sock_}) {
+               sock_, "--personality", personality}) {
     if (!proc_.wait_for_output("control " + sock_ + "\n", std::chrono::seconds(10))) return;
     std::istringstream in(proc_.output());
     std::string line;

@@ -4,6 +4,7 @@
 //   dialup dial --port /dev/ttyUSB0 --phone 5550100 [--hold 60]
 //   dialup phonebook list|show|set|remove|rename|import-wvdial ...
 //   dialup ports [--all] [--json]              the serial ports (none is opened)
+//   dialup probe [PORT...] [--json] ...        find and identify the modems (docs/probe.md)
 //
 // Each state is printed the moment the engine reports it, on this program's own event
 // loop (dial_session.hpp). Once connected the call stays up until SIGINT/SIGTERM or --hold
@@ -28,6 +29,7 @@
 #include "line_input.hpp"
 #include "phonebook_commands.hpp"
 #include "ports_command.hpp"
+#include "probe_command.hpp"
 
 namespace {
 
@@ -185,6 +187,17 @@ int main(int argc, char** argv) {
   ports->add_flag("--all", ports_opts.all, "also serial ports with no UART behind them (ttyS* the kernel reserves)");
   ports->add_flag("--json", ports_opts.json, "one JSON object per port and line");
 
+  // dialup probe (docs/probe.md)
+  dialup_cli::probe_cli_options probe_opts;
+  auto* probe = app.add_subcommand("probe", "find the modems on serial ports, identify them and build an init string "
+                                            "(ports held by another program are not opened)");
+  probe->add_option("port", probe_opts.ports, "ports to probe (default: every candidate port; /dev/ttyS0 only when named)");
+  probe->add_flag("--json", probe_opts.json, "one JSON object per port and line");
+  probe->add_option("--exclude", probe_opts.exclude, "a port never to open (repeatable)")->allow_extra_args(false);
+  probe->add_option("--timeout", probe_opts.timeout_ms, "how long the first AT waits at each speed, in ms (default 500)");
+  probe->add_option("--write-entry", probe_opts.write_entry, "add a rasphone.pbk entry for each modem found to FILE");
+  probe->add_option("--entry-name", probe_opts.entry_name, "the name of the (first) entry --write-entry adds");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -200,6 +213,7 @@ int main(int argc, char** argv) {
   if (pb_rename->parsed()) return dialup_cli::phonebook_rename(pb_file, pb_entry, pb_new_name);
   if (pb_import->parsed()) return dialup_cli::phonebook_import_wvdial(wv_file, wv_dialer);
   if (ports->parsed()) return dialup_cli::ports_command(ports_opts);
+  if (probe->parsed()) return dialup_cli::probe_command(probe_opts);
   if (!dial->parsed()) return 1;
 
   if (!d.sim && phonebook_file.empty() && (d.port.empty() || d.phone.empty())) {

@@ -1,0 +1,40 @@
+// probe_command — `dialup probe [PORT...] [--json] [--exclude PORT]... [--timeout MS]
+// [--write-entry FILE.pbk] [--entry-name NAME]`: finds the modems on the given ports (or on
+// every candidate port of this machine), says what each is and which profile fits it and
+// why, and can write a phone-book entry for what it found (docs/probe.md).
+// Exit status: 0 when at least one modem answered, 1 on a usage error (or an entry that
+// could not be written), 2 when none did.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dialup/engine/modem_profile.hpp"
+#include "dialup/engine/probe.hpp"
+
+namespace dialup_cli {
+
+struct probe_cli_options {
+  std::vector<std::string> ports;    // empty: the candidates of port enumeration
+  bool json = false;                 // one JSON object per port and line
+  std::vector<std::string> exclude;  // never opened
+  int timeout_ms = 500;              // the first AT's wait at each speed
+  std::string write_entry;           // a rasphone.pbk to add an entry to
+  std::string entry_name;            // its name (default: "<model> on <port>")
+};
+
+int probe_command(const probe_cli_options& options);
+
+// The profiles a probed modem is matched against. Until the profile files are loaded
+// here, the built-in generic profile and a few built by hand (docs/probe.md §4).
+std::vector<dialup::modem_profile> available_profiles();
+
+// One port's result in the two output forms.
+void print_probe_text(std::ostream& out, const dialup::probe_result& r, const dialup::identification* id);
+nlohmann::json probe_json(const dialup::probe_result& r, const dialup::identification* id);
+
+}  // namespace dialup_cli
