@@ -104,3 +104,20 @@ cs = [
     chat(8, b'"" "\\d\\p\\K\\N\\r\\n\\\\"', bytes([3, 2 | (63 << 2), 3])),
 ]
 write("chat_script_fuzz", cs)
+
+# telnet: byte 0 the sub-negotiation bound (1 + b0 * 2), byte 1 the feed piece size - 1;
+# then what an RFC 2217 server sends: negotiations, COM-PORT-OPTION sub-negotiations
+# (RFC 2217: server codes are the client's + 100), data with IAC IAC.
+IAC, SB, SE, WILL, DO = 0xFF, 0xFA, 0xF0, 0xFB, 0xFD
+def sub(payload):
+    return bytes([IAC, SB, 44]) + payload.replace(b"\xff", b"\xff\xff") + bytes([IAC, SE])
+
+tn = [
+    bytes([128, 0, IAC, WILL, 0, IAC, WILL, 3, IAC, WILL, 44, IAC, DO, 44]),
+    bytes([128, 3]) + sub(b"\x65\x00\x01\xc2\x00") + sub(b"\x66\x08") + sub(b"\x67\x01") + sub(b"\x68\x01"),
+    bytes([128, 0]) + sub(b"\x6b\x80") + b"\r\nCONNECT 33600\r\n" + sub(b"\x6b\x00") + b"\r\nNO CARRIER\r\n",
+    bytes([128, 7]) + b"data \xff\xff with a 255" + sub(b"\x6b\xff") + sub(b"\x64ser2net 4.3.11"),
+    bytes([2, 0, IAC, SB, 44]) + b"x" * 40,                       # an endless SB past the bound
+    bytes([128, 1, IAC, SB, 44, 0x6b, IAC, WILL, 1, IAC, 0xF1, IAC]),  # IAC WILL inside SB; NOP; cut IAC
+]
+write("telnet_fuzz", tn)
