@@ -1,5 +1,5 @@
 // json_output — `dialup dial --json`: one JSON object per line on standard output for each
-// state change, error and event of the dial (docs/cli.md §JSON). Keys are snake_case, as
+// state change, error and event of the dial (docs/cli.md §3). Keys are snake_case, as
 // `dialup ports --json` writes them; every object has the same five keys first:
 //
 //   {"time":0.105,"event":"state","state":"ConnectDevice","state_value":2,"error":null,

@@ -1,4 +1,4 @@
-// user_config — the user's defaults for dialup, from a TOML file (docs/cli.md §Config).
+// user_config — the user's defaults for dialup, from a TOML file (docs/cli.md §2).
 //
 // Where it is (the first that applies):
 //   1. --config FILE                       (the file must exist)
