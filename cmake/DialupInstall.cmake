@@ -49,11 +49,15 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/dialupConfigVersion.cmake
 install(FILES ${PROJECT_BINARY_DIR}/dialupConfig.cmake ${PROJECT_BINARY_DIR}/dialupConfigVersion.cmake
   DESTINATION ${DIALUP_INSTALL_CMAKEDIR})
 
-# pkg-config. libdir/includedir relative to ${prefix}, so a relocated tree still works.
-set(DIALUP_PC_LIBDIR "${CMAKE_INSTALL_LIBDIR}")
-set(DIALUP_PC_INCLUDEDIR "${CMAKE_INSTALL_INCLUDEDIR}")
+# pkg-config. The prefix is found from where the .pc file is (${pcfiledir}, which pkg-config
+# and pkgconf both define), so an install with --prefix or DESTDIR, or a moved tree, still
+# gives the right paths; an absolute libdir/includedir is kept as it is.
+file(RELATIVE_PATH DIALUP_PC_TO_PREFIX "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
+string(REGEX REPLACE "/$" "" DIALUP_PC_TO_PREFIX "${DIALUP_PC_TO_PREFIX}")
+set(DIALUP_PC_PREFIX "\${pcfiledir}/${DIALUP_PC_TO_PREFIX}")
 if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
   set(DIALUP_PC_LIBDIR_FULL "${CMAKE_INSTALL_LIBDIR}")
+  set(DIALUP_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
 else()
   set(DIALUP_PC_LIBDIR_FULL "\${prefix}/${CMAKE_INSTALL_LIBDIR}")
 endif()
