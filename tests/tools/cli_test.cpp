@@ -420,6 +420,13 @@ TEST_CASE("the config's port is used when the command line gives none") {
   // The command line wins.
   r = run({"dial", "--config", cfg, "--port", "/dev/null", "--phone", "5550100", "--hold", "0"}, clean_env(dir));
   CHECK(contains(r.output, "dialing 5550100 on /dev/null"));
+  // An entry without a port takes it too.
+  const auto pbk = dir.file("noport.pbk");
+  REQUIRE(run({"phonebook", "set", "--create", pbk, "ISP", "PhoneNumber=5550100"}, clean_env(dir)).status == 0);
+  r = run({"dial", "--config", cfg, "--phonebook", pbk, "--entry", "ISP", "--hold", "0"}, clean_env(dir), 60s);
+  CAPTURE(r.output);
+  CHECK(r.status == 0);
+  CHECK(contains(r.output, "dialing ISP (5550100) on " + sim.pty(0)));
 }
 
 TEST_CASE("a login script that sends the password, with no password and no terminal, says so before dialling") {

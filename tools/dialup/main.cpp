@@ -149,11 +149,16 @@ void suggest(const CLI::App& app) {
 bool take_phonebook_entry(const std::string& file, dialup_cli::dial_options& d, const dialup_cli::user_config& cfg) {
   dialup::phonebook pb;
   if (!dialup_cli::load_phonebook(file, pb)) return false;
-  const auto* e = pb.find(d.entry_name);
+  auto* e = pb.find(d.entry_name);
   if (!e) {
     std::cerr << "dialup: " << dialup::describe(std::error_code(dialup::ras_error::cannot_find_phonebook_entry))
               << ": " << d.entry_name << " in " << file << "\n";
     return false;
+  }
+  // An entry with no port: --port, else the config's [dial] port (else 665 below).
+  if (dialup::text::trim(e->port).empty() && !d.sim) {
+    if (!d.port.empty()) e->port = d.port;
+    else if (cfg.port) e->port = *cfg.port;
   }
   if (auto ec = dialup::check_dialable(*e)) {
     std::cerr << "dialup: " << d.entry_name << ": " << dialup::describe(ec) << "\n";
