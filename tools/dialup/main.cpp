@@ -302,15 +302,18 @@ int main(int argc, char** argv) {
   auto* pb_list = pbcmd->add_subcommand("list", "list the entries of a phone book");
   pb_list->add_option("file", pb_file, pb_file_help);
   auto* pb_show = pbcmd->add_subcommand("show", "show one entry: [FILE] ENTRY");
-  pb_show->add_option("words", pb_words, pb_file_help + " ENTRY (case-insensitive)")->required()->expected(1, 2);
+  pb_show->add_option("words", pb_words, pb_file_help + " ENTRY (case-insensitive)")
+      ->required()->expected(1, 2)->type_name("[FILE] ENTRY");
   auto* pb_set = pbcmd->add_subcommand("set", "set keys of an entry (every other line is kept): [FILE] ENTRY KEY=VALUE...");
   pb_set->add_option("words", pb_words, pb_file_help + " ENTRY, then " + dialup_cli::phonebook_set_help)
-      ->required()->expected(2, -1);
+      ->required()->expected(2, -1)->type_name("[FILE] ENTRY KEY=VALUE...");
   pb_set->add_flag("--create", pb_create, "make the entry (and the file) if missing: a modem entry");
   auto* pb_remove = pbcmd->add_subcommand("remove", "remove an entry: [FILE] ENTRY");
-  pb_remove->add_option("words", pb_words, pb_file_help + " ENTRY (case-insensitive)")->required()->expected(1, 2);
+  pb_remove->add_option("words", pb_words, pb_file_help + " ENTRY (case-insensitive)")
+      ->required()->expected(1, 2)->type_name("[FILE] ENTRY");
   auto* pb_rename = pbcmd->add_subcommand("rename", "rename an entry: [FILE] ENTRY NEW-NAME");
-  pb_rename->add_option("words", pb_words, pb_file_help + " ENTRY NEW-NAME")->required()->expected(2, 3);
+  pb_rename->add_option("words", pb_words, pb_file_help + " ENTRY NEW-NAME")
+      ->required()->expected(2, 3)->type_name("[FILE] ENTRY NEW-NAME");
   auto* pb_import = pbcmd->add_subcommand("import-wvdial",
                                           "turn a wvdial.conf dialer into a rasphone.pbk entry (stdout; report on stderr)");
   pb_import->add_option("file", wv_file, "wvdial.conf")->required();
