@@ -107,6 +107,13 @@ TEST_CASE("a config file gives the dial defaults, the port map and the probe exc
   CHECK(c.probe.excludes("/dev/ttyS0"));
   CHECK(c.probe.excludes("/dev/ttyACM0", 0x1a86, 0x7523));
   CHECK_FALSE(c.probe.excludes("/dev/ttyACM0", 0x1a86, 0x7524));
+  // The same device by another name (a /dev/serial/by-id link) is excluded too.
+  scratch_dir dir;
+  const auto link = dir.file("by-id-link");
+  fs::create_symlink("/dev/null", link);
+  c.probe.exclude = {link};
+  CHECK(c.probe.excludes("/dev/null"));
+  CHECK_FALSE(c.probe.excludes("/dev/zero"));
 }
 
 TEST_CASE("a bad config file is refused with file, line and reason, and nothing of it is kept") {

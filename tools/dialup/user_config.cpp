@@ -165,8 +165,8 @@ bool probe_config::excludes(const std::string& path, std::optional<std::uint16_t
   for (const auto& p : exclude) {
     if (p == path) return true;
     // The same device by another name (a /dev/serial/by-id link, /dev/modem).
-    std::error_code a, b;
-    if (std::filesystem::equivalent(p, path, a) && !a && !b) return true;
+    std::error_code ec;
+    if (std::filesystem::equivalent(p, path, ec) && !ec) return true;
   }
   if (vid && pid) {
     for (const auto& id : exclude_usb)
