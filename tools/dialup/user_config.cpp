@@ -1,6 +1,8 @@
 // user_config: the user's config.toml (user_config.hpp), read with toml++ (TOML v1.0.0).
 #include "user_config.hpp"
 
+#include <sys/stat.h>
+
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
@@ -164,9 +166,15 @@ bool probe_config::excludes(const std::string& path, std::optional<std::uint16_t
                             std::optional<std::uint16_t> pid) const {
   for (const auto& p : exclude) {
     if (p == path) return true;
-    // The same device by another name (a /dev/serial/by-id link, /dev/modem).
-    std::error_code ec;
-    if (std::filesystem::equivalent(p, path, ec) && !ec) return true;
+    // The same device by another name (a /dev/serial/by-id link, /dev/modem): stat(2) follows
+    // the links; two character devices are the same when their device numbers are
+    // (std::filesystem::equivalent refuses device files in libstdc++).
+    struct stat a {}, b {};
+    if (::stat(p.c_str(), &a) == 0 && ::stat(path.c_str(), &b) == 0) {
+      if (S_ISCHR(a.st_mode) && S_ISCHR(b.st_mode) ? a.st_rdev == b.st_rdev
+                                                    : a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+        return true;
+    }
   }
   if (vid && pid) {
     for (const auto& id : exclude_usb)
