@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
@@ -151,6 +152,23 @@ TEST_CASE("the config file is found by --config, DIALUP_CONFIG, XDG_CONFIG_HOME,
   const auto env_file = dir.write("env.toml", "[dial]\nentry = \"env\"\n");
   const auto arg_file = dir.write("arg.toml", "[dial]\nentry = \"arg\"\n");
   const std::string home = (dir.path / "home").string(), xdg = (dir.path / "xdg").string();
+  // This process's environment, put back afterwards.
+  struct restore_env {
+    std::optional<std::string> home = get("HOME"), xdg = get("XDG_CONFIG_HOME"), config = get("DIALUP_CONFIG");
+    static std::optional<std::string> get(const char* n) {
+      const char* v = std::getenv(n);
+      return v ? std::optional<std::string>(v) : std::nullopt;
+    }
+    static void put(const char* n, const std::optional<std::string>& v) {
+      if (v) ::setenv(n, v->c_str(), 1);
+      else ::unsetenv(n);
+    }
+    ~restore_env() {
+      put("HOME", home);
+      put("XDG_CONFIG_HOME", xdg);
+      put("DIALUP_CONFIG", config);
+    }
+  } restore;
   ::setenv("HOME", home.c_str(), 1);
   ::setenv("XDG_CONFIG_HOME", xdg.c_str(), 1);
   ::setenv("DIALUP_CONFIG", env_file.c_str(), 1);
