@@ -1048,7 +1048,9 @@ TEST_CASE("set_entry_key refuses what the key cannot hold, with the reason (vect
   // the parser; "device" is MEDIA's Device= key.
   REQUIRE_FALSE(set_entry_key(none, "device", "Generic 56k"));
   CHECK(none.device == "Generic 56k");
-  REQUIRE_FALSE(set_entry_key(none, "Media", "x"));
+  // "Media" is no key a modem entry has: refused as unknown, not taken
+  // for the MEDIA= header.
+  CHECK(set_entry_key(none, "Media", "x").reason == "unknown key 'Media'");
   CHECK(none.media == "rastapi");
 }
 
@@ -1062,9 +1064,10 @@ TEST_CASE("a key dialup does not interpret is set where it is, and the fields it
   REQUIRE_FALSE(set_entry_key(*e, "vendor", "2"));
   REQUIRE_FALSE(set_entry_key(*e, "MdmProtocol", "1"));
   REQUIRE_FALSE(set_entry_key(*e, "FriendlyName", "Home"));
-  REQUIRE_FALSE(set_entry_key(*e, "X-Site", "kept"));
+  // A key the entry lacks that Windows writes is added at the entry level.
+  REQUIRE_FALSE(set_entry_key(*e, "DialMode", "0"));
   CHECK(pb.serialize() ==
-        crlf("[A]\nPreferredHwFlow=0\nX-Site=kept\nMEDIA=rastapi\nVendor=2\nDEVICE=modem\n"
+        crlf("[A]\nPreferredHwFlow=0\nDialMode=0\nMEDIA=rastapi\nVendor=2\nDEVICE=modem\n"
              "MdmProtocol=1\nPhoneNumber=1\nFriendlyName=Home\n"));
 }
 
@@ -1140,4 +1143,118 @@ TEST_CASE("an imported phone number the engine would refuse to dial is left out 
   auto e = to_phonebook_entry(imp);
   REQUIRE(e.numbers.size() == 1);
   CHECK(e.numbers[0].number == "5550101");
+}
+
+// ---- init strings, unknown keys, bad numbers (the rough edges a new user met) -------------
+
+TEST_CASE("wvdial init strings go into the entry's DialupInit and come back as the dial's init") {
+  wvdial_config cfg;
+  REQUIRE_FALSE(wvdial_config::parse("[Dialer Defaults]\nModem = /dev/ttyUSB0\nInit1 = ATZ\nInit2 = ATM0\n"
+                                     "Init3 = AT&K3\nPhone = 5550100\n",
+                                     "wvdial.conf", cfg));
+  wvdial_import imp;
+  REQUIRE_FALSE(import_wvdial(cfg, "Defaults", imp));
+  CHECK(imp.entry.profile.init == std::vector<std::string>{"ATM0", "AT&K3"});
+  phonebook pb;
+  REQUIRE_FALSE(pb.add(to_phonebook_entry(imp)));
+  std::string text;
+  REQUIRE_FALSE(pb.serialize(text));
+  CHECK(text.find("DialupInit=ATM0|AT&K3\r\n") != std::string::npos);
+  // No Speaker=1 (ATM1) of make_modem's on top of the init.
+  CHECK(text.find("Speaker=") == std::string::npos);
+  phonebook back;
+  REQUIRE_FALSE(phonebook::parse(text, "wvdial.pbk", back));
+  REQUIRE(back.entries().size() == 1);
+  CHECK(back.entries()[0].modem_init == "ATM0|AT&K3");
+  auto init = modem_profile::generic().init;
+  init.insert(init.end(), {"ATM0", "AT&K3"});
+  CHECK(to_dial_entry(back.entries()[0]).profile.init == init);
+  CHECK(describe(back.entries()[0]).find("  init: ATM0 AT&K3 (DialupInit)\n") != std::string::npos);
+}
+
+TEST_CASE("DialupInit comes after the entry's Speaker, Protocol and Compression settings") {
+  auto e = phonebook_entry::make_modem("E", "/dev/ttyS0", "", {{"1", "", 0, 0, false, ""}});
+  REQUIRE_FALSE(set_entry_key(e, "Speaker", "1"));
+  REQUIRE_FALSE(set_entry_key(e, "Protocol", "0"));
+  REQUIRE_FALSE(set_entry_key(e, "dialupinit", " ATM0 | ATL1|"));
+  auto init = modem_profile::generic().init;
+  init.insert(init.end(), {"ATM1", "AT\\N0", "ATM0", "ATL1"});
+  CHECK(to_dial_entry(e).profile.init == init);
+  CHECK(set_entry_key(e, "DialupInit", "ATZ|ATDT5550100").reason ==
+        "an init command cannot dial (ATD): the number goes in PhoneNumber");
+  wvdial_config cfg;
+  REQUIRE_FALSE(wvdial_config::parse("[Dialer Defaults]\nInit2 = ATM0|ATL1\n", "w.conf", cfg));
+  wvdial_import imp;
+  auto err = import_wvdial(cfg, "Defaults", imp);
+  CHECK(err.line == 2);
+  CHECK(err.reason == "Init2 holds '|', which separates the init commands of a phone-book entry");
+}
+
+TEST_CASE("set_entry_key refuses a key nobody knows, with the nearest one, and takes Windows' own") {
+  auto e = phonebook_entry::make_modem("E", "COM1", "", {{"1", "", 0, 0, false, ""}});
+  const auto before = e;
+  auto err = set_entry_key(e, "RedialAtempts", "5");
+  CHECK(err.code == ras_error::invalid_parameter);
+  CHECK(err.reason == "unknown key 'RedialAtempts' (did you mean RedialAttempts?)");
+  CHECK(e == before);
+  CHECK(set_entry_key(e, "Frobnicate", "1").reason == "unknown key 'Frobnicate'");
+  // Keys Windows writes (not read by dialup), and keys the entry already has, are set.
+  CHECK_FALSE(set_entry_key(e, "dialmode", "0"));
+  CHECK_FALSE(set_entry_key(e, "MdmProtocol", "1"));
+  phonebook pb;
+  REQUIRE_FALSE(phonebook::parse("[A]\r\nMyOwnKey=1\r\nMEDIA=rastapi\r\nDEVICE=modem\r\n", "a.pbk", pb));
+  auto a = pb.entries()[0];
+  CHECK_FALSE(set_entry_key(a, "MyOwnKey", "2"));
+  CHECK(set_entry_key(a, "MyOwnKye", "2").reason == "unknown key 'MyOwnKye' (did you mean MyOwnKey?)");
+}
+
+TEST_CASE("describe shows RedialOnLinkFailure and the idle disconnect") {
+  auto e = phonebook_entry::make_modem("E", "COM1", "", {{"1", "", 0, 0, false, ""}});
+  CHECK(describe(e).find("  redial on link failure: no (RedialOnLinkFailure)\n") != std::string::npos);
+  CHECK(describe(e).find("  idle disconnect: the global setting (IdleDisconnectSeconds=0)\n") != std::string::npos);
+  e.redial_on_link_failure = true;
+  e.idle_disconnect_seconds = 600;
+  CHECK(describe(e).find("  redial on link failure: yes (RedialOnLinkFailure)\n") != std::string::npos);
+  CHECK(describe(e).find("  idle disconnect: after 600 s idle (IdleDisconnectSeconds=600)\n") != std::string::npos);
+  e.idle_disconnect_seconds = -1;
+  CHECK(describe(e).find("  idle disconnect: never (IdleDisconnectSeconds=-1)\n") != std::string::npos);
+}
+
+TEST_CASE("a number or flag key that holds no number fails the load at its line") {
+  struct vec {
+    std::string text;
+    std::size_t line;
+    std::string reason;
+  };
+  const std::string head = "[A]\nType=1\n";
+  const std::string media = "MEDIA=rastapi\nPort=COM1\n";
+  const std::vector<vec> table = {
+      {"[A]\nRedialAttempts=lots\n" + media + "DEVICE=modem\n", 2,
+       "RedialAttempts: not a number from 0 to 4294967295: \"lots\""},
+      {head + "IdleDisconnectSeconds=-5\n" + media + "DEVICE=modem\n", 3,
+       "IdleDisconnectSeconds: not a number from -1 to 4294967295: \"-5\""},
+      {head + "RedialOnLinkFailure=yes\n" + media + "DEVICE=modem\n", 3,
+       "RedialOnLinkFailure: not a flag (0 or 1): \"yes\""},
+      {head + media + "ConnectBPS=fast\nDEVICE=modem\n", 5, "ConnectBPS: not a number from 0 to 4294967295: \"fast\""},
+      {head + media + "DEVICE=modem\nPhoneNumber=1\nCountryCode=one\n", 7,
+       "CountryCode: not a number from 0 to 4294967295: \"one\""},
+      {head + media + "DEVICE=modem\nSpeaker=loud\n", 6, "Speaker: not a flag (0 or 1): \"loud\""},
+  };
+  for (const auto& v : table) {
+    INFO(v.text);
+    phonebook pb;
+    REQUIRE_FALSE(pb.add(phonebook_entry::make_modem("kept", "", "", {})));
+    auto err = phonebook::parse(v.text, "x.pbk", pb);
+    CHECK(err.code == ras_error::corrupt_phonebook);
+    CHECK(err.line == v.line);
+    CHECK(err.reason == v.reason);
+    CHECK(pb.entries().size() == 1);
+  }
+  // Still read leniently: empty values, '+', blanks, a switch's Type=Terminal, a second
+  // link's keys that are not numbers where the table has none.
+  phonebook pb;
+  CHECK_FALSE(phonebook::parse("[A]\nRedialAttempts=\nRedialSeconds= +5 \nMEDIA=rastapi\nDEVICE=modem\n"
+                               "Speaker=\nDEVICE=switch\nType=Terminal\n",
+                               "ok.pbk", pb));
+  CHECK(pb.entries()[0].redial_seconds == 5);
 }

@@ -123,6 +123,11 @@ TEST_CASE("skip_reason: excluded ports, ttyS0 unless named, known non-modem USB 
   c.vid = 0x067b;  // a generic PL2303 adapter: an RS-232 modem may be behind it
   c.pid = 0x2303;
   CHECK(skip_reason(c, o).empty());
+  o.exclude_usb = {{0x067b, 0x2303}};  // ...unless the user's config excludes it
+  CHECK(skip_reason(c, o) == "usb id 067b:2303 is excluded by the config (probe.exclude_usb)");
+  c.named = true;
+  CHECK(skip_reason(c, o).empty());
+  o.exclude_usb.clear();
   c = {};
   c.port = "/dev/ttyUSB1";
   c.driver = "garmin_gps";

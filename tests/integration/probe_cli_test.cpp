@@ -44,8 +44,8 @@ dialup::test::private_lock_dir lock_dir("dialup-probe-cli-test");
 }  // namespace
 
 TEST_CASE("dialup probe --json: one object per port, a modem of each personality and a silent pty") {
-  dialup::test::sim_program usr(DIALUP_SIM_PATH, 1, 0.05, "usr");
-  dialup::test::sim_program cell(DIALUP_SIM_PATH, 1, 0.05, "cellular");
+  dialup::test::sim_program usr(DIALUP_SIM_PATH, 1, 0.05, {"--personality", "usr"});
+  dialup::test::sim_program cell(DIALUP_SIM_PATH, 1, 0.05, {"--personality", "cellular"});
   REQUIRE(usr.started());
   REQUIRE(cell.started());
   dialup::test::pty_pair silent;
@@ -74,7 +74,7 @@ TEST_CASE("dialup probe --json: one object per port, a modem of each personality
 }
 
 TEST_CASE("dialup probe: text output names the profile and why; no modem is exit status 2") {
-  dialup::test::sim_program cx(DIALUP_SIM_PATH, 1, 0.05, "conexant");
+  dialup::test::sim_program cx(DIALUP_SIM_PATH, 1, 0.05, {"--personality", "conexant"});
   REQUIRE(cx.started());
   auto r = run_dialup({"probe", "--timeout", "200", cx.pty(0)});
   CHECK(r.status == 0);
@@ -101,7 +101,7 @@ TEST_CASE("dialup probe: usage errors are exit status 1") {
 }
 
 TEST_CASE("dialup probe --write-entry adds a phone-book entry for the modem found") {
-  dialup::test::sim_program usr(DIALUP_SIM_PATH, 1, 0.05, "usr");
+  dialup::test::sim_program usr(DIALUP_SIM_PATH, 1, 0.05, {"--personality", "usr"});
   REQUIRE(usr.started());
   const auto dir = std::filesystem::temp_directory_path() / ("dialup-probe-pbk-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);

@@ -21,12 +21,11 @@ namespace dialup::test {
 
 class sim_program {
  public:
-  // `program` is the path of dialup-sim; every simulated delay runs at time_scale; every
-  // modem has the given personality (dialup-sim --personality).
-  sim_program(const std::string& program, int modems, double time_scale, const std::string& personality = "generic")
+  // `program` is the path of dialup-sim; every simulated delay runs at time_scale.
+  // `extra`: more options for it (--trace FILE, ...).
+  sim_program(const std::string& program, int modems, double time_scale, const std::vector<std::string>& extra = {})
       : sock_("/tmp/dialup-test-sim-" + std::to_string(::getpid()) + "-" + std::to_string(++counter()) + ".sock"),
-        proc_({program, "--modems", std::to_string(modems), "--time-scale", std::to_string(time_scale), "--control",
-               sock_, "--personality", personality}) {
+        proc_(arguments(program, modems, time_scale, sock_, extra)) {
     if (!proc_.wait_for_output("control " + sock_ + "\n", std::chrono::seconds(10))) return;
     std::istringstream in(proc_.output());
     std::string line;
@@ -96,6 +95,13 @@ class sim_program {
   }
 
  private:
+  static std::vector<std::string> arguments(const std::string& program, int modems, double time_scale,
+                                            const std::string& sock, const std::vector<std::string>& extra) {
+    std::vector<std::string> args{program, "--modems", std::to_string(modems), "--time-scale",
+                                  std::to_string(time_scale), "--control", sock};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
   static int& counter() {
     static int n = 0;
     return n;

@@ -49,17 +49,24 @@ function(expect_file_is bytes what)
   endif()
 endfunction()
 
+# A key that is neither dialup's, nor the entry's, nor one Windows writes is refused with the
+# nearest one, and nothing is written.
+run(1 phonebook set "${pbk}" "dial-up isp" PhoneNumber=5550140 RedialAtempts=5)
+if(NOT output MATCHES "unknown key 'RedialAtempts' \\(did you mean RedialAttempts\\?\\)")
+  message(FATAL_ERROR "a misspelt key is not refused with the nearest one: ${output}")
+endif()
+expect_file_is("${original}" "after a misspelt key")
+
 # set: interpreted keys (the first number, RedialOnLinkFailure, Port with its PreferredPort
-# copy), a key dialup does not interpret where it is (MdmProtocol in DEVICE=modem), a new key.
+# copy), a key dialup does not interpret where it is (MdmProtocol in DEVICE=modem).
 run(0 phonebook set "${pbk}" "dial-up isp" PhoneNumber=5550140 RedialOnLinkFailure=1
-    Port=/dev/ttyS0 MdmProtocol=1 X-Site=kept)
+    Port=/dev/ttyS0 MdmProtocol=1)
 set(expected "${original}")
 replace(expected "PhoneNumber=5550100\r\n" "PhoneNumber=5550140\r\n")
 replace(expected "RedialOnLinkFailure=0\r\n" "RedialOnLinkFailure=1\r\n")
 replace(expected "PreferredPort=COM3\r\n" "PreferredPort=/dev/ttyS0\r\n")
 replace(expected "\nPort=COM3\r\n" "\nPort=/dev/ttyS0\r\n")
 replace(expected "Speaker=0\r\nMdmProtocol=0\r\n" "Speaker=0\r\nMdmProtocol=1\r\n")
-replace(expected "IpDnsSuffix=\r\n\r\nNETCOMPONENTS=" "IpDnsSuffix=\r\nX-Site=kept\r\n\r\nNETCOMPONENTS=")
 expect_file_is("${expected}" "after set")
 run(0 phonebook show "${pbk}" "Dial-up ISP")
 if(NOT output MATCHES "5550140")

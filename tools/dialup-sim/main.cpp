@@ -15,6 +15,7 @@
 
 #include <dialup/hwsim/scenario.hpp>
 #include <dialup/engine/text.hpp>
+#include <dialup/version.hpp>
 
 #include <dialup/hwsim/detail/asio.hpp>
 #include <boost/asio/io_context.hpp>
@@ -321,6 +322,7 @@ int main(int argc, char** argv) {
   int rfc2217_base = -1;
   std::string scenario_file;
   std::string control_path;
+  app.set_version_flag("--version", std::string("dialup-sim ") + DIALUP_VERSION_STRING, "print the version and exit");
   app.add_option("--modems,-n", modems, "number of simulated modems")->check(CLI::Range(1, 4000));
   app.add_option("--link,-l", link, "symlink prefix: modem i is also PREFIX<i>");
   app.add_option("--personality,-p", personality, "generic, usr, conexant or cellular")
@@ -338,7 +340,23 @@ int main(int argc, char** argv) {
   app.add_option("--control", control_path,
                  "Unix socket for commands while running: status, dialtone I on|off, drop I, retrain I, "
                  "unplug I, replug I, silent I on|off, fault I ..., help");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    // A mistyped option: the nearest one (edit distance).
+    if (rc != 0) {
+      std::vector<std::string> names;
+      for (const auto* o : app.get_options())
+        for (const auto& l : o->get_lnames()) names.push_back("--" + l);
+      for (const auto& word : app.remaining()) {
+        const std::string w = word.substr(0, word.find('='));
+        if (auto near = dialup::text::nearest(w, names); !near.empty() && w.rfind("-", 0) == 0)
+          std::cerr << "dialup-sim: '" << w << "': did you mean '" << near << "'?\n";
+      }
+    }
+    return rc;
+  }
 
   if (print_scenario) {
     std::cout << dialup::hwsim::default_scenario();

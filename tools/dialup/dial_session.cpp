@@ -36,6 +36,7 @@
 #include "dialup/engine/data_stream.hpp"
 #include "dialup/engine/event_loop.hpp"
 #include "dialup/hwsim/simulator.hpp"
+#include "json_output.hpp"
 #include "prompts.hpp"
 #include "terminal_bridge.hpp"
 
@@ -92,6 +93,7 @@ class dial_session {
   dial_session(dial_options o, line_input& in)
       : opt_(std::move(o)),
         stdin_(in),
+        notes_(opt_.json ? stderr : stdout),
         signals_(io_, SIGINT, SIGTERM),
         hold_timer_(io_) {}
 
@@ -131,17 +133,23 @@ class dial_session {
       if (dialled().empty()) opt_.phone = "5550100";
       if (!opt_.send) opt_.send = "Hello from dialup\r\n";
       if (!opt_.hold) opt_.hold = 0;
-      std::printf("dialup: simulated modem on %s (time scale %g), dialing %s\n", opt_.port.c_str(),
-                  opt_.time_scale, dialled().c_str());
+      std::fprintf(notes_, "dialup: simulated modem on %s (time scale %g), dialing %s\n", opt_.port.c_str(),
+                   opt_.time_scale, dialled().c_str());
     } else if (opt_.from_phonebook) {
       const auto& e = *opt_.from_phonebook;
-      std::printf("dialup: dialing %s (%s) on %s\n", opt_.entry_name.c_str(),
-                  dialled().c_str(),
-                  (opt_.port.empty() ? e.port : opt_.port).c_str());
+      std::fprintf(notes_, "dialup: dialing %s (%s) on %s\n", opt_.entry_name.c_str(), dialled().c_str(),
+                   (opt_.port.empty() ? e.port : opt_.port).c_str());
     } else {
-      std::printf("dialup: dialing %s on %s\n", dialled().c_str(), opt_.port.c_str());
+      std::fprintf(notes_, "dialup: dialing %s on %s\n", dialled().c_str(), opt_.port.c_str());
     }
-    std::fflush(stdout);
+    std::fflush(notes_);
+    if (opt_.json) {
+      auto o = json_output::make(0, "dialing");
+      o["number"] = dialled();
+      o["port"] = opt_.port.empty() && opt_.from_phonebook ? opt_.from_phonebook->port : opt_.port;
+      if (opt_.from_phonebook) o["entry"] = opt_.entry_name;
+      json_.write(o);
+    }
 
     int rc;
     {
@@ -170,12 +178,37 @@ class dial_session {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   }
 
+  double since_start(std::chrono::steady_clock::time_point t) const {
+    if (t == std::chrono::steady_clock::time_point{}) return elapsed();
+    return std::max(0.0, std::chrono::duration<double>(t - start_).count());
+  }
+
+  // The human form: one line per state or event, the time since the dial started first.
   void print_line(std::string_view what, const std::string& detail = {}) {
+    if (opt_.json) return;  // --json: each caller writes its own object
     std::printf("  %7.3f  %-20s %s\n", elapsed(), std::string(what).c_str(), detail.c_str());
     std::fflush(stdout);
   }
 
   void print_state(dialup::conn_state s, const std::string& detail = {}) { print_line(to_string(s), detail); }
+
+  // --json: one object; `detail` is left out when empty.
+  void json_event(std::string_view event, std::optional<dialup::conn_state> s, const std::error_code& ec = {},
+                  const std::string& detail = {}, std::chrono::steady_clock::time_point t = {},
+                  json_output::object extra = {}) {
+    if (!opt_.json) return;
+    auto o = json_output::make(since_start(t), event, s, ec);
+    if (!detail.empty()) o["detail"] = detail;
+    if (extra.is_object())
+      for (auto& [k, v] : extra.items()) o[k] = v;
+    json_.write(o);
+  }
+
+  // A message for the user that is not an event: stdout, or stderr with --json.
+  void note(const std::string& text) {
+    std::fprintf(notes_, "%s\n", text.c_str());
+    std::fflush(notes_);
+  }
 
   dialup::dial_entry make_entry() const {
     dialup::dial_entry entry;
@@ -228,7 +261,7 @@ class dial_session {
     }
     signals_.async_wait([this](boost::system::error_code e, int sig) {
       if (e) return;
-      std::printf("dialup: %s, hanging up\n", sig == SIGINT ? "interrupted" : "terminated");
+      std::fprintf(notes_, "dialup: %s, hanging up\n", sig == SIGINT ? "interrupted" : "terminated");
       interrupted_ = true;
       hang_up();
     });
@@ -243,6 +276,7 @@ class dial_session {
       // "error 609: the device type is not known: cannot open /dev/null: not a serial port"
       const std::string what = with_detail(e.error, e.detail);
       print_state(e.state, "failed: " + what);
+      json_event("error", e.state, e.error, e.detail, e.time, {{"attempt", e.attempt}});
       std::fprintf(stderr, "dialup: %s%s\n", what.c_str(), hint(e.error).c_str());
       exit_code_ = 2;
       hang_up();  // a failed dial's handle must still be hung up (RAS)
@@ -250,6 +284,7 @@ class dial_session {
     }
     if (is_paused(e.state)) {
       print_state(e.state, pause_reason(e.state));
+      json_event("paused", e.state, {}, pause_reason(e.state), e.time);
       // Resumed from the loop, not from inside this notification (RAS forbids it).
       asio::post(io_, [this, s = e.state] { on_paused(s); });
       return;
@@ -263,6 +298,9 @@ class dial_session {
                std::to_string(e.extended_error) + ")";
     if (e.state == cs::prepare_for_callback) detail = "the server calls back " + params_.callback_number;
     print_state(e.state, detail);
+    json_output::object extra = {{"attempt", e.attempt}};
+    if (e.attempt > 1) extra["last_error"] = e.extended_error;
+    json_event("state", e.state, {}, detail, e.time, std::move(extra));
     if (e.state == cs::connected) on_connected();
   }
 
@@ -276,16 +314,19 @@ class dial_session {
       case kind::reconnecting:
         reconnecting_ = true;
         print_line("reconnecting");
+        json_event("reconnecting", std::nullopt);
         return;
       case kind::paused:
         // A pause in the reconnected call (a refused login, the terminal step): the dial's
         // notifier finished at the first Connected, so it comes as a connection event.
         print_state(e.state, pause_reason(e.state));
+        json_event("paused", e.state, {}, pause_reason(e.state));
         asio::post(io_, [this, s = e.state] { on_paused(s); });
         return;
       case kind::reconnected:
         reconnecting_ = false;
         print_line("reconnected");
+        json_event("reconnected", std::nullopt);
         return;
       case kind::disconnected: {
         // The event has the number; what happened beyond it is in the status while the
@@ -295,6 +336,7 @@ class dial_session {
         if (!mgr_->status(handle_, st) && st.error == e.error) detail = st.error_detail;
         const std::string what = with_detail(e.error, detail);
         print_line("disconnected", what);
+        json_event("disconnected", std::nullopt, e.error, detail);
         // A dropped carrier or a vanished device with --reconnect: "reconnecting" follows.
         if (reconnect_ && !reconnecting_ && e.error == dialup::ras_condition::line_lost)
           return;
@@ -381,7 +423,7 @@ class dial_session {
   // ---- Interactive: the terminal step after CONNECT ------------------------------------
 
   void start_terminal() {
-    terminal_.open();
+    terminal_.open(notes_);
     start_reading();
     start_input([this] { terminal_.copy_input(stdin_); });
   }
@@ -406,7 +448,10 @@ class dial_session {
       if (ec && echo_pending_ && ec != asio::error::operation_aborted) {
         echo_pending_ = false;
         hold_timer_.cancel();
-        std::printf("data: read failed: %s\n", ec.message().c_str());
+        if (opt_.json)
+          json_event("data", std::nullopt, {}, "read failed: " + ec.message());
+        else
+          std::printf("data: read failed: %s\n", ec.message().c_str());
         start_hold();
       }
       // Aborted: a login script takes the line after the terminal; the echo check (if
@@ -418,7 +463,10 @@ class dial_session {
   void on_line_data(std::string_view bytes) {
     if (!echo_pending_) {
       // The terminal's (or what the remote still said after the user left it).
-      terminal_bridge::show(bytes);
+      if (opt_.json)
+        json_event("data", std::nullopt, {}, {}, {}, {{"received", std::string(bytes)}});
+      else
+        terminal_bridge::show(bytes);
       return;
     }
     in_.append(bytes);
@@ -426,8 +474,12 @@ class dial_session {
     if (at == std::string::npos) return;
     echo_pending_ = false;
     hold_timer_.cancel();
-    std::printf("data: sent %zu bytes, received %zu: \"%s\"\n", out_.size(), at + out_.size(),
-                dialup::text::escape_bytes(in_.substr(0, at + out_.size())).c_str());
+    if (opt_.json)
+      json_event("data", std::nullopt, {}, {}, {},
+                 {{"sent", out_.size()}, {"received", at + out_.size()}, {"text", in_.substr(0, at + out_.size())}});
+    else
+      std::printf("data: sent %zu bytes, received %zu: \"%s\"\n", out_.size(), at + out_.size(),
+                  dialup::text::escape_bytes(in_.substr(0, at + out_.size())).c_str());
     start_hold();
   }
 
@@ -450,7 +502,10 @@ class dial_session {
     hold_timer_.async_wait([this](boost::system::error_code e) {
       if (e || !echo_pending_) return;
       echo_pending_ = false;
-      std::printf("data: sent %zu bytes, no echo of them within 5 s\n", out_.size());
+      if (opt_.json)
+        json_event("data", std::nullopt, {}, "no echo within 5 s", {}, {{"sent", out_.size()}, {"received", 0}});
+      else
+        std::printf("data: sent %zu bytes, no echo of them within 5 s\n", out_.size());
       start_hold();
     });
   }
@@ -462,15 +517,15 @@ class dial_session {
       return;
     }
     if (opt_.hold) {
-      std::printf("dialup: connected; holding the line for %g s (Ctrl-C hangs up)\n", *opt_.hold);
+      std::fprintf(notes_, "dialup: connected; holding the line for %g s (Ctrl-C hangs up)\n", *opt_.hold);
       hold_timer_.expires_after(std::chrono::milliseconds(static_cast<long>(*opt_.hold * 1000)));
       hold_timer_.async_wait([this](boost::system::error_code e) {
         if (!e) hang_up();
       });
     } else {
-      std::printf("dialup: connected; Ctrl-C hangs up\n");
+      std::fprintf(notes_, "dialup: connected; Ctrl-C hangs up\n");
     }
-    std::fflush(stdout);
+    std::fflush(notes_);
   }
 
   void hang_up() {
@@ -481,7 +536,7 @@ class dial_session {
     // Whoever waits for the user stops waiting (a terminal's echo comes back on).
     stdin_.cancel();
     if (tty_) tty_->cancel();
-    if (exit_code_ == 0 && !interrupted_) std::printf("dialup: hanging up\n");
+    if (exit_code_ == 0 && !interrupted_) std::fprintf(notes_, "dialup: hanging up\n");
     mgr_->async_hang_up(handle_, [this](std::error_code ec) {
       if (ec == dialup::ras_error::invalid_handle) {
         std::fprintf(stderr, "dialup: hang-up: %s\n", dialup::describe(ec).c_str());
@@ -495,12 +550,15 @@ class dial_session {
         if (exit_code_ == 0) exit_code_ = 3;
       }
       print_state(dialup::conn_state::disconnected);
+      json_event("hung_up", dialup::conn_state::disconnected, ec, {}, {}, {{"confirmed", !ec}});
       signals_.cancel();
     });
   }
 
   dial_options opt_;
   line_input& stdin_;
+  std::FILE* notes_;  // messages that are not events: stdout, or stderr with --json
+  json_output json_;
   std::unique_ptr<line_input> tty_;  // the controlling terminal, when stdin is one
   line_input* ask_ = nullptr;        // where paused states are answered from
   bool paused_states_ = false;

@@ -36,6 +36,7 @@ struct dial_options {
   std::optional<std::uint32_t> redial_pause;  // --redial-pause SECONDS
   bool terminal = false;                      // --terminal: terminal_after_dial
   bool ask = false;                           // --ask: paused states answered line by line from stdin
+  bool json = false;                          // --json: JSON lines on stdout (json_output.hpp), the rest on stderr
   std::optional<dialup::dial_entry> from_phonebook;
   dialup::dial_params params;
 };

@@ -80,6 +80,63 @@ void line_input::write_prompt(std::string_view text) const {
   }
 }
 
+bool line_input::fill() {
+  for (;;) {
+    if (cancelled_ || eof_) return false;
+    pollfd fds[2] = {{fd_, POLLIN, 0}, {cancel_pipe_[0], POLLIN, 0}};
+    int r = ::poll(fds, cancel_pipe_[0] >= 0 ? 2 : 1, -1);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      eof_ = true;
+      return false;
+    }
+    if (fds[0].revents == 0) continue;  // the cancel pipe: checked at the top
+    char chunk[512];
+    auto n = ::read(fd_, chunk, sizeof chunk);
+    if (n > 0) {
+      buffer_.append(chunk, static_cast<std::size_t>(n));
+      return true;
+    }
+    if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+      eof_ = true;
+      return false;
+    }
+  }
+}
+
+std::optional<std::string> line_input::read_some() {
+  if (cancelled_) return std::nullopt;
+  if (buffer_.empty() && !fill()) return std::nullopt;
+  if (cancelled_) return std::nullopt;
+  return std::exchange(buffer_, {});
+}
+
+struct line_input::raw_mode::saved {
+  termios attributes{};
+};
+
+line_input::raw_mode::raw_mode(int fd) : fd_(fd), saved_(std::make_unique<saved>()) {
+  if (::tcgetattr(fd_, &saved_->attributes) != 0) return;
+  termios raw = saved_->attributes;
+  raw.c_lflag &= static_cast<tcflag_t>(~(ECHO | ECHOE | ECHOK | ECHONL | ICANON | IEXTEN));
+  raw.c_iflag &= static_cast<tcflag_t>(~(ICRNL | INLCR | IGNCR | IXON));
+  raw.c_cc[VMIN] = 1;
+  raw.c_cc[VTIME] = 0;
+  // TCSANOW: what the user typed ahead (the first key after the prompt) is kept.
+  active_ = ::tcsetattr(fd_, TCSANOW, &raw) == 0;
+}
+
+line_input::raw_mode::~raw_mode() {
+  if (active_) ::tcsetattr(fd_, TCSANOW, &saved_->attributes);
+}
+
+std::unique_ptr<line_input::raw_mode> line_input::enter_raw_mode() {
+  if (!terminal_) return nullptr;
+  auto mode = std::make_unique<raw_mode>(fd_);
+  if (!mode->active()) return nullptr;
+  return mode;
+}
+
 std::optional<std::string> line_input::read_line(std::string_view prompt, bool secret) {
   if (cancelled_) return std::nullopt;
   if (!prompt.empty()) write_prompt(prompt);
@@ -109,21 +166,7 @@ std::optional<std::string> line_input::read_line(std::string_view prompt, bool s
                    " KiB; no more input is read\n");
       break;
     }
-    pollfd fds[2] = {{fd_, POLLIN, 0}, {cancel_pipe_[0], POLLIN, 0}};
-    int r = ::poll(fds, cancel_pipe_[0] >= 0 ? 2 : 1, -1);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      eof_ = true;
-      continue;
-    }
-    if (fds[0].revents == 0) continue;  // the cancel pipe: checked at the top
-    char chunk[512];
-    auto n = ::read(fd_, chunk, sizeof chunk);
-    if (n > 0) {
-      buffer_.append(chunk, static_cast<std::size_t>(n));
-    } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-      eof_ = true;
-    }
+    fill();  // false: cancelled or the end, both seen at the top
   }
   quiet.reset();
   if (newline_after) write_prompt("\n");

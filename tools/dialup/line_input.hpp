@@ -40,6 +40,19 @@ class line_input {
   // max_line_bytes, or after cancel().
   std::optional<std::string> read_line(std::string_view prompt, bool secret = false);
 
+  // Terminal mode (the terminal step of a dial): while the guard lives, a terminal input
+  // neither echoes what is typed nor waits for Enter — the far end echoes what it wants, as a
+  // remote login does, and a password typed there is never shown by this side. termios:
+  // ECHO, ICANON and ICRNL off (Enter reads as CR, what a remote login waits for), ISIG kept
+  // (Ctrl-C still interrupts), VMIN 1. The settings are restored when the guard goes, before
+  // the next prompt. Not a terminal: nothing changes (nullptr).
+  class raw_mode;
+  std::unique_ptr<raw_mode> enter_raw_mode();
+
+  // What there is to read, at least one byte (what read_line() had read ahead first);
+  // nullopt at end of input or after cancel(). For terminal mode.
+  std::optional<std::string> read_some();
+
   // Writes a message where the prompts go (the terminal, or standard error).
   void say(std::string_view text) const { write_prompt(text); }
 
@@ -52,6 +65,8 @@ class line_input {
  private:
   line_input(int fd, bool own, int prompt_fd);
   void write_prompt(std::string_view text) const;
+  // Waits for input or cancel(); appends what was read to buffer_. false: end or cancelled.
+  bool fill();
 
   int fd_;
   bool own_;
@@ -61,6 +76,21 @@ class line_input {
   std::atomic<bool> cancelled_{false};
   std::string buffer_;  // read but not yet returned
   bool eof_ = false;
+};
+
+class line_input::raw_mode {
+ public:
+  explicit raw_mode(int fd);
+  ~raw_mode();
+  raw_mode(const raw_mode&) = delete;
+  raw_mode& operator=(const raw_mode&) = delete;
+  bool active() const noexcept { return active_; }
+
+ private:
+  int fd_;
+  struct saved;
+  std::unique_ptr<saved> saved_;
+  bool active_ = false;
 };
 
 }  // namespace dialup_cli

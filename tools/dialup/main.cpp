@@ -5,6 +5,11 @@
 //   dialup phonebook list|show|set|remove|rename|import-wvdial ...
 //   dialup ports [--all] [--json]              the serial ports (none is opened)
 //   dialup probe [PORT...] [--json] ...        find and identify the modems (docs/probe.md)
+//   dialup --version
+//
+// Defaults come from the user's config file (user_config.hpp: --config FILE, DIALUP_CONFIG,
+// ~/.config/dialup/config.toml); the command line wins over it. A mistyped command or option
+// is answered with the nearest one ("did you mean 'dial'?").
 //
 // Each state is printed the moment the engine reports it, on this program's own event
 // loop (dial_session.hpp). Once connected the call stays up until SIGINT/SIGTERM or --hold
@@ -16,7 +21,10 @@
 // Passwords come from standard input (--password-stdin), DIALUP_PASSWORD or, in a paused
 // state, the terminal with its echo off: never from argv, and they are never printed.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <optional>
 #include <iostream>
 #include <string>
 #include <utility>
@@ -25,11 +33,14 @@
 #include "dial_session.hpp"
 #include "dialup/engine/chat_script.hpp"
 #include "dialup/engine/phonebook.hpp"
+#include "dialup/engine/text.hpp"
+#include "dialup/version.hpp"
 #include "file_io.hpp"
 #include "line_input.hpp"
 #include "phonebook_commands.hpp"
 #include "ports_command.hpp"
 #include "probe_command.hpp"
+#include "user_config.hpp"
 
 namespace {
 
@@ -52,20 +63,121 @@ bool load_script(const std::string& path, dialup::parsed_script& out) {
   return true;
 }
 
+// ---- the top level: --version, --config, and "did you mean" ------------------------------
+
+struct global_options {
+  std::string config_file;  // --config
+};
+
+void add_global_options(CLI::App& app, global_options& g) {
+  app.set_version_flag("--version", std::string("dialup ") + DIALUP_VERSION_STRING, "print the version and exit");
+  app.add_option("--config", g.config_file,
+                 "the config file (default: $DIALUP_CONFIG, else $XDG_CONFIG_HOME/dialup/config.toml or "
+                 "~/.config/dialup/config.toml)")
+      ->type_name("FILE");
+  // --config after the subcommand too (dialup dial --config FILE ...).
+  app.fallthrough();
+}
+
+// The names `word` could have been meant as, with their leading dashes.
+std::vector<std::string> option_names(const CLI::App& app) {
+  std::vector<std::string> names;
+  for (const CLI::App* a = &app; a; a = a->get_parent()) {
+    for (const auto* o : a->get_options()) {
+      for (const auto& l : o->get_lnames()) names.push_back("--" + l);
+      for (const auto& sn : o->get_snames()) names.push_back("-" + sn);
+    }
+  }
+  return names;
+}
+
+std::vector<std::string> subcommand_names(const CLI::App& app) {
+  std::vector<std::string> names;
+  for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) names.push_back(sub->get_name());
+  return names;
+}
+
+// "dialup dail": the command is looked at before CLI11 parses, so the answer is the nearest
+// command, not CLI11's "a subcommand is required". Returns false (message printed) when
+// argv's command is not one.
+bool check_command_name(const CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--config") {
+      ++i;  // its value
+      continue;
+    }
+    if (a.empty() || a.front() == '-') continue;
+    const auto names = subcommand_names(app);
+    if (std::find(names.begin(), names.end(), a) != names.end()) return true;
+    std::cerr << "dialup: unknown command '" << a << "'";
+    if (auto near = dialup::text::nearest(a, names); !near.empty()) std::cerr << " (did you mean '" << near << "'?)";
+    std::cerr << "\ndialup: the commands are:";
+    for (const auto& n : names) std::cerr << " " << n;
+    std::cerr << " (dialup --help)\n";
+    return false;
+  }
+  return true;
+}
+
+// After CLI11's message: for each word it did not expect, the nearest option or command of
+// the (sub)command it was given to.
+void suggest(const CLI::App& app) {
+  const CLI::App* at = &app;
+  for (bool deeper = true; deeper;) {
+    deeper = false;
+    for (const auto* sub : at->get_subcommands([](const CLI::App* s) { return s->parsed(); })) {
+      at = sub;
+      deeper = true;
+      break;
+    }
+  }
+  std::string path = "dialup";
+  std::vector<std::string> chain;
+  for (const CLI::App* a = at; a && a->get_parent(); a = a->get_parent()) chain.insert(chain.begin(), a->get_name());
+  for (const auto& c : chain) path += " " + c;
+  // The words nobody took (with fallthrough, a subcommand's go up to the top).
+  for (const auto& word : app.remaining(true)) {
+    std::string w = word.substr(0, word.find('='));
+    std::string near =
+        dialup::text::nearest(w, !w.empty() && w.front() == '-' ? option_names(*at) : subcommand_names(*at));
+    if (!near.empty()) std::cerr << path << ": '" << w << "': did you mean '" << near << "'?\n";
+  }
+}
+
 // Takes the entry from the phone book into d.from_phonebook; false (message printed) when
-// it cannot be dialled as it is.
-bool take_phonebook_entry(const std::string& file, dialup_cli::dial_options& d) {
+// it cannot be dialled as it is. A Windows port name (COM3) is mapped through the config's
+// [ports], unless --port gives the device.
+bool take_phonebook_entry(const std::string& file, dialup_cli::dial_options& d, const dialup_cli::user_config& cfg) {
   dialup::phonebook pb;
   if (!dialup_cli::load_phonebook(file, pb)) return false;
-  const auto* e = pb.find(d.entry_name);
+  auto* e = pb.find(d.entry_name);
   if (!e) {
     std::cerr << "dialup: " << dialup::describe(std::error_code(dialup::ras_error::cannot_find_phonebook_entry))
               << ": " << d.entry_name << " in " << file << "\n";
     return false;
   }
+  // An entry with no port: --port, else the config's [dial] port (else 665 below).
+  if (dialup::text::trim(e->port).empty() && !d.sim) {
+    if (!d.port.empty()) e->port = d.port;
+    else if (cfg.port) e->port = *cfg.port;
+  }
   if (auto ec = dialup::check_dialable(*e)) {
     std::cerr << "dialup: " << d.entry_name << ": " << dialup::describe(ec) << "\n";
     return false;
+  }
+  std::optional<std::string> mapped_port;
+  if (d.port.empty() && !d.sim && dialup_cli::is_windows_port_name(e->port)) {
+    mapped_port = cfg.map_port(e->port);
+    if (!mapped_port) {
+      // Opening "COM3" would fail with a bare 615 (the port was not found).
+      std::cerr << "dialup: " << e->name << ": the entry's port " << e->port
+                << " is a Windows port name: give --port /dev/ttyUSB0, or map it in "
+                << (cfg.file.empty() ? dialup_cli::default_config_path() : cfg.file) << " [ports] ("
+                << e->port << " = \"/dev/ttyUSB0\")\n";
+      return false;
+    }
+    std::cerr << "dialup: " << e->port << " is " << *mapped_port << " (" << cfg.file << " [ports])\n";
   }
   // A Windows dial-up script (.scp) has a language of its own: dialup cannot run it, and
   // dialling without it would skip the login the entry asks for.
@@ -81,7 +193,29 @@ bool take_phonebook_entry(const std::string& file, dialup_cli::dial_options& d) 
   // RedialOnLinkFailure -> reconnect_if_dropped, a terminal after dialling ->
   // terminal_after_dial; --reconnect/--no-reconnect and --terminal apply on top.
   d.from_phonebook = dialup::to_dial_entry(*e);
+  if (mapped_port) d.from_phonebook->port = *mapped_port;
   return true;
+}
+
+// Whether one of the scripts of the dial sends the password (\P).
+bool scripts_use_password(const dialup_cli::dial_options& d) {
+  for (const auto* s : {&d.script, &d.dial_script, &d.callback_script})
+    if (s->script && s->script->uses_password()) return true;
+  return false;
+}
+
+// Splits `phonebook show|remove|set|rename`'s words into the file and the rest: the file is
+// left out when the words are one fewer than the command takes (the default phone book is
+// then used); for set, when the second word is an assignment.
+std::string phonebook_file_of(std::vector<std::string>& words, std::size_t with_file, bool is_set,
+                              const dialup_cli::user_config& cfg) {
+  bool has_file = is_set ? words.size() >= 2 && words[1].find('=') == std::string::npos : words.size() >= with_file;
+  if (has_file) {
+    std::string file = words.front();
+    words.erase(words.begin());
+    return file;
+  }
+  return cfg.phonebook ? *cfg.phonebook : dialup_cli::default_phonebook_path();
 }
 
 }  // namespace
@@ -89,6 +223,8 @@ bool take_phonebook_entry(const std::string& file, dialup_cli::dial_options& d) 
 int main(int argc, char** argv) {
   CLI::App app{"dialup — a modem dialing engine with the Windows RAS dial model"};
   app.require_subcommand(1);
+  global_options global;
+  add_global_options(app, global);
 
   dialup_cli::dial_options d;
   auto* dial = app.add_subcommand("dial", "dial a number and report each RAS state");
@@ -153,29 +289,33 @@ int main(int argc, char** argv) {
                  "read what the dial stops for (new login, new password, callback number, "
                  "--terminal) line by line from stdin; without it, the terminal is asked if stdin "
                  "is one");
+  dial->add_flag("--json", d.json,
+                 "JSON lines on stdout: one object per state, error and event (time, state, RAS error "
+                 "number and text); messages go to stderr");
 
-  std::string pb_file, pb_entry, pb_new_name, wv_file, wv_dialer = "Defaults";
-  std::vector<std::string> pb_assignments;
+  std::string pb_file, pb_entry, wv_file, wv_dialer = "Defaults";
+  std::vector<std::string> pb_assignments, pb_words;
   bool pb_create = false;
   auto* pbcmd = app.add_subcommand("phonebook", "read and edit Windows rasphone.pbk phone books, import wvdial.conf");
   pbcmd->require_subcommand(1);
+  // FILE may be left out: the config's [dial] phonebook, else ~/.config/dialup/rasphone.pbk.
+  const std::string pb_file_help = "[FILE] (default: the config's dial.phonebook, else " +
+                                   dialup_cli::default_phonebook_path() + ")";
   auto* pb_list = pbcmd->add_subcommand("list", "list the entries of a phone book");
-  pb_list->add_option("file", pb_file, "rasphone.pbk")->required();
-  auto* pb_show = pbcmd->add_subcommand("show", "show one entry");
-  pb_show->add_option("file", pb_file, "rasphone.pbk")->required();
-  pb_show->add_option("entry", pb_entry, "entry name (case-insensitive)")->required();
-  auto* pb_set = pbcmd->add_subcommand("set", "set keys of an entry (every other line is kept)");
-  pb_set->add_option("file", pb_file, "rasphone.pbk")->required();
-  pb_set->add_option("entry", pb_entry, "entry name (case-insensitive)")->required();
-  pb_set->add_option("assignments", pb_assignments, dialup_cli::phonebook_set_help)->required();
+  pb_list->add_option("file", pb_file, pb_file_help);
+  auto* pb_show = pbcmd->add_subcommand("show", "show one entry: [FILE] ENTRY");
+  pb_show->add_option("words", pb_words, pb_file_help + " ENTRY (case-insensitive)")
+      ->required()->expected(1, 2)->type_name("[FILE] ENTRY");
+  auto* pb_set = pbcmd->add_subcommand("set", "set keys of an entry (every other line is kept): [FILE] ENTRY KEY=VALUE...");
+  pb_set->add_option("words", pb_words, pb_file_help + " ENTRY, then " + dialup_cli::phonebook_set_help)
+      ->required()->expected(2, -1)->type_name("[FILE] ENTRY KEY=VALUE...");
   pb_set->add_flag("--create", pb_create, "make the entry (and the file) if missing: a modem entry");
-  auto* pb_remove = pbcmd->add_subcommand("remove", "remove an entry");
-  pb_remove->add_option("file", pb_file, "rasphone.pbk")->required();
-  pb_remove->add_option("entry", pb_entry, "entry name (case-insensitive)")->required();
-  auto* pb_rename = pbcmd->add_subcommand("rename", "rename an entry");
-  pb_rename->add_option("file", pb_file, "rasphone.pbk")->required();
-  pb_rename->add_option("entry", pb_entry, "entry name (case-insensitive)")->required();
-  pb_rename->add_option("new-name", pb_new_name, "its new name")->required();
+  auto* pb_remove = pbcmd->add_subcommand("remove", "remove an entry: [FILE] ENTRY");
+  pb_remove->add_option("words", pb_words, pb_file_help + " ENTRY (case-insensitive)")
+      ->required()->expected(1, 2)->type_name("[FILE] ENTRY");
+  auto* pb_rename = pbcmd->add_subcommand("rename", "rename an entry: [FILE] ENTRY NEW-NAME");
+  pb_rename->add_option("words", pb_words, pb_file_help + " ENTRY NEW-NAME")
+      ->required()->expected(2, 3)->type_name("[FILE] ENTRY NEW-NAME");
   auto* pb_import = pbcmd->add_subcommand("import-wvdial",
                                           "turn a wvdial.conf dialer into a rasphone.pbk entry (stdout; report on stderr)");
   pb_import->add_option("file", wv_file, "wvdial.conf")->required();
@@ -198,26 +338,80 @@ int main(int argc, char** argv) {
   probe->add_option("--write-entry", probe_opts.write_entry, "add a rasphone.pbk entry for each modem found to FILE");
   probe->add_option("--entry-name", probe_opts.entry_name, "the name of the (first) entry --write-entry adds");
 
+  if (!check_command_name(app, argc, argv)) return 1;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // CLI11 prints the message (the help for --help, which is a success). Every usage
     // error is status 1, as documented, not CLI11's own numbers (105, 106, ...).
-    return app.exit(e) == 0 ? 0 : 1;
+    const int rc = app.exit(e);
+    if (rc != 0) suggest(app);
+    return rc == 0 ? 0 : 1;
   }
 
-  if (pb_list->parsed()) return dialup_cli::phonebook_list(pb_file);
-  if (pb_show->parsed()) return dialup_cli::phonebook_show(pb_file, pb_entry);
-  if (pb_set->parsed()) return dialup_cli::phonebook_set(pb_file, pb_entry, pb_assignments, pb_create);
-  if (pb_remove->parsed()) return dialup_cli::phonebook_remove(pb_file, pb_entry);
-  if (pb_rename->parsed()) return dialup_cli::phonebook_rename(pb_file, pb_entry, pb_new_name);
+  // The config file: command line > config > built-in defaults.
+  dialup_cli::user_config cfg;
+  {
+    std::string error;
+    if (!dialup_cli::load_user_config(global.config_file, cfg, error)) {
+      std::cerr << "dialup: " << error << "\n";
+      return 1;
+    }
+  }
+
+  if (pb_list->parsed())
+    return dialup_cli::phonebook_list(!pb_file.empty() ? pb_file
+                                      : cfg.phonebook ? *cfg.phonebook
+                                                      : dialup_cli::default_phonebook_path());
+  if (pb_show->parsed()) {
+    pb_file = phonebook_file_of(pb_words, 2, false, cfg);
+    if (pb_words.size() != 1) return std::cerr << "dialup phonebook show: give [FILE] ENTRY\n", 1;
+    return dialup_cli::phonebook_show(pb_file, pb_words[0]);
+  }
+  if (pb_set->parsed()) {
+    pb_file = phonebook_file_of(pb_words, 3, true, cfg);
+    if (pb_words.size() < 2) return std::cerr << "dialup phonebook set: give [FILE] ENTRY KEY=VALUE...\n", 1;
+    pb_entry = pb_words.front();
+    pb_assignments.assign(pb_words.begin() + 1, pb_words.end());
+    // The default phone book's directory (~/.config/dialup) is made on first use.
+    if (pb_create && pb_file == dialup_cli::default_phonebook_path()) {
+      std::error_code ec;
+      std::filesystem::create_directories(std::filesystem::path(pb_file).parent_path(), ec);
+    }
+    return dialup_cli::phonebook_set(pb_file, pb_entry, pb_assignments, pb_create);
+  }
+  if (pb_remove->parsed()) {
+    pb_file = phonebook_file_of(pb_words, 2, false, cfg);
+    if (pb_words.size() != 1) return std::cerr << "dialup phonebook remove: give [FILE] ENTRY\n", 1;
+    return dialup_cli::phonebook_remove(pb_file, pb_words[0]);
+  }
+  if (pb_rename->parsed()) {
+    pb_file = phonebook_file_of(pb_words, 3, false, cfg);
+    if (pb_words.size() != 2) return std::cerr << "dialup phonebook rename: give [FILE] ENTRY NEW-NAME\n", 1;
+    return dialup_cli::phonebook_rename(pb_file, pb_words[0], pb_words[1]);
+  }
   if (pb_import->parsed()) return dialup_cli::phonebook_import_wvdial(wv_file, wv_dialer);
   if (ports->parsed()) return dialup_cli::ports_command(ports_opts);
-  if (probe->parsed()) return dialup_cli::probe_command(probe_opts);
+  if (probe->parsed()) {
+    // The config's exclusions add to --exclude (docs/probe.md §3).
+    probe_opts.exclude.insert(probe_opts.exclude.end(), cfg.probe.exclude.begin(), cfg.probe.exclude.end());
+    for (const auto& u : cfg.probe.exclude_usb) probe_opts.exclude_usb.emplace_back(u.vid, u.pid);
+    return dialup_cli::probe_command(probe_opts);
+  }
   if (!dial->parsed()) return 1;
 
+  // The config's defaults for what the command line leaves out: the entry (when nothing
+  // else says what to dial), the phone book it is in, the port.
+  if (!d.sim && d.entry_name.empty() && d.phone.empty() && phonebook_file.empty() && cfg.entry)
+    d.entry_name = *cfg.entry;
+  if (!d.entry_name.empty() && phonebook_file.empty())
+    phonebook_file = cfg.phonebook ? *cfg.phonebook : dialup_cli::default_phonebook_path();
+  if (!d.sim && d.port.empty() && phonebook_file.empty() && cfg.port) d.port = *cfg.port;
+
   if (!d.sim && phonebook_file.empty() && (d.port.empty() || d.phone.empty())) {
-    std::cerr << "dialup dial: give --sim, --phonebook with --entry, or both --port and --phone\n";
+    std::cerr << "dialup dial: give --sim, --phonebook with --entry, or both --port and --phone"
+              << " (or set them in " << (cfg.file.empty() ? dialup_cli::default_config_path() : cfg.file)
+              << ": [dial] port, entry)\n";
     return 1;
   }
   if (d.sim && !d.port.empty()) {
@@ -232,7 +426,7 @@ int main(int argc, char** argv) {
       std::cerr << "dialup dial: --phonebook and --entry go together\n";
       return 1;
     }
-    if (!take_phonebook_entry(phonebook_file, d)) return 1;
+    if (!take_phonebook_entry(phonebook_file, d, cfg)) return 1;
   }
 
   // Standard input is read through one object, so that the password line, --ask's answers
@@ -249,6 +443,21 @@ int main(int argc, char** argv) {
     d.params.password = std::move(*line);
   } else if (const char* pw = std::getenv("DIALUP_PASSWORD")) {
     d.params.password = pw;
+  } else if (scripts_use_password(d) && (input->is_terminal() || !d.ask)) {
+    // The script would send an empty password and the login fail with 691: ask now at a
+    // terminal, else say what to do before anything is dialled (with --ask, the refused
+    // login's RetryAuthentication asks for it on standard input).
+    if (!input->is_terminal() && !d.ask) {
+      std::cerr << "dialup dial: the script sends the password (\\P), but no password was given "
+                   "(use --password-stdin or DIALUP_PASSWORD)\n";
+      return 1;
+    }
+    auto line = input->read_line("Password: ", true);
+    if (!line) {
+      std::cerr << "dialup dial: no password was given (use --password-stdin or DIALUP_PASSWORD)\n";
+      return 1;
+    }
+    d.params.password = std::move(*line);
   }
   try {
     return dialup_cli::run_dial(std::move(d), *input);

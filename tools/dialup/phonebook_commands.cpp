@@ -152,7 +152,10 @@ int phonebook_set(const std::string& path, const std::string& name,
   }
   for (const auto& [key, value] : pairs) {
     if (auto err = dialup::set_entry_key(*e, key, value)) {
-      std::cerr << "dialup: " << key << ": " << err.reason << " (" << path << " is unchanged)\n";
+      // "unknown key 'X' ..." names the key itself.
+      const bool named = err.reason.rfind("unknown key '", 0) == 0;
+      std::cerr << "dialup: " << (named ? std::string() : key + ": ") << err.reason << " (" << path
+                << " is unchanged)\n";
       return 1;
     }
   }

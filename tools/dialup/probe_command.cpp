@@ -217,6 +217,7 @@ int probe_command(const probe_cli_options& o) {
   po.answer_timeout = std::chrono::milliseconds(o.timeout_ms);
   po.command_timeout = std::chrono::milliseconds(std::max(1000, 2 * o.timeout_ms));
   po.exclude = o.exclude;
+  po.exclude_usb = o.exclude_usb;
   for (const auto& ex : o.exclude) {
     std::error_code ec;
     auto real = std::filesystem::canonical(ex, ec);

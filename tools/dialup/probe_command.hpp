@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -21,7 +22,8 @@ namespace dialup_cli {
 struct probe_cli_options {
   std::vector<std::string> ports;    // empty: the candidates of port enumeration
   bool json = false;                 // one JSON object per port and line
-  std::vector<std::string> exclude;  // never opened
+  std::vector<std::string> exclude;  // never opened (--exclude and the config's probe.exclude)
+  std::vector<std::pair<std::uint16_t, std::uint16_t>> exclude_usb;  // the config's probe.exclude_usb
   int timeout_ms = 500;              // the first AT's wait at each speed
   std::string write_entry;           // a rasphone.pbk to add an entry to
   std::string entry_name;            // its name (default: "<model> on <port>")

@@ -1,13 +1,20 @@
 // terminal_bridge — the terminal step of `dialup dial` (the paused state Interactive, a
 // phone-book entry's terminal after dialling): what the user types goes to the call's data
-// line a line at a time, ended with CR as Enter on a terminal sends it; what the line says
-// is shown on standard output; a line with only "~." (or the end of input) closes the
-// terminal once everything typed has been written, and the dial goes on.
+// line; what the line says is shown on standard output; "~." at the start of a line (or the
+// end of input) closes the terminal once everything typed has been written, and the dial
+// goes on.
+//
+// At a terminal, each key goes to the line as it is typed and nothing is echoed here: the
+// far end echoes what it wants (a login echoes the name, not the password), as with cu(1)
+// or minicom; the terminal is put in raw mode for that (line_input::enter_raw_mode) and
+// restored when the terminal step ends. From a pipe or a file (--ask, tests), input goes a
+// line at a time, each line ended with CR as Enter on a terminal sends it.
 //
 // Threading: copy_input() blocks reading the user, so the dial session runs it on its input
 // thread; it posts each line to the session's event loop. Everything else runs on that loop.
 #pragma once
 
+#include <cstdio>
 #include <deque>
 #include <functional>
 #include <string>
@@ -27,8 +34,9 @@ class terminal_bridge {
   terminal_bridge(boost::asio::io_context& loop, std::function<dialup::data_stream&()> line,
                   std::function<void()> closed);
 
-  // Says how to leave the terminal; from now on typed lines are written to the line.
-  void open();
+  // Says how to leave the terminal (on `notices`: stdout, or stderr with --json); from now on
+  // typed lines are written to the line.
+  void open(std::FILE* notices = stdout);
   // Open, and not yet closed.
   bool is_open() const noexcept { return open_; }
   // On the input thread: reads `in` until a line with only "~." or the end of input.
@@ -45,10 +53,13 @@ class terminal_bridge {
   void write_next();
   void input_done();
   void close();
+  void copy_keys(line_input& in);
+  void copy_lines(line_input& in);
 
   boost::asio::io_context& loop_;
   std::function<dialup::data_stream&()> line_;
   std::function<void()> closed_;
+  std::FILE* notices_ = stdout;
   bool open_ = false;
   bool stopped_ = false;
   std::deque<std::string> writes_;  // typed lines not yet written, the front one in progress

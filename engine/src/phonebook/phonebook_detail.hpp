@@ -177,6 +177,18 @@ struct pbk_key {
 
 inline constexpr std::string_view nt4_dialing_rules_key = "UseCountryAndAreaCodes";
 inline constexpr std::string_view phone_number_key = "PhoneNumber";  // starts a group
+inline constexpr std::string_view modem_init_key = "DialupInit";     // dialup's own
+inline constexpr char modem_init_separator = '|';
+
+// DialupInit's commands, in order (empty pieces left out).
+std::vector<std::string> split_modem_init(std::string_view value);
+// Why one init command cannot be sent as one ("" when it can): not starting with AT, holding
+// an ATD or a line break (wvdial's rule, docs/peers.md §1.6).
+std::string init_command_problem(std::string_view command);
+
+// Why a value of the key table's row cannot be read as the row's number or flag ("" when it
+// can, or when the row is not a number, or the value is empty). For the parser's check.
+std::string number_problem(const pbk_key& row, std::string_view value);
 
 // All rows, in the order a new entry gets its keys written.
 std::span<const pbk_key> pbk_keys();

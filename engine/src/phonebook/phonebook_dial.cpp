@@ -60,6 +60,8 @@ dial_entry to_dial_entry(const phonebook_entry& e, const dialing_location& where
   if (e.speaker) d.profile.init.push_back(*e.speaker ? "ATM1" : "ATM0");
   if (e.error_control && !*e.error_control) d.profile.init.push_back("AT\\N0");
   if (e.compression && !*e.compression) d.profile.init.push_back("AT%C0");
+  // The user's own init after the settings (docs/ras-model.md §8.2).
+  for (auto& command : split_modem_init(e.modem_init)) d.profile.init.push_back(std::move(command));
   return d;
 }
 
@@ -87,6 +89,22 @@ std::string describe(const phonebook_entry& e) {
   }
   out += "  redial: " + std::to_string(e.redial_attempts) + " x every " +
          std::to_string(e.redial_seconds) + " s\n";
+  out += std::string("  redial on link failure: ") + (e.redial_on_link_failure ? "yes" : "no") +
+         " (RedialOnLinkFailure)\n";
+  out += "  idle disconnect: ";
+  if (e.idle_disconnect_seconds == 0)
+    out += "the global setting";
+  else if (e.idle_disconnect_seconds < 0 || e.idle_disconnect_seconds >= 0xFFFFFFFFLL)
+    out += "never";
+  else
+    out += "after " + std::to_string(e.idle_disconnect_seconds) + " s idle";
+  out += " (IdleDisconnectSeconds=" + std::to_string(e.idle_disconnect_seconds) + ")\n";
+  if (const auto init = split_modem_init(e.modem_init); !init.empty()) {
+    out += "  init:";
+    for (const auto& c : init) out += " " + c;
+    out += " (DialupInit)\n";
+  }
+  if (e.speaker) out += std::string("  speaker: ") + (*e.speaker ? "on" : "off") + "\n";
   if (e.link_count() > 1) out += "  links: " + std::to_string(e.link_count()) + "\n";
   return out;
 }

@@ -95,6 +95,48 @@ phonebook_error set_layout_key(phonebook_entry& e, std::string_view key, std::st
   return {};
 }
 
+// The keys of a new modem entry as Windows writes one (make_modem's layout): the keys a user
+// may set even where dialup does not read them.
+const std::vector<std::string>& windows_keys() {
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> out;
+    const auto e = phonebook_entry::make_modem("x", "COM1", "", {{"1", "", 0, 0, false, ""}});
+    auto take = [&](const lines_t& lines) {
+      for (const auto& l : lines)
+        if (l.what == pbk_line::kind::pair) out.emplace_back(trim(l.key));
+    };
+    take(e.layout.lines);
+    for (const auto& sub : e.layout.subsections) take(sub.lines);
+    return out;
+  }();
+  return keys;
+}
+
+// A key the entry already has (anywhere: it is changed where it is) or one Windows writes.
+bool known_key(const phonebook_entry& e, std::string_view key) {
+  if (find_key(e.layout.lines, key)) return true;
+  for (const auto& sub : e.layout.subsections)
+    if (find_key(sub.lines, key)) return true;
+  for (const auto& k : windows_keys())
+    if (iequals(k, key)) return true;
+  return false;
+}
+
+// The key nearest to a misspelt one: of the key table, Windows' keys and the entry's own.
+std::string suggest_key(const phonebook_entry& e, std::string_view key) {
+  std::vector<std::string> names;
+  for (const auto& row : pbk_keys())
+    if (row.place != key_place::subsection && row.place != key_place::device_switch) names.emplace_back(row.name);
+  for (const auto& k : windows_keys()) names.push_back(k);
+  auto take = [&](const lines_t& lines) {
+    for (const auto& l : lines)
+      if (l.what == pbk_line::kind::pair) names.emplace_back(trim(l.key));
+  };
+  take(e.layout.lines);
+  for (const auto& sub : e.layout.subsections) take(sub.lines);
+  return text::nearest(key, names);
+}
+
 }  // namespace
 
 phonebook_error set_entry_key(phonebook_entry& e, std::string_view raw_key,
@@ -115,8 +157,17 @@ phonebook_error set_entry_key(phonebook_entry& e, std::string_view raw_key,
         "Name and Terminal belong to the entry's DEVICE=switch subsections; edit the file to "
         "change them");
   }
+  if (!row && !known_key(e, key)) {
+    std::string why = "unknown key '" + std::string(key) + "'";
+    if (auto near = suggest_key(e, key); !near.empty()) why += " (did you mean " + near + "?)";
+    return refuse(std::move(why));
+  }
   if (!row || std::holds_alternative<std::monostate>(row->field)) {
     return set_layout_key(e, key, value);
+  }
+  if (row->name == modem_init_key) {
+    for (const auto& command : split_modem_init(value))
+      if (auto why = init_command_problem(command); !why.empty()) return refuse(std::move(why));
   }
 
   std::string why;

@@ -146,6 +146,7 @@ const pbk_key key_table[] = {
     {"Protocol", key_place::device, &E::error_control, "PreferredProtocol"},
     {"Compression", key_place::device, &E::compression, "PreferredCompression"},
     {"Speaker", key_place::device, &E::speaker, "PreferredSpeaker"},
+    {modem_init_key, key_place::device, &E::modem_init},
     {switch_script_key, key_place::device_switch, std::monostate{}},
     {switch_terminal_key, key_place::device_switch, std::monostate{}},
     {"NETCOMPONENTS", key_place::subsection, std::monostate{}},
@@ -310,6 +311,52 @@ bool switch_terminal(const pbk_subsection& s) {
 }  // namespace
 
 std::span<const pbk_key> pbk_keys() { return key_table; }
+
+std::vector<std::string> split_modem_init(std::string_view value) {
+  std::vector<std::string> out;
+  while (!value.empty()) {
+    const auto bar = value.find(modem_init_separator);
+    const auto piece = trim(value.substr(0, bar));
+    if (!piece.empty()) out.emplace_back(piece);
+    if (bar == std::string_view::npos) break;
+    value.remove_prefix(bar + 1);
+  }
+  return out;
+}
+
+std::string init_command_problem(std::string_view command) {
+  if (command.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos)
+    return "an init command cannot hold a line break";
+  if (fuzzy(command).find("atd") != std::string::npos)
+    return "an init command cannot dial (ATD): the number goes in PhoneNumber";
+  return {};
+}
+
+std::string number_problem(const pbk_key& row, std::string_view value) {
+  if (trim(value).empty()) return {};
+  std::string why;
+  const auto range = [&](std::int64_t min, std::int64_t max) {
+    auto v = to_int(value);
+    if (!v || *v < min || *v > max)
+      why = std::string(row.name) + ": not a number from " + std::to_string(min) + " to " + std::to_string(max) +
+            ": \"" + std::string(value) + "\"";
+  };
+  std::visit(
+      [&](auto m) {
+        using M = decltype(m);
+        if constexpr (!std::is_same_v<M, std::monostate>) {
+          using T = std::remove_cvref_t<decltype(std::declval<member_owner<M>&>().*m)>;
+          if constexpr (std::is_same_v<T, std::uint32_t>) range(0, 0xFFFFFFFFLL);
+          if constexpr (std::is_same_v<T, std::int64_t>) range(-1, 0xFFFFFFFFLL);
+          // A flag reads as any number, non-zero = true (Windows ReadFlag).
+          if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, std::optional<bool>>)
+            if (!to_int(value))
+              why = std::string(row.name) + ": not a flag (0 or 1): \"" + std::string(value) + "\"";
+        }
+      },
+      row.field);
+  return why;
+}
 
 const pbk_key* find_pbk_key(std::string_view key) {
   key = trim(key);

@@ -195,6 +195,28 @@ void pbk_parser::take_line(std::string_view line) {
     entries_.back().layout.subsections.push_back({std::string(key), std::string(value), {}});
     return;
   }
+  if (state_ == state::entry) {
+    // A number or flag dialup reads, where the key table puts it: a value that is no
+    // number would be read as the default and change the dial without a word.
+    const auto& layout = entries_.back().layout;
+    if (const pbk_key* row = find_pbk_key(key)) {
+      bool here = false;
+      if (layout.subsections.empty()) {
+        here = row->place == key_place::entry;
+      } else {
+        const auto& sub = layout.subsections.back();
+        if (sub.kind == "MEDIA") here = row->place == key_place::media;
+        if (sub.kind == "DEVICE" && !iequals(trim(sub.value), "switch"))
+          here = row->place == key_place::device || row->place == key_place::number;
+      }
+      if (here) {
+        if (auto why = number_problem(*row, value); !why.empty()) {
+          fail(std::move(why));
+          return;
+        }
+      }
+    }
+  }
   target->push_back({pbk_line::kind::pair, std::string(key), std::string(value)});
 }
 

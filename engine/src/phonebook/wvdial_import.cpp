@@ -271,6 +271,10 @@ phonebook_error import_wvdial(const wvdial_config& config, std::string_view dial
       return k ? key_err(*k, name + " contains a line break")
                : err(0, name + " contains a line break");
     }
+    if (value.find(modem_init_separator) != std::string::npos) {
+      std::string reason = name + " holds '|', which separates the init commands of a phone-book entry";
+      return k ? key_err(*k, std::move(reason)) : err(0, std::move(reason));
+    }
     auto squeezed = fuzzy(value);
     if (squeezed.find("atd") != std::string::npos) {
       std::string reason =
@@ -410,6 +414,15 @@ phonebook_entry to_phonebook_entry(const wvdial_import& imp) {
   e.redial_seconds = static_cast<std::uint32_t>(d.redial.pause.count());
   e.idle_disconnect_seconds = d.idle_disconnect.count();
   e.redial_on_link_failure = d.reconnect_if_dropped;
+  // The init strings, as wvdial sends them; no settings of make_modem's on top of them
+  // (Speaker=1 would add an ATM1 after an Init's ATM0).
+  for (const auto& command : d.profile.init) {
+    if (!e.modem_init.empty()) e.modem_init += phonebook_detail::modem_init_separator;
+    e.modem_init += command;
+  }
+  e.speaker.reset();
+  e.error_control.reset();
+  e.compression.reset();
   e.sync_layout();
   return e;
 }

@@ -64,6 +64,12 @@ std::string skip_reason(const probe_candidate& c, const probe_options& o) {
   // others: AT commands there reach a login prompt or a boot loader (docs/probe.md §3).
   if (!c.named && base_name(real) == "ttyS0") return "ttyS0 is probed only when named";
   if (!c.named && c.vid && c.pid) {
+    for (const auto& [vid, pid] : o.exclude_usb) {
+      if (vid != *c.vid || pid != *c.pid) continue;
+      char id[16];
+      std::snprintf(id, sizeof id, "%04x:%04x", unsigned{vid}, unsigned{pid});
+      return "usb id " + std::string(id) + " is excluded by the config (probe.exclude_usb)";
+    }
     const std::string what = non_modem_usb_device(*c.vid, *c.pid, c.driver);
     if (!what.empty()) {
       char id[16];

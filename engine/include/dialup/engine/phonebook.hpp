@@ -29,8 +29,8 @@
 //
 // Lenient (accepted, kept, never an error): unknown keys anywhere, repeated keys (the
 // first one is interpreted), blank lines, lines whose first non-blank character is ';',
-// values that do not parse as the number a known key expects (read as the key's default,
-// kept as written), a NETCOMPONENTS subsection anywhere, several DEVICE subsections per
+// an empty value for a key that holds a number (read as the key's default, kept as written),
+// a NETCOMPONENTS subsection anywhere, several DEVICE subsections per
 // MEDIA, any DEVICE= value (vpn, PPPoE, isdn: kept; check_dialable() tells the caller),
 // entries with no PhoneNumber, 8-bit bytes that are not UTF-8 (kept as they are).
 // Errors (ras_error::corrupt_phonebook, 625, with file, line and reason): a key=value
@@ -39,7 +39,12 @@
 // text after ']' ("text after ']'"); an empty or too long (> 256) entry name; a key with
 // no name ("empty key"); a duplicate entry name (case-insensitive, as Windows); a DEVICE
 // before any MEDIA; an entry without MEDIA or without DEVICE (reported at its header);
-// a line longer than 65536 bytes. On error the output phone book is left untouched.
+// a line longer than 65536 bytes; a key dialup reads as a number or a 0/1 flag (the rows
+// of the key table: RedialAttempts, ConnectBPS, Speaker, CountryCode, ...; at the entry
+// level, in a MEDIA or in a modem DEVICE subsection, where the table puts it) whose value
+// is not a decimal in the key's range ("RedialAttempts: not a number from 0 to 4294967295:
+// "lots"" — read as 0 it would silently change the dial). On error the output phone book is
+// left untouched.
 // Parsing and serializing take time linear in the size of the text.
 //
 // The keys dialup interprets (the typed fields of phonebook_entry) are one table, in
@@ -175,6 +180,11 @@ struct phonebook_entry {
   bool terminal_before_dial = false;         // S before the main device with Terminal=1
   bool terminal_after_dial = false;          // S after the main device with Terminal=1
   std::string script;                        // S after the main device: Name= (a path)
+  std::string modem_init;                    // D DialupInit: dialup's own key (Windows keeps
+                                             //   the modem's extra settings out of the file):
+                                             //   the modem init commands, '|' between them
+                                             //   ("ATM0|AT&K3"), sent after the entry's
+                                             //   Speaker/Protocol/Compression fragments
 
   pbk_layout layout;
 
@@ -293,7 +303,8 @@ class phonebook {
 // PhoneNumber AreaCode CountryCode CountryID UseDialingRules Comment (of the first number;
 // PhoneNumber creates it); Port Device ConnectBPS; Type RedialAttempts RedialSeconds
 // IdleDisconnectSeconds RedialOnLinkFailure PreviewPhoneNumber; TryNextAlternateOnFail
-// PromoteAlternates; HwFlowControl Protocol Compression Speaker (an empty value: not set).
+// PromoteAlternates; HwFlowControl Protocol Compression Speaker (an empty value: not set);
+// DialupInit (each '|'-separated command starts with AT and holds no ATD, as wvdial's Init).
 // Their values are checked: numbers are plain decimals in the field's range (0 to
 // 4294967295; IdleDisconnectSeconds from -1), flags are 0 or 1. Any other key is changed
 // where it is — at the entry level, in link 1's MEDIA or in its main DEVICE subsection — or
@@ -302,8 +313,11 @@ class phonebook {
 // line empty): an empty key; a key or value with CR, LF or NUL; a key with '=' or starting
 // with '[' or ';'; the subsection headers MEDIA, DEVICE, NETCOMPONENTS; the switch keys Name
 // and Terminal; a value that does not fit the key; a group key before any PhoneNumber; a
-// key whose setting would change other lines. On refusal the entry may be partly changed:
-// the caller then writes nothing.
+// key whose setting would change other lines; a key that is neither one of these, nor in the
+// entry already, nor one Windows writes in a modem entry (the layout of make_modem) — a
+// misspelt key would otherwise be added and ignored: "unknown key 'RedialAtempts' (did you
+// mean RedialAttempts?)". On refusal the entry may be partly changed: the caller then writes
+// nothing.
 phonebook_error set_entry_key(phonebook_entry& e, std::string_view key, std::string_view value);
 
 // Where the caller is dialling from, for numbers with UseDialingRules=1 (TAPI's dialling
@@ -339,7 +353,9 @@ std::string dialable_number(const pbk_phone_number& n, const dialing_location& w
 //   ConnectBPS > 0 -> settings.baud_rate; HwFlowControl -> settings.hardware_flow_control;
 //   Speaker -> an init command ATM1 / ATM0; Protocol=0 -> AT\N0 (no error control);
 //   Compression=0 -> AT%C0 (docs/ras-model.md §8.2 Settings fragments), appended to
-//   profile.init; Protocol=1 / Compression=1 leave the modem's default (on).
+//   profile.init; Protocol=1 / Compression=1 leave the modem's default (on);
+//   DialupInit -> its commands appended to profile.init after those (a user's init comes
+//   after the settings, as Unimodem sends UserInit last).
 // Not mapped: the script (a path to a Windows .scp file: the caller reads it; its language
 // is not chat's), a terminal before dialling, multilink links 2.., credentials (not in the
 // file).
@@ -488,9 +504,11 @@ phonebook_error import_wvdial(const wvdial_config& config, std::string_view dial
 // import`: name, Modem -> Port, Baud -> ConnectBPS, the numbers as dialled (prefix and area
 // code included, dialling rules off; a 'P' in front when pulse), Dial Attempts ->
 // RedialAttempts, the retry pause -> RedialSeconds, Idle Seconds -> IdleDisconnectSeconds,
-// Auto Reconnect -> RedialOnLinkFailure. The pbk has no place for the rest: init strings,
-// dial command, dial timeout, abort flags, back-off; and credentials are never written
-// (Windows keeps them out of the file too).
+// Auto Reconnect -> RedialOnLinkFailure, the init strings -> DialupInit (Speaker, Protocol
+// and Compression are left unset: wvdial sends nothing for them, so the init strings alone
+// set the modem up, as wvdial would). The pbk has no place for the rest: dial command, dial
+// timeout, abort flags, back-off; and credentials are never written (Windows keeps them out
+// of the file too).
 phonebook_entry to_phonebook_entry(const wvdial_import& imp);
 
 // A few lines for a user (the CLI's import report), one "refused:" line per refused number

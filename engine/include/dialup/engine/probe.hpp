@@ -35,6 +35,7 @@
 #include <span>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "dialup/engine/cellular.hpp"
@@ -94,6 +95,9 @@ struct probe_options {
   std::size_t garbage_limit = 2048;
   // Ports never opened (compared with probe_candidate::port and real_path).
   std::vector<std::string> exclude;
+  // USB devices never opened unless named (the user's config: probe.exclude_usb), as
+  // {vendor, product}.
+  std::vector<std::pair<std::uint16_t, std::uint16_t>> exclude_usb;
   // Engine clock for the deadlines; null for real time.
   std::shared_ptr<virtual_clock> clock;
 };

@@ -4,8 +4,11 @@
 // (letters A–Z/a–z only), never by the process locale.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dialup::text {
 
@@ -58,6 +61,46 @@ inline std::string escape_bytes(std::string_view bytes) {
     } else out += ch;
   }
   return out;
+}
+
+// The number of single-character insertions, deletions, substitutions and swaps of two
+// neighbours (ASCII case ignored) that turn `a` into `b` (the optimal-string-alignment
+// form of the Damerau-Levenshtein distance: "dail" is 1 from "dial"): how "did you mean"
+// suggestions pick the nearest name. O(|a|·|b|) time, O(|b|) memory; for names, not texts.
+inline std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> before(b.size() + 1), previous(b.size() + 1), row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) previous[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const bool same = ascii_lower(a[i - 1]) == ascii_lower(b[j - 1]);
+      row[j] = std::min({previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (same ? 0 : 1)});
+      if (i > 1 && j > 1 && ascii_lower(a[i - 1]) == ascii_lower(b[j - 2]) &&
+          ascii_lower(a[i - 2]) == ascii_lower(b[j - 1]))
+        row[j] = std::min(row[j], before[j - 2] + 1);
+    }
+    std::swap(before, previous);
+    std::swap(previous, row);
+  }
+  return previous[b.size()];
+}
+
+// The candidate nearest to `word` when it is near enough to be what was meant — at most a
+// third of the word's length away, and at least 1, 2 for words of 6 or more — else "".
+// The first of equally near candidates wins.
+template <class Range>
+std::string nearest(std::string_view word, const Range& candidates) {
+  const std::size_t limit = std::max<std::size_t>(word.size() >= 6 ? 2 : 1, word.size() / 3);
+  std::string best;
+  std::size_t best_distance = limit + 1;
+  for (const auto& c : candidates) {
+    const std::size_t d = edit_distance(word, c);
+    if (d < best_distance) {
+      best_distance = d;
+      best = std::string(c);
+    }
+  }
+  return best;
 }
 
 }  // namespace dialup::text
