@@ -349,7 +349,7 @@ void connection::start_init(state s) {
                       return;
                     }
                     if (s == state::callback_init) self->wait_for_callback();
-                    else self->dial();
+                    else self->cellular_then_dial();
                   });
 }
 

@@ -28,6 +28,7 @@
 namespace dialup::detail {
 
 class script_phase;
+class cellular_phase;
 
 // The scripts of one dial, parsed before it starts (a syntax error refuses the dial).
 struct dial_scripts {
@@ -107,6 +108,10 @@ class connection : public std::enable_shared_from_this<connection> {
   void connected(std::vector<conn_state> passing);
   void online_check();
   void went_down(std::error_code ec);  // publishes the disconnected event, once
+
+  // --- cellular (connection_cellular.cpp): the SIM, the APN and the registration before the
+  // dial when the profile is cellular; else the dial at once
+  void cellular_then_dial();
 
   // --- link phases (connection_scripts.cpp)
   void after_device_connected();
