@@ -37,6 +37,8 @@ struct dial_options {
   bool terminal = false;                      // --terminal: terminal_after_dial
   bool ask = false;                           // --ask: paused states answered line by line from stdin
   std::optional<dialup::dial_entry> from_phonebook;
+  bool cellular = false;                      // --cellular (or --apn): the cellular phase runs
+  std::string apn;                            // --apn
   dialup::dial_params params;
 };
 

@@ -4,6 +4,7 @@
 //   dialup dial --port /dev/ttyUSB0 --phone 5550100 [--hold 60]
 //   dialup phonebook list|show|set|remove|rename|import-wvdial ...
 //   dialup ports [--all] [--json]              the serial ports (none is opened)
+//   dialup status --port PORT [--json]         the modem's identity; SIM, signal, network
 //
 // Each state is printed the moment the engine reports it, on this program's own event
 // loop (dial_session.hpp). Once connected the call stays up until SIGINT/SIGTERM or --hold
@@ -28,6 +29,8 @@
 #include "line_input.hpp"
 #include "phonebook_commands.hpp"
 #include "ports_command.hpp"
+#include "status_command.hpp"
+#include "dialup/engine/cellular.hpp"
 
 namespace {
 
@@ -185,6 +188,23 @@ int main(int argc, char** argv) {
   ports->add_flag("--all", ports_opts.all, "also serial ports with no UART behind them (ttyS* the kernel reserves)");
   ports->add_flag("--json", ports_opts.json, "one JSON object per port and line");
 
+  // Cellular (docs/cellular.md): `dial --cellular/--apn/--pin-stdin` and `dialup status`.
+  dial->add_flag("--cellular", d.cellular,
+                 "a 3GPP modem: unlock the SIM, set the APN and wait for the network before dialling "
+                 "(the number defaults to *99#; with --sim a cellular simulated modem)");
+  dial->add_option("--apn", d.apn, "cellular: the access point name (implies --cellular)");
+  bool pin_stdin = false;
+  dial->add_flag("--pin-stdin", pin_stdin,
+                 "cellular: read the SIM PIN from standard input (the line after the password with "
+                 "--password-stdin); DIALUP_PIN in the environment also works. Never an argument.");
+  dialup_cli::status_options status_opts;
+  auto* status = app.add_subcommand("status", "ask a modem who it is and, if cellular, its SIM, signal, "
+                                              "registration and operator (only queries are sent)");
+  status->add_option("--port", status_opts.port, "the modem's tty or rfc2217://host:port")->required();
+  status->add_flag("--cellular", status_opts.cellular, "ask the cellular questions even if AT+CPIN? fails");
+  status->add_flag("--json", status_opts.json, "one JSON object");
+  status->add_option("--baud", status_opts.baud, "port speed in bit/s (default 115200)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -200,9 +220,15 @@ int main(int argc, char** argv) {
   if (pb_rename->parsed()) return dialup_cli::phonebook_rename(pb_file, pb_entry, pb_new_name);
   if (pb_import->parsed()) return dialup_cli::phonebook_import_wvdial(wv_file, wv_dialer);
   if (ports->parsed()) return dialup_cli::ports_command(ports_opts);
+  if (status->parsed()) return dialup_cli::status_command(status_opts);
   if (!dial->parsed()) return 1;
 
-  if (!d.sim && phonebook_file.empty() && (d.port.empty() || d.phone.empty())) {
+  if (!d.apn.empty()) d.cellular = true;
+  if (auto why = dialup::cellular::apn_problem(d.apn)) {
+    std::cerr << "dialup dial: --apn: " << *why << "\n";
+    return 1;
+  }
+  if (!d.sim && phonebook_file.empty() && (d.port.empty() || (d.phone.empty() && !d.cellular))) {
     std::cerr << "dialup dial: give --sim, --phonebook with --entry, or both --port and --phone\n";
     return 1;
   }
@@ -235,6 +261,23 @@ int main(int argc, char** argv) {
     d.params.password = std::move(*line);
   } else if (const char* pw = std::getenv("DIALUP_PASSWORD")) {
     d.params.password = pw;
+  }
+  // The SIM PIN: after the password line when both come from standard input.
+  if (pin_stdin) {
+    auto line = input->read_line(input->is_terminal() ? "SIM PIN: " : "", true);
+    if (!line) {
+      std::cerr << "dialup dial: --pin-stdin: no PIN line on standard input\n";
+      return 1;
+    }
+    d.params.sim_pin = std::move(*line);
+  } else if (const char* pin = std::getenv("DIALUP_PIN")) {
+    d.params.sim_pin = pin;
+  }
+  if (!d.params.sim_pin.empty()) {
+    if (auto why = dialup::cellular::pin_problem(d.params.sim_pin)) {
+      std::cerr << "dialup dial: the SIM PIN given cannot be used: " << *why << "\n";
+      return 1;
+    }
   }
   try {
     return dialup_cli::run_dial(std::move(d), *input);
