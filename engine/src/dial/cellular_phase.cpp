@@ -147,7 +147,7 @@ void cellular_phase::on_pin_state(const at_reply& r) {
     return;
   }
   using cellular::sim_state;
-  if (log_) log_(log_level::info, "SIM: " + std::string(cellular::to_string(*sim)));
+  if (log_) log_(log_level::info, "cellular: SIM: " + std::string(cellular::to_string(*sim)));
   switch (*sim) {
     case sim_state::ready:
       set_apn();
@@ -193,7 +193,7 @@ void cellular_phase::on_pin_state(const at_reply& r) {
 void cellular_phase::enter_pin() {
   at_ = step::pin_enter;
   const std::string shown = settings_.pin_enter + "\"****\"";
-  if (log_) log_(log_level::info, "entering the SIM PIN");
+  if (log_) log_(log_level::info, "cellular: entering the SIM PIN");
   command(settings_.pin_enter + "\"" + pin_ + "\"",
           [this, shown](const at_reply& r) {
             if (r.final.kind != response_kind::ok) {
@@ -207,14 +207,14 @@ void cellular_phase::enter_pin() {
 
 void cellular_phase::set_apn() {
   if (apn_.empty()) {
-    if (log_) log_(log_level::info, "no APN given: the modem's own PDP context is used");
+    if (log_) log_(log_level::info, "cellular: no APN given: the modem's own PDP context is used");
     deadline_ = now() + settings_.registration_timeout;
     poll_registration(0);
     return;
   }
   at_ = step::apn;
   const std::string cmd = settings_.apn_set + "\"" + apn_ + "\"";
-  if (log_) log_(log_level::info, "APN " + apn_);
+  if (log_) log_(log_level::info, "cellular: APN " + apn_);
   command(cmd,
           [this, cmd](const at_reply& r) {
             if (r.final.kind != response_kind::ok) {
@@ -244,7 +244,7 @@ void cellular_phase::poll_registration(std::size_t query) {
     }
     if (!any_answered_) {
       // None of the queries is known to this modem: it cannot tell, the dial will.
-      if (log_) log_(log_level::warning, "the modem reports no network registration; dialling anyway");
+      if (log_) log_(log_level::warning, "cellular: the modem reports no network registration; dialling anyway");
       registered();
       return;
     }
@@ -269,9 +269,9 @@ void cellular_phase::poll_registration(std::size_t query) {
 void cellular_phase::on_registration(const cellular::registration& r) {
   if (r.stat != last_stat_.value_or(-1) && log_) {
     if (r.registered())
-      log_(log_level::info, "network registration: " + std::string(r.text()));
+      log_(log_level::info, "cellular: network registration: " + std::string(r.text()));
     else
-      log_(log_level::info, "waiting for network registration (" + std::string(r.text()) + ")");
+      log_(log_level::info, "cellular: waiting for network registration (" + std::string(r.text()) + ")");
   }
   last_stat_ = r.stat;
   if (!r.registered()) return;
