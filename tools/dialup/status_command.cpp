@@ -137,7 +137,7 @@ class status_run {
           if (!reg) continue;
           const bool better = !out_.registration_stat ||
                               (reg->registered() &&
-                               !cellular::registration{*out_.registration_stat}.registered());
+                               !cellular::is_registered(*out_.registration_stat));
           if (better) {
             out_.registration_stat = reg->stat;
             out_.registration = std::string(reg->text());
@@ -205,7 +205,7 @@ void print_status_json(std::ostream& out, const modem_status& s) {
     j["signal_dbm"] = opt(s.signal_dbm);
     j["registration_stat"] = opt(s.registration_stat);
     j["registration"] = opt(s.registration);
-    j["registered"] = s.registration_stat && cellular::registration{*s.registration_stat}.registered();
+    j["registered"] = s.registration_stat && cellular::is_registered(*s.registration_stat);
     j["operator"] = opt(s.operator_name);
   }
   // Invalid UTF-8 from a modem is replaced, not thrown.

@@ -292,7 +292,7 @@ void cellular_phase::wait_for_registration() {
     }
     fail(ras_error::no_carrier,
          "no network registration within " + waited + " (" +
-             std::string(cellular::registration{last_stat_.value_or(4)}.text()) + ")");
+             std::string(cellular::registration_text(last_stat_.value_or(4))) + ")");
     return;
   }
   at_ = step::waiting;
