@@ -271,6 +271,31 @@ TEST_CASE("+CME ERROR to the APN maps through the profile's table first") {
   }
 }
 
+TEST_CASE("+CME ERROR: 30 to ATD*99# is 679 (no carrier), which the redial rules retry") {
+  cell_world w;
+  auto attempts = std::make_shared<int>(0);
+  w.factory->script("/fake/0")->reply = [m = w.modem, attempts](const std::string& cmd) {
+    if (cmd == "ATDT*99#" && ++*attempts == 1) return std::string("\r\n+CME ERROR: 30\r\n");
+    return m->reply(cmd);
+  };
+  dial_entry e = cellular_entry("/fake/0");
+  SUBCASE("no redial: the dial fails with 679") {
+    auto h = w.dial(e);
+    w.run_until([&] { return w.terminal(); });
+    CHECK(w.events.back().error == ras_error::no_carrier);
+    w.hang_up(h);
+  }
+  SUBCASE("one redial: the second attempt connects") {
+    e.redial.attempts = 1;
+    e.redial.pause = 1s;
+    auto h = w.dial(e);
+    w.run_until([&] { return w.terminal(); });
+    CHECK_FALSE(w.events.back().error);
+    CHECK(*attempts == 2);
+    w.hang_up(h);
+  }
+}
+
 TEST_CASE("a cellular entry with its own number dials that number, not *99#") {
   cell_world w;
   dial_entry e = cellular_entry("/fake/0");

@@ -3,6 +3,7 @@
 #include "connection.hpp"
 
 #include "cellular_phase.hpp"
+#include "dialup/engine/cellular.hpp"
 
 namespace dialup::detail {
 
@@ -35,6 +36,17 @@ void connection::cellular_then_dial() {
                                    entry_.apn, log_fn(), std::move(forward), std::move(proceed),
                                    std::move(done))
       ->start();
+}
+
+std::error_code connection::cellular_dial_error(const at_reply& reply, std::error_code ec) const {
+  if (!entry_.profile.cellular.enabled || reply.final.kind != response_kind::cme_error) return ec;
+  const auto code = cellular::parse_cme_error(reply.final.text);
+  if (!code) return ec;
+  const auto mapped = cellular::cme_to_ras(*code, entry_.profile.cellular);
+  if (logging())
+    log(log_level::info, "cellular: the dial answered +CME ERROR: " + std::to_string(*code) + " (" +
+                             std::string(cellular::cme_error_text(*code)) + "): " + describe(mapped));
+  return mapped;
 }
 
 }  // namespace dialup::detail
