@@ -28,7 +28,6 @@
 namespace dialup::detail {
 
 class script_phase;
-class cellular_phase;
 
 // The scripts of one dial, parsed before it starts (a syntax error refuses the dial).
 struct dial_scripts {
