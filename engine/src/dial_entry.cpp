@@ -12,6 +12,9 @@ std::vector<std::string> numbers_to_dial(const dial_entry& entry, const dial_par
   std::vector<std::string> numbers;
   numbers.reserve(1 + entry.alternates.size());
   numbers.push_back(params.phone_number.empty() ? entry.phone_number : params.phone_number);
+  // A cellular entry without a number dials its profile's packet-data number (*99#).
+  if (numbers.front().empty() && entry.profile.cellular.enabled)
+    numbers.front() = entry.profile.cellular.number;
   numbers.insert(numbers.end(), entry.alternates.begin(), entry.alternates.end());
   return numbers;
 }

@@ -157,6 +157,7 @@ std::size_t exchange::add_modem(const personality& p) {
   line l;
   const std::size_t i = lines_.size();
   l.m = std::make_unique<modem>(p);
+  l.m->set_cellular(opt_.cellular, now_);
   l.adapter = std::make_unique<line_adapter>(this, i);
   l.m->set_line(l.adapter.get());
   lines_.push_back(std::move(l));

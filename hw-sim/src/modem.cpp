@@ -49,6 +49,7 @@ constexpr std::size_t k_max_held = 65536;
 }  // namespace
 
 modem::modem(const personality& p) : p_(&p) {
+  pdp_apn_[1] = "internet";
   factory_reset();
   nvram_[0] = cur_;
   nvram_[1] = cur_;
@@ -94,6 +95,7 @@ void modem::load_profile(const settings& s) {
 
 void modem::power_on(sim_time now) {
   hang_up(termination_cause::none, now);
+  set_cellular(cell_, now);
   load_profile(nvram_[power_on_profile_]);
   prefix_ = prefix_state::idle;
   cmd_.clear();
@@ -267,6 +269,9 @@ modem::exec_result modem::dial(const std::string& ds, sim_time now) {
       hang_up(termination_cause::none, now);
       return exec_result::error;
     }
+    // A locked SIM, no registration or no APN: the activation fails after its delay
+    // (docs/cellular.md, "The simulator").
+    pdp_refusal_ = pdp_refusal(number, now);
     dial_duration_ = sim_duration(0);
     arm(timer_kind::digits_done, now + k_pdp_activation);
     return exec_result::pending;
@@ -340,6 +345,7 @@ void modem::hang_up(termination_cause why, sim_time now) {
   carrier_lost_ = false;
   plus_count_ = 0;
   pdp_call_ = false;
+  pdp_refusal_ = 0;
 }
 
 void modem::end_call_with(int code, const std::string& text, termination_cause why,
@@ -396,7 +402,14 @@ void modem::dtr_off(sim_time now) {
 
 void modem::dtr_on(sim_time) { dtr_ = true; }
 
+std::optional<sim_time> modem::next_deadline() const {
+  if (!reg_event_) return deadline_;
+  if (!deadline_) return reg_event_;
+  return std::min(*deadline_, *reg_event_);
+}
+
 void modem::on_timer(sim_time now) {
+  if (reg_event_ && now >= *reg_event_) registration_event(now);
   if (!deadline_ || now < *deadline_) return;
   const sim_time at = *deadline_;
   const timer_kind k = timer_;
@@ -413,7 +426,19 @@ void modem::on_timer(sim_time now) {
       end_call_with(6, p_->no_dialtone_text, termination_cause::no_dial_tone, at);
       break;
     case timer_kind::digits_done:
-      if (line_) line_->dial(dial_number_);
+      if (pdp_call_ && pdp_refusal_ != 0) {
+        const int code = pdp_refusal_;
+        hang_up(termination_cause::none, at);
+        if (code > 0 && cur_.cmee != 0) {
+          cme_code_ = code;
+          emit_cme_error();
+        } else {
+          emit_result(3, "NO CARRIER");
+        }
+        break;
+      }
+      // Every packet-data dial string (*99#, *99***<cid>#) reaches the access point.
+      if (line_) line_->dial(pdp_call_ ? std::string("*99#") : dial_number_);
       if (dial_then_command_) {
         // "D...;": back to command state, off-hook, OK (§3.2).
         set_state(state::command);

@@ -510,7 +510,7 @@ modem::exec_result modem::run_extended(const std::string& b, std::size_t& pos, s
     }
   }
   if (pos < b.size() && b[pos] == ';') ++pos;
-  (void)now;
+  now_ = now;
   return ext_param(name, form, args);
 }
 
@@ -542,58 +542,33 @@ modem::exec_result modem::ext_param(const std::string& name, const std::string& 
   if (name == "+GCAP")
     return ident(cel ? "+GCAP: +CGSM, +FCLASS, +DS" : "+GCAP: +FCLASS, +MS, +ES, +DS");
   if (cel) {
-    if (name == "+CPIN") {
-      if (form == "?") { emit_info("+CPIN: READY"); return exec_result::ok; }
-      if (form == "=?") return exec_result::ok;
-      if (form == "=") return exec_result::ok;  // PIN accepted (already READY)
-      return cme(4);
-    }
+    if (name == "+CPIN") return cpin(form, args);
     if (name == "+CSQ") {
       if (form == "=?") { emit_info("+CSQ: (0-31,99),(0-7,99)"); return exec_result::ok; }
       if (!form.empty()) return cme(4);
-      emit_info("+CSQ: 20,99");  // -73 dBm, BER unknown
+      emit_info("+CSQ: " + std::to_string(cell_.csq_rssi) + ",99");  // BER not known
       return exec_result::ok;
     }
     if (name == "+COPS") {
-      if (form == "?") { emit_info("+COPS: 0,0,\"dialup sim\",7"); return exec_result::ok; }
+      if (form == "?") {
+        // 27.007 §7.3: only <mode> while no operator is selected.
+        if (network_stat(now_) == 1)
+          emit_info("+COPS: 0,0,\"" + cell_.operator_name + "\",7");
+        else
+          emit_info("+COPS: 0");
+        return exec_result::ok;
+      }
       if (form == "=?") {
-        emit_info("+COPS: (2,\"dialup sim\",\"dialup\",\"00101\",7),,(0-4),(0-2)");
+        emit_info("+COPS: (2,\"" + cell_.operator_name + "\",\"dialup\",\"00101\",7),,(0-4),(0-2)");
         return exec_result::ok;
       }
       if (form == "=") return exec_result::ok;
       return cme(4);
     }
-    if (name == "+CGDCONT") {
-      if (form == "?") {
-        emit_info("+CGDCONT: 1,\"IP\",\"" + cur_.cgdcont_apn + "\",\"0.0.0.0\",0,0");
-        return exec_result::ok;
-      }
-      if (form == "=?") {
-        emit_info("+CGDCONT: (1-16),\"IP\",,,(0-2),(0-4)");
-        return exec_result::ok;
-      }
-      if (form == "=") {
-        auto a = split_args(args);
-        if (a.empty() || a[0].empty() || a[0].find_first_not_of("0123456789") != std::string::npos)
-          return cme(4);
-        auto cid = std::stoul(a[0].substr(0, 3));
-        if (cid < 1 || cid > 16) return cme(21);
-        if (a.size() >= 2 && !a[1].empty() && a[1] != "IP" && a[1] != "IPV6" && a[1] != "IPV4V6")
-          return cme(4);
-        if (a.size() >= 3 && cid == 1) cur_.cgdcont_apn = a[2];
-        return exec_result::ok;
-      }
-      return cme(4);
-    }
+    if (name == "+CGDCONT") return cgdcont(form, args);
     if (name == "+CREG" || name == "+CGREG" || name == "+CEREG") {
-      if (form == "?") {
-        auto* v = ext_values(name);
-        long n = v && !v->empty() ? (*v)[0] : 0;
-        std::string s = name + ": " + std::to_string(n) + ",1";
-        if (n == 2) s += ",\"00A1\",\"0001B2C3\",7";
-        emit_info(s);
-        return exec_result::ok;
-      }
+      const auto r = registration_query(name, form, args);
+      if (r != exec_result::pending) return r;
     }
   }
   const ext_info* e = find_ext(name);
@@ -633,6 +608,204 @@ modem::exec_result modem::ext_param(const std::string& name, const std::string& 
     return exec_result::ok;
   }
   return error();  // a parameter used as an action
+}
+
+// ---------------------------------------------------------------------------- cellular
+// 3GPP TS 27.007: the SIM (+CPIN, §8.3), PDP contexts (+CGDCONT, §10.1.1), network
+// registration (+CREG §7.2, +CGREG §10.1.20, +CEREG §10.1.22) and the packet-data dial
+// (ATD*99#, §10.2.1.1). What is simulated, and how, is in docs/cellular.md.
+
+void modem::set_cellular(const cellular_options& o, sim_time now) {
+  cell_ = o;
+  pin_tries_ = 3;
+  puk_tries_ = 10;
+  reg_event_.reset();
+  reported_stat_ = 0;
+  if (!p_->cellular) return;
+  if (cell_.sim_pin.empty()) {
+    // Powered on with a SIM that needs no PIN: registering (or registered) from the start,
+    // with nothing to report yet (every +CREG n is 0 at power-on).
+    sim_ = sim_lock::ready;
+    sim_ready_at_ = now;
+    reported_stat_ = network_stat(now);
+    if (reported_stat_ == 2 && cell_.network_mode != cellular_options::network::searching)
+      reg_event_ = now + cell_.registration_delay;
+  } else {
+    sim_ = sim_lock::pin;
+    sim_ready_at_.reset();
+  }
+}
+
+std::optional<std::string> modem::pdp_apn(unsigned cid) const {
+  if (cid < 1 || cid >= pdp_apn_.size()) return std::nullopt;
+  return pdp_apn_[cid];
+}
+
+void modem::sim_ready(sim_time now) {
+  sim_ready_at_ = now;
+  // The unsolicited report of the change (0 -> 2 searching, or -> 1 at once without a
+  // delay) goes a moment later, after the command's own final result; the end of the
+  // search follows after the delay (registration_event).
+  reg_event_ = now + sim_duration(1);
+}
+
+int modem::network_stat(sim_time now) const {
+  if (!p_->cellular || sim_ != sim_lock::ready || !sim_ready_at_) return 0;
+  const bool searched = now >= *sim_ready_at_ + cell_.registration_delay;
+  switch (cell_.network_mode) {
+    case cellular_options::network::registers: return searched ? 1 : 2;
+    case cellular_options::network::searching: return 2;
+    case cellular_options::network::denied: return searched ? 3 : 2;
+  }
+  return 4;
+}
+
+// "+CREG: [<n>,]<stat>[,<lac>,<ci>[,<AcT>]]": the read form has <n>; the unsolicited
+// form (n >= 1) has not. Location information only with n = 2 and a cell to name.
+std::string modem::registration_line(const std::string& name, long n, int stat,
+                                     bool read) const {
+  std::string s = name + ": ";
+  if (read) s += std::to_string(n) + ",";
+  s += std::to_string(stat);
+  if (n == 2 && (stat == 1 || stat == 5)) s += ",\"00A1\",\"0001B2C3\",7";
+  return s;
+}
+
+void modem::registration_event(sim_time now) {
+  reg_event_.reset();
+  const int stat = network_stat(now);
+  if (stat != reported_stat_) {
+    reported_stat_ = stat;
+    // Unsolicited result codes are not sent in online data state (V.250 §5.7.1 leaves it
+    // to the DCE; modems hold or drop them, this one drops them).
+    if (state_ != state::online_data) {
+      for (const char* name : {"+CREG", "+CGREG", "+CEREG"}) {
+        const auto* v = ext_values(name);
+        const long n = v && !v->empty() ? (*v)[0] : 0;
+        if (n >= 1) emit_info(registration_line(name, n, stat, false));
+      }
+    }
+  }
+  if (stat == 2 && sim_ready_at_ && cell_.network_mode != cellular_options::network::searching &&
+      now < *sim_ready_at_ + cell_.registration_delay)
+    reg_event_ = *sim_ready_at_ + cell_.registration_delay;
+}
+
+modem::exec_result modem::registration_query(const std::string& name, const std::string& form,
+                                             const std::string& args) {
+  (void)args;
+  if (form != "?") return exec_result::pending;  // =, =? : the generic parameter code
+  const auto* v = ext_values(name);
+  const long n = v && !v->empty() ? (*v)[0] : 0;
+  emit_info(registration_line(name, n, network_stat(now_), true));
+  return exec_result::ok;
+}
+
+modem::exec_result modem::cpin(const std::string& form, const std::string& args) {
+  if (form == "=?") return exec_result::ok;
+  if (form == "?") {
+    switch (sim_) {
+      case sim_lock::ready: emit_info("+CPIN: READY"); return exec_result::ok;
+      case sim_lock::pin: emit_info("+CPIN: SIM PIN"); return exec_result::ok;
+      case sim_lock::puk: emit_info("+CPIN: SIM PUK"); return exec_result::ok;
+      case sim_lock::blocked: return cme(13);  // SIM failure: the PUK is used up too
+    }
+  }
+  if (form != "=") return cme(4);
+  const auto a = split_args(args);
+  switch (sim_) {
+    case sim_lock::ready:
+      // §8.3: "If no PIN request is pending, no action is taken ... +CME ERROR".
+      return cme(3);
+    case sim_lock::blocked:
+      return cme(13);
+    case sim_lock::pin:
+      if (a.size() != 1 || a[0].empty()) return cme(4);
+      if (a[0] == cell_.sim_pin) {
+        sim_ = sim_lock::ready;
+        pin_tries_ = 3;
+        sim_ready(now_);
+        return exec_result::ok;
+      }
+      if (--pin_tries_ <= 0) sim_ = sim_lock::puk;
+      return cme(16);
+    case sim_lock::puk:
+      // AT+CPIN="<puk>","<new pin>"; the PIN alone is answered "SIM PUK required".
+      if (a.size() != 2) return cme(12);
+      if (a[0] == cell_.sim_puk && !a[1].empty()) {
+        cell_.sim_pin = a[1];
+        sim_ = sim_lock::ready;
+        pin_tries_ = 3;
+        puk_tries_ = 10;
+        sim_ready(now_);
+        return exec_result::ok;
+      }
+      if (--puk_tries_ <= 0) sim_ = sim_lock::blocked;
+      return cme(16);
+  }
+  return cme(4);
+}
+
+modem::exec_result modem::cgdcont(const std::string& form, const std::string& args) {
+  if (form == "=?") {
+    emit_info("+CGDCONT: (1-16),\"IP\",,,(0-2),(0-4)");
+    emit_info("+CGDCONT: (1-16),\"IPV6\",,,(0-2),(0-4)");
+    emit_info("+CGDCONT: (1-16),\"IPV4V6\",,,(0-2),(0-4)");
+    return exec_result::ok;
+  }
+  // The contexts live on the SIM's side of the modem: locked, it refuses (as many do).
+  if (sim_ == sim_lock::pin) return cme(11);
+  if (sim_ == sim_lock::puk) return cme(12);
+  if (sim_ == sim_lock::blocked) return cme(13);
+  if (form == "?") {
+    std::vector<std::string> lines;
+    for (unsigned cid = 1; cid < pdp_apn_.size(); ++cid)
+      if (pdp_apn_[cid])
+        lines.push_back("+CGDCONT: " + std::to_string(cid) + ",\"IP\",\"" + *pdp_apn_[cid] +
+                        "\",\"0.0.0.0\",0,0");
+    if (!lines.empty()) emit_info(lines);
+    return exec_result::ok;
+  }
+  if (form != "=") return cme(4);
+  const auto a = split_args(args);
+  if (a.empty() || a[0].empty() || a[0].size() > 3 ||
+      a[0].find_first_not_of("0123456789") != std::string::npos)
+    return cme(4);
+  const auto cid = std::stoul(a[0]);
+  if (cid < 1 || cid > 16) return cme(21);
+  // §10.1.1: "AT+CGDCONT=<cid>" alone makes the context undefined.
+  if (a.size() == 1) {
+    pdp_apn_[cid].reset();
+    return exec_result::ok;
+  }
+  if (a.size() > 6) return cme(50);
+  if (!a[1].empty() && a[1] != "IP" && a[1] != "IPV6" && a[1] != "IPV4V6") return cme(50);
+  if (a.size() >= 3 && a[2].size() > 100) return cme(50);
+  pdp_apn_[cid] = a.size() >= 3 ? a[2] : std::string();
+  return exec_result::ok;
+}
+
+int modem::pdp_refusal(const std::string& dial_string, sim_time now) const {
+  // §10.2.1.1: D*99[*[<called_address>][*[<L2P>][*[<cid>]]]]# — the cid is the 4th field.
+  unsigned cid = 1;
+  std::size_t stars = 0, i = 3;
+  for (; i < dial_string.size() && stars < 3; ++i)
+    if (dial_string[i] == '*') ++stars;
+  if (stars == 3) {
+    unsigned v = 0;
+    std::size_t digits = 0;
+    for (; i < dial_string.size() && dial_string[i] >= '0' && dial_string[i] <= '9' && digits < 3;
+         ++i, ++digits)
+      v = v * 10 + static_cast<unsigned>(dial_string[i] - '0');
+    if (digits > 0) cid = v;
+  }
+  if (sim_ == sim_lock::pin) return 11;
+  if (sim_ == sim_lock::puk) return 12;
+  if (sim_ == sim_lock::blocked) return 13;
+  const int stat = network_stat(now);
+  if (stat != 1 && stat != 5) return 30;  // no network service
+  if (cid < 1 || cid >= pdp_apn_.size() || !pdp_apn_[cid] || pdp_apn_[cid]->empty()) return -1;
+  return 0;
 }
 
 }  // namespace dialup::hwsim

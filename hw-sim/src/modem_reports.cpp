@@ -34,14 +34,31 @@ void modem::emit_result(int code, const std::string& text) {
 
 void modem::emit_error() { emit_result(4, "ERROR"); }
 
+namespace {
+
+// The 27.007 §9.2 texts of the codes this modem gives.
+const char* cme_text(int code) {
+  switch (code) {
+    case 3: return "operation not allowed";
+    case 4: return "operation not supported";
+    case 11: return "SIM PIN required";
+    case 12: return "SIM PUK required";
+    case 13: return "SIM failure";
+    case 16: return "incorrect password";
+    case 21: return "invalid index";
+    case 30: return "no network service";
+    case 50: return "incorrect parameters";
+    default: return "unknown";
+  }
+}
+
+}  // namespace
+
 // +CME ERROR (27.007, §5.1/§5.2) in place of ERROR, as +CMEE selects: 2 the text,
 // 1 the number, 0 a plain ERROR.
 void modem::emit_cme_error() {
   if (cur_.cmee == 2)
-    emit_result(4, "+CME ERROR: " + std::string(cme_code_ == 3 ? "operation not allowed"
-                                                : cme_code_ == 4 ? "operation not supported"
-                                                : cme_code_ == 21 ? "invalid index"
-                                                : "unknown"));
+    emit_result(4, "+CME ERROR: " + std::string(cme_text(cme_code_)));
   else if (cur_.cmee == 1)
     emit_result(4, "+CME ERROR: " + std::to_string(cme_code_));
   else

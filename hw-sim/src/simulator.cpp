@@ -31,6 +31,7 @@ exchange::options simulator::impl::make_options(const simulator_options& o) {
   x.builtin_scenario = o.builtin_scenario;
   x.personality = o.personality;
   x.timing = o.timing;
+  x.cellular = o.cellular;
   find_personality(o.personality);  // throws for an unknown name
   return x;
 }
@@ -165,5 +166,9 @@ unsigned simulator::connect_rate(std::size_t i) const {
 }
 
 std::string default_scenario() { return format_scenario(exchange::default_number_plan()); }
+
+std::optional<std::string> simulator::pdp_apn(std::size_t i, unsigned cid) const {
+  return impl_->locked(i, [&] { return std::as_const(impl_->world).modem_at(i).pdp_apn(cid); });
+}
 
 }  // namespace dialup::hwsim

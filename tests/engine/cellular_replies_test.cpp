@@ -122,6 +122,10 @@ TEST_CASE("registration reports in read and unsolicited form (27.007 §7.2, §10
   CHECK_FALSE(parse_creg("+CREG: 0,8")->registered());  // emergency only
   CHECK(parse_creg("+CREG: 0,9")->registered());
   CHECK_FALSE(parse_creg("+CREG: 0,4")->registered());
+  CHECK(is_registered(5));
+  CHECK_FALSE(is_registered(2));
+  CHECK(registration_text(3) == "registration denied");
+  CHECK(registration_text(42) == "unknown");
 
   CHECK_FALSE(parse_creg("+CREG:"));
   CHECK_FALSE(parse_creg("+CREG: x"));

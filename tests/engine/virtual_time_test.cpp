@@ -16,6 +16,7 @@
 #include "dialup/engine/data_stream.hpp"
 #include "dialup/engine/event_loop.hpp"
 #include "support/fake_modem.hpp"
+#include "support/vt_world.hpp"
 
 using namespace dialup;
 namespace asio = boost::asio;
@@ -23,71 +24,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct vt_world {
-  asio::io_context io;
-  std::shared_ptr<virtual_clock> clock = std::make_shared<virtual_clock>();
-  std::shared_ptr<test::fake_factory> factory = std::make_shared<test::fake_factory>(clock);
-  thread_loop_scope scope{io.get_executor()};
-  std::unique_ptr<connection_manager> mgr;
-  std::vector<dial_event> events;
-
-  vt_world() {
-    engine_options o;
-    o.transports = factory;
-    o.executor = io.get_executor();
-    o.clock = clock;
-    mgr = std::make_unique<connection_manager>(std::move(o));
-  }
-  ~vt_world() { mgr.reset(); }
-
-  // Runs what is ready; when nothing is, moves time to the next deadline. Stops when done()
-  // or when there is nothing left to run and no timer pending.
-  template <class Done>
-  void run_until(Done done) {
-    for (int i = 0; i < 100000; ++i) {
-      io.restart();
-      io.poll();
-      if (done()) return;
-      if (!clock->advance_to_next()) {
-        io.restart();
-        if (io.poll() == 0) return;
-      }
-    }
-  }
-
-  double seconds() const {
-    return std::chrono::duration<double>(clock->now().time_since_epoch()).count();
-  }
-
-  connection_handle dial(const std::string& port, const std::string& number = "5550100") {
-    dial_entry e;
-    e.port = port;
-    e.phone_number = number;  // the generic profile, real timeouts
-    return dial(e);
-  }
-
-  connection_handle dial(const dial_entry& e) {
-    std::error_code ec;
-    auto h = mgr->dial(e, {}, {}, notifier::on_event([this](const dial_event& ev) {
-                         events.push_back(ev);
-                       }),
-                       ec);
-    REQUIRE_FALSE(ec);
-    return h;
-  }
-
-  bool terminal() const {
-    return !events.empty() && (events.back().error || events.back().state == conn_state::connected ||
-                               events.back().state == conn_state::disconnected);
-  }
-
-  void hang_up(connection_handle h) {
-    bool retired = false;
-    mgr->async_hang_up(h, [&](std::error_code) { retired = true; });
-    run_until([&] { return retired; });
-    REQUIRE(retired);
-  }
-};
+using vt_world = test::vt_world;
 
 }  // namespace
 

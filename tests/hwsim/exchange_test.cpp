@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include "support/exchange_world.hpp"
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -13,53 +15,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A world in virtual time: t only moves when the test says so.
-struct world {
-  exchange x;
-  std::vector<std::string> out;
-  sim_time t{0};
-
-  explicit world(std::size_t modems = 1, const char* pers = "generic") {
-    for (std::size_t i = 0; i < modems; ++i) {
-      auto k = x.add_modem(find_personality(pers));
-      out.emplace_back();
-      x.set_output(k, [this, k](std::string_view b) { out[k].append(b); });
-    }
-  }
-  void send(const std::string& s, std::size_t i = 0) { x.feed(i, s, t); }
-  // Advances virtual time by d, running every deadline on the way at its own time.
-  void run_for(sim_duration d) {
-    const sim_time end = t + d;
-    while (auto n = x.next_deadline()) {
-      if (*n > end) break;
-      t = std::max(t, *n);
-      x.advance(t);
-    }
-    t = end;
-    x.advance(t);
-  }
-  // Runs until out[i] contains `what`, at most `limit`; returns whether it did.
-  bool run_until(const std::string& what, sim_duration limit, std::size_t i = 0) {
-    const sim_time end = t + limit;
-    while (out[i].find(what) == std::string::npos) {
-      auto n = x.next_deadline();
-      if (!n || *n > end) {
-        t = end;
-        x.advance(t);
-        return out[i].find(what) != std::string::npos;
-      }
-      t = std::max(t, *n);
-      x.advance(t);
-    }
-    return true;
-  }
-  std::string take(std::size_t i = 0) {
-    std::string s;
-    s.swap(out[i]);
-    return s;
-  }
-  modem& m(std::size_t i = 0) { return x.modem_at(i); }
-};
+using world = dialup::test::exchange_world;
 
 void connect_echo(world& w) {
   w.send("ATE0\r");

@@ -55,7 +55,7 @@ _dialup() {
     --config | --phonebook | --script | --dial-script | --callback-script)
       COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
     --entry) _dialup_entries; return ;;
-    --phone | --hold | --send | --time-scale | --baud | --s7 | --user | --callback | --redial | --redial-pause)
+    --phone | --hold | --send | --time-scale | --baud | --s7 | --user | --callback | --redial | --redial-pause | --apn)
       return ;;
   esac
 
@@ -71,6 +71,7 @@ _dialup() {
       COMPREPLY=($(compgen -W "--sim --port --phone --hold --send --time-scale --baud --s7 -v --verbose
         --phonebook --entry --user --password-stdin --script --dial-script --callback --callback-script
         --reconnect --no-reconnect --redial --redial-pause --terminal --ask --json --profile --init
+        --cellular --apn --pin-stdin
         --config --help" -- "$cur"))
       ;;
     phonebook)
@@ -103,10 +104,11 @@ _dialup_sim() {
     --personality | -p) COMPREPLY=($(compgen -W "generic usr conexant cellular" -- "$cur")); return ;;
     --scenario | --trace | --control | --link | -l)
       COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-    --modems | -n | --time-scale | -t | --rfc2217) return ;;
+    --modems | -n | --time-scale | -t | --rfc2217 | --sim-pin | --sim-puk | --registration-delay | --signal | --operator) return ;;
   esac
   COMPREPLY=($(compgen -W "--modems -n --link -l --personality -p --time-scale -t --print-default-scenario
-    --trace --rfc2217 --scenario --control --version --help" -- "$cur"))
+    --trace --rfc2217 --scenario --control --sim-pin --sim-puk --registration-delay --no-registration
+    --registration-denied --signal --operator --version --help" -- "$cur"))
 }
 
 complete -F _dialup dialup

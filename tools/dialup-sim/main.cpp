@@ -323,6 +323,12 @@ int main(int argc, char** argv) {
   std::string scenario_file;
   std::string control_path;
   app.set_version_flag("--version", std::string("dialup-sim ") + DIALUP_VERSION_STRING, "print the version and exit");
+  // The cellular personality's SIM and network (docs/cellular.md). The SIM PIN here is the
+  // simulated card's, a test fixture, not a secret of anyone's.
+  dialup::hwsim::cellular_options cellular;
+  double registration_delay = 0.0;
+  bool no_registration = false;
+  bool registration_denied = false;
   app.add_option("--modems,-n", modems, "number of simulated modems")->check(CLI::Range(1, 4000));
   app.add_option("--link,-l", link, "symlink prefix: modem i is also PREFIX<i>");
   app.add_option("--personality,-p", personality, "generic, usr, conexant or cellular")
@@ -340,6 +346,37 @@ int main(int argc, char** argv) {
   app.add_option("--control", control_path,
                  "Unix socket for commands while running: status, dialtone I on|off, drop I, retrain I, "
                  "unplug I, replug I, silent I on|off, fault I ..., help");
+  app.add_option("--sim-pin", cellular.sim_pin,
+                 "cellular: the SIM wants this PIN (4-8 digits) before it registers; default none")
+      ->check([](const std::string& v) {
+        return v.size() >= 4 && v.size() <= 8 && v.find_first_not_of("0123456789") == std::string::npos
+                   ? std::string()
+                   : std::string("a SIM PIN has 4 to 8 digits");
+      });
+  app.add_option("--sim-puk", cellular.sim_puk, "cellular: the SIM's PUK (default 12345678)")
+      ->check([](const std::string& v) {
+        return v.size() == 8 && v.find_first_not_of("0123456789") == std::string::npos
+                   ? std::string()
+                   : std::string("a SIM PUK has 8 digits");
+      });
+  app.add_option("--registration-delay", registration_delay,
+                 "cellular: simulated seconds from SIM ready to registered (default 0)")
+      ->check(CLI::Range(0.0, 3600.0));
+  auto* no_reg = app.add_flag("--no-registration", no_registration,
+                              "cellular: the network is never found (+CREG stat 2, searching)");
+  app.add_flag("--registration-denied", registration_denied,
+               "cellular: searching for --registration-delay, then denied (+CREG stat 3)")
+      ->excludes(no_reg);
+  app.add_option("--signal", cellular.csq_rssi,
+                 "cellular: +CSQ <rssi>, 0-31 (dBm = -113 + 2*rssi) or 99 unknown; default 20")
+      ->check(CLI::Range(0, 31) | CLI::IsMember({"99"}));
+  app.add_option("--operator", cellular.operator_name, "cellular: the +COPS? operator name")
+      ->check([](const std::string& v) {
+        if (v.empty() || v.size() > 64) return std::string("1 to 64 characters");
+        for (unsigned char c : v)
+          if (c < 0x20 || c > 0x7e || c == '"') return std::string("printable ASCII without quotes");
+        return std::string();
+      });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -357,6 +394,10 @@ int main(int argc, char** argv) {
     }
     return rc;
   }
+  cellular.registration_delay =
+      dialup::hwsim::sim_duration(static_cast<long long>(registration_delay * 1000.0 + 0.5));
+  if (no_registration) cellular.network_mode = dialup::hwsim::cellular_options::network::searching;
+  if (registration_denied) cellular.network_mode = dialup::hwsim::cellular_options::network::denied;
 
   if (print_scenario) {
     std::cout << dialup::hwsim::default_scenario();
@@ -386,6 +427,7 @@ int main(int argc, char** argv) {
   opt.time_scale = time_scale;
   opt.link_prefix = link;
   opt.personality = personality;
+  opt.cellular = cellular;
   opt.builtin_scenario = scenario_file.empty();
   if (!trace_file.empty()) {
     trace = std::make_shared<std::ofstream>(trace_file, std::ios::app);

@@ -49,7 +49,15 @@ namespace {
 
 // Prints engine log lines to stderr. Called from the engine thread. The engine never hands
 // a password to its log (-vv shows "********").
-std::function<void(dialup::log_level, std::string_view)> make_logger(int verbose) {
+std::function<void(dialup::log_level, std::string_view)> make_logger(int verbose, bool cellular) {
+  if (verbose == 0 && cellular) {
+    // Without -v a cellular dial still shows what it waits for (the SIM, the network):
+    // the cellular phase's info lines (docs/cellular.md).
+    return [](dialup::log_level level, std::string_view text) {
+      if (level < dialup::log_level::info || text.find("] cellular: ") == std::string_view::npos) return;
+      std::cerr << "  " << text.substr(text.find("cellular: ")) << "\n";
+    };
+  }
   if (verbose == 0) return {};
   auto min = verbose >= 2 ? dialup::log_level::trace : dialup::log_level::debug;
   auto mutex = std::make_shared<std::mutex>();
@@ -126,12 +134,13 @@ class dial_session {
       sim_work.emplace(sim_io->get_executor());
       dialup::hwsim::simulator_options so;
       so.time_scale = opt_.time_scale;
+      if (opt_.cellular) so.personality = "cellular";
       sim = std::make_unique<dialup::hwsim::simulator>(sim_io->get_executor(), so);
       sim->add_modem();
       sim_thread = std::thread([&] { sim_io->run(); });
       opt_.port = sim->pty_path(0);
       if (dialled().empty()) opt_.phone = "5550100";
-      if (!opt_.send) opt_.send = "Hello from dialup\r\n";
+      if (!opt_.send && !opt_.cellular) opt_.send = "Hello from dialup\r\n";  // *99# discards data
       if (!opt_.hold) opt_.hold = 0;
       std::fprintf(notes_, "dialup: simulated modem on %s (time scale %g), dialing %s\n", opt_.port.c_str(),
                    opt_.time_scale, dialled().c_str());
@@ -155,7 +164,7 @@ class dial_session {
     {
       dialup::engine_options eo;
       eo.transports = std::make_shared<dialup::drivers::port_factory>();
-      eo.log = make_logger(opt_.verbose);
+      eo.log = make_logger(opt_.verbose, opt_.cellular);
       dialup::connection_manager mgr(std::move(eo));
       mgr_ = &mgr;
       rc = dial_and_hold();
@@ -225,6 +234,8 @@ class dial_session {
     if (opt_.redial) entry.redial.attempts = *opt_.redial;
     if (opt_.redial_pause) entry.redial.pause = std::chrono::seconds(*opt_.redial_pause);
     if (opt_.terminal) entry.terminal_after_dial = true;
+    if (opt_.cellular) entry.profile.cellular.enabled = true;
+    if (!opt_.apn.empty()) entry.apn = opt_.apn;
     if (opt_.sim) {
       // The simulated modem's guard time (S12) runs scaled; so can ours.
       entry.profile.escape_guard =

@@ -38,6 +38,8 @@ struct dial_options {
   bool ask = false;                           // --ask: paused states answered line by line from stdin
   bool json = false;                          // --json: JSON lines on stdout (json_output.hpp), the rest on stderr
   std::optional<dialup::dial_entry> from_phonebook;
+  bool cellular = false;                      // --cellular (or --apn): the cellular phase runs
+  std::string apn;                            // --apn
   dialup::dial_params params;
 };
 

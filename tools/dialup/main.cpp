@@ -5,6 +5,7 @@
 //   dialup phonebook list|show|set|remove|rename|import-wvdial ...
 //   dialup ports [--all] [--json]              the serial ports (none is opened)
 //   dialup probe [PORT...] [--json] ...        find and identify the modems (docs/probe.md)
+//   dialup status --port PORT [--json]         the modem's identity; SIM, signal, network
 //   dialup --version
 //
 // Defaults come from the user's config file (user_config.hpp: --config FILE, DIALUP_CONFIG,
@@ -41,6 +42,8 @@
 #include "ports_command.hpp"
 #include "probe_command.hpp"
 #include "user_config.hpp"
+#include "status_command.hpp"
+#include "dialup/engine/cellular.hpp"
 
 namespace {
 
@@ -338,6 +341,23 @@ int main(int argc, char** argv) {
   probe->add_option("--write-entry", probe_opts.write_entry, "add a rasphone.pbk entry for each modem found to FILE");
   probe->add_option("--entry-name", probe_opts.entry_name, "the name of the (first) entry --write-entry adds");
 
+  // Cellular (docs/cellular.md): `dial --cellular/--apn/--pin-stdin` and `dialup status`.
+  dial->add_flag("--cellular", d.cellular,
+                 "a 3GPP modem: unlock the SIM, set the APN and wait for the network before dialling "
+                 "(the number defaults to *99#; with --sim a cellular simulated modem)");
+  dial->add_option("--apn", d.apn, "cellular: the access point name (implies --cellular)");
+  bool pin_stdin = false;
+  dial->add_flag("--pin-stdin", pin_stdin,
+                 "cellular: read the SIM PIN from standard input (the line after the password with "
+                 "--password-stdin); DIALUP_PIN in the environment also works. Never an argument.");
+  dialup_cli::status_options status_opts;
+  auto* status = app.add_subcommand("status", "ask a modem who it is and, if cellular, its SIM, signal, "
+                                              "registration and operator (only queries are sent)");
+  status->add_option("--port", status_opts.port, "the modem's tty or rfc2217://host:port")->required();
+  status->add_flag("--cellular", status_opts.cellular, "ask the cellular questions even if AT+CPIN? fails");
+  status->add_flag("--json", status_opts.json, "one JSON object");
+  status->add_option("--baud", status_opts.baud, "port speed in bit/s (default 115200)");
+
   if (!check_command_name(app, argc, argv)) return 1;
   try {
     app.parse(argc, argv);
@@ -398,7 +418,14 @@ int main(int argc, char** argv) {
     for (const auto& u : cfg.probe.exclude_usb) probe_opts.exclude_usb.emplace_back(u.vid, u.pid);
     return dialup_cli::probe_command(probe_opts);
   }
+  if (status->parsed()) return dialup_cli::status_command(status_opts);
   if (!dial->parsed()) return 1;
+
+  if (!d.apn.empty()) d.cellular = true;
+  if (auto why = dialup::cellular::apn_problem(d.apn)) {
+    std::cerr << "dialup dial: --apn: " << *why << "\n";
+    return 1;
+  }
 
   // The config's defaults for what the command line leaves out: the entry (when nothing
   // else says what to dial), the phone book it is in, the port.
@@ -408,7 +435,7 @@ int main(int argc, char** argv) {
     phonebook_file = cfg.phonebook ? *cfg.phonebook : dialup_cli::default_phonebook_path();
   if (!d.sim && d.port.empty() && phonebook_file.empty() && cfg.port) d.port = *cfg.port;
 
-  if (!d.sim && phonebook_file.empty() && (d.port.empty() || d.phone.empty())) {
+  if (!d.sim && phonebook_file.empty() && (d.port.empty() || (d.phone.empty() && !d.cellular))) {
     std::cerr << "dialup dial: give --sim, --phonebook with --entry, or both --port and --phone"
               << " (or set them in " << (cfg.file.empty() ? dialup_cli::default_config_path() : cfg.file)
               << ": [dial] port, entry)\n";
@@ -458,6 +485,23 @@ int main(int argc, char** argv) {
       return 1;
     }
     d.params.password = std::move(*line);
+  }
+  // The SIM PIN: after the password line when both come from standard input.
+  if (pin_stdin) {
+    auto line = input->read_line(input->is_terminal() ? "SIM PIN: " : "", true);
+    if (!line) {
+      std::cerr << "dialup dial: --pin-stdin: no PIN line on standard input\n";
+      return 1;
+    }
+    d.params.sim_pin = std::move(*line);
+  } else if (const char* pin = std::getenv("DIALUP_PIN")) {
+    d.params.sim_pin = pin;
+  }
+  if (!d.params.sim_pin.empty()) {
+    if (auto why = dialup::cellular::pin_problem(d.params.sim_pin)) {
+      std::cerr << "dialup dial: the SIM PIN given cannot be used: " << *why << "\n";
+      return 1;
+    }
   }
   try {
     return dialup_cli::run_dial(std::move(d), *input);

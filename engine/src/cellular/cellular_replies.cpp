@@ -194,11 +194,13 @@ std::optional<int> csq_to_dbm(std::string_view line) {
   return -113 + 2 * *rssi;
 }
 
-bool registration::registered() const noexcept {
-  return stat == 1 || stat == 5 || stat == 9 || stat == 10;
-}
+bool is_registered(int stat) noexcept { return stat == 1 || stat == 5 || stat == 9 || stat == 10; }
 
-std::string_view registration::text() const noexcept {
+bool registration::registered() const noexcept { return is_registered(stat); }
+
+std::string_view registration::text() const noexcept { return registration_text(stat); }
+
+std::string_view registration_text(int stat) noexcept {
   // 27.007 §7.2 <stat>.
   switch (stat) {
     case 0: return "not registered, not searching";

@@ -349,7 +349,7 @@ void connection::start_init(state s) {
                       return;
                     }
                     if (s == state::callback_init) self->wait_for_callback();
-                    else self->dial();
+                    else self->cellular_then_dial();
                   });
 }
 
@@ -408,6 +408,7 @@ void connection::on_dial_reply(std::error_code ec, const call_result& r) {
     return;
   }
   if (!ec) record_connect(r.reply);
+  else ec = cellular_dial_error(r.reply, ec);
   // A refusal (async_call read it through the profile's table, docs/ras-model.md §6.2): the
   // modem has gone back on-hook by itself.
   if (ec) {

@@ -108,6 +108,13 @@ class connection : public std::enable_shared_from_this<connection> {
   void online_check();
   void went_down(std::error_code ec);  // publishes the disconnected event, once
 
+  // --- cellular (connection_cellular.cpp): the SIM, the APN and the registration before the
+  // dial when the profile is cellular; else the dial at once
+  void cellular_then_dial();
+  // A cellular modem's +CME ERROR to ATD*99# read through cme_to_ras (27.007 §9.2), logged
+  // with its text; any other failure as it was.
+  std::error_code cellular_dial_error(const at_reply& reply, std::error_code ec) const;
+
   // --- link phases (connection_scripts.cpp)
   void after_device_connected();
   void start_login();

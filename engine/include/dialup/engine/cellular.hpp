@@ -68,6 +68,10 @@ struct registration {
 
 std::optional<registration> parse_creg(std::string_view line);
 
+// registration::registered() and ::text() for a bare <stat>.
+bool is_registered(int stat) noexcept;
+std::string_view registration_text(int stat) noexcept;
+
 // "+COPS: <mode>,<format>,\"<oper>\"[,<AcT>]" → the operator name (or numeric code, as the
 // modem chose <format>; 27.007 §7.3). "+COPS: 0" (no operator selected) → nullopt.
 std::optional<std::string> parse_cops_operator(std::string_view line);

@@ -86,6 +86,10 @@ struct dial_entry {
   // unplugged) it first opens the port again, one attempt per redial pause, until the
   // device is back. Subscribers hear it (reconnecting, then reconnected or disconnected).
   bool reconnect_if_dropped = false;
+  // Cellular (profile.cellular.enabled, docs/cellular.md): the access point name set with
+  // the profile's apn_set before the dial (3GPP TS 27.007 §10.1.1); "" leaves the modem's
+  // own PDP context as it is. At most 100 characters, no quote or control character.
+  std::string apn;
   // The scripts above already parsed (set_script puts them here), so that dial() does not
   // parse them again: a caller that reports syntax errors its own way, before dialling,
   // parses once. dial() runs a parsed form as it is while its text is still the entry's text
@@ -114,6 +118,7 @@ struct dial_params {
   std::string callback_number;
   std::string user_name;
   std::string password;         // never logged
+  std::string sim_pin;          // cellular: the SIM's PIN, sent only when it asks; never logged
   std::string domain;
   std::uintptr_t callback_id = 0;  // handed to a RasDialFunc2 notifier
   std::uint32_t sub_entry = 1;

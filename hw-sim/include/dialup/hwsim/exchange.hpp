@@ -120,6 +120,7 @@ class exchange {
     std::string personality = "generic"; // for add_modem() without an argument
     std::uint32_t seed = 1;              // noisy-line PRNG
     exchange_timing timing;
+    cellular_options cellular;           // the SIM and network of cellular modems
   };
 
   exchange();

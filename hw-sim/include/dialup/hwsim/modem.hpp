@@ -87,6 +87,22 @@ struct call_stats {
   unsigned retrains = 0;  // retrains during the call (ATI6 "Retrains Requested/Granted")
 };
 
+// The SIM and the network of a cellular modem (personality "cellular", 3GPP TS 27.007;
+// docs/cellular.md). The defaults are a SIM without a PIN on a network that registers at
+// once, so a plain `ATD*99#` connects.
+struct cellular_options {
+  std::string sim_pin;               // empty: no PIN, +CPIN: READY from power-on
+  std::string sim_puk = "12345678";  // unblocks the SIM after three wrong PINs
+  enum class network {
+    registers,  // 2 (searching) for registration_delay after the SIM is ready, then 1 (home)
+    searching,  // stays 2 (searching) for ever
+    denied,     // 2 for registration_delay, then 3 (registration denied)
+  } network_mode = network::registers;
+  sim_duration registration_delay{0};
+  int csq_rssi = 20;  // +CSQ <rssi>: 0..31, or 99 (not known); 20 is -73 dBm
+  std::string operator_name = "dialup sim";
+};
+
 class modem {
  public:
   using output_fn = std::function<void(std::string_view)>;
@@ -106,7 +122,7 @@ class modem {
   // DTR went low (client set B0, or closed the port). Acts per &D (§3.1).
   void dtr_off(sim_time now);
   // When on_timer() must be called next, if at all.
-  std::optional<sim_time> next_deadline() const { return deadline_; }
+  std::optional<sim_time> next_deadline() const;
   // Runs whatever is due at `now` (harmless if nothing is).
   void on_timer(sim_time now);
 
@@ -143,8 +159,14 @@ class modem {
   const call_stats& last_call() const { return stats_; }
   const personality& personality_data() const { return *p_; }
 
-  // Power-on reset: factory settings, NVRAM kept, on-hook.
+  // Power-on reset: factory settings, NVRAM kept, on-hook. A SIM with a PIN locks again.
   void power_on(sim_time now);
+
+  // The SIM and network of the cellular personality (ignored by the others); `now` is
+  // the power-on time the registration delay counts from.
+  void set_cellular(const cellular_options& o, sim_time now);
+  // The APN of PDP context `cid` (+CGDCONT), nullopt when the context is undefined.
+  std::optional<std::string> pdp_apn(unsigned cid) const;
 
  private:
   enum class state {
@@ -180,7 +202,6 @@ class modem {
     unsigned cmee = 0;
     // Extended-syntax parameters (+MS, +ES, +IFC, +CREG, ...): name -> values.
     std::vector<std::pair<std::string, std::vector<long>>> ext;
-    std::string cgdcont_apn = "internet";
   };
   enum class exec_result { ok, error, pending, silent_ok, cme_error };
 
@@ -205,6 +226,18 @@ class modem {
   exec_result ext_param(const std::string& name, const std::string& form,
                         const std::string& args);
   exec_result cme(int code);
+  // Cellular (modem_commands.cpp): +CPIN, the registration state and its unsolicited
+  // reports, the PDP contexts.
+  exec_result cpin(const std::string& form, const std::string& args);
+  exec_result cgdcont(const std::string& form, const std::string& args);
+  exec_result registration_query(const std::string& name, const std::string& form,
+                                 const std::string& args);
+  int network_stat(sim_time now) const;
+  std::string registration_line(const std::string& name, long n, int stat, bool read) const;
+  void sim_ready(sim_time now);
+  void registration_event(sim_time now);
+  // Why ATD*99# must fail now: 0 it may go ahead, a +CME ERROR code, or -1 NO CARRIER.
+  int pdp_refusal(const std::string& dial_string, sim_time now) const;
   std::vector<long>* ext_values(const std::string& name);
   std::vector<std::string> diagnostics_ud() const;
   std::vector<std::string> usr_ati6() const;
@@ -245,6 +278,21 @@ class modem {
   int cme_code_ = 0;
   sim_duration dial_duration_{0};
   bool pdp_call_ = false;
+  int pdp_refusal_ = 0;  // see pdp_refusal(); decided at ATD, reported when activation ends
+
+  // Cellular state (personality "cellular").
+  enum class sim_lock { ready, pin, puk, blocked };
+  cellular_options cell_;
+  sim_lock sim_ = sim_lock::ready;
+  int pin_tries_ = 3;
+  int puk_tries_ = 10;
+  std::optional<sim_time> sim_ready_at_{sim_time{0}};
+  int reported_stat_ = 0;                 // the stat of the last unsolicited report
+  std::optional<sim_time> reg_event_;     // when the registration state changes next
+  sim_time now_{0};                       // the time of the command being run
+  // PDP contexts 1..16 (+CGDCONT, 27.007 §10.1.1); kept through ATZ/AT&F, as modems keep
+  // them in non-volatile memory. Context 1 starts defined with APN "internet".
+  std::array<std::optional<std::string>, 17> pdp_apn_{};
   std::uint8_t cid_mode_ = 0;
 
   settings cur_;

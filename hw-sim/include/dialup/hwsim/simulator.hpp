@@ -58,6 +58,9 @@ struct simulator_options {
   // training...), before time_scale. Shorten these to make calls connect fast while
   // the modem's own timings (S-registers, +++ guard) stay as they are.
   exchange_timing timing;
+  // The SIM (PIN, PUK), the network registration, the signal and the operator of the
+  // cellular personality's modems (docs/cellular.md).
+  cellular_options cellular;
 };
 
 // modem_mode (what a modem is doing right now) is defined in modem_mode.hpp.
@@ -128,6 +131,8 @@ class simulator {
   bool dial_tone(std::size_t index) const;
   bool silent(std::size_t index) const;
   bool vanished(std::size_t index) const;  // unplugged by vanish(), not yet reappear()ed
+  // The APN modem `index` holds for PDP context `cid` (+CGDCONT); nullopt if undefined.
+  std::optional<std::string> pdp_apn(std::size_t index, unsigned cid = 1) const;
 
  private:
   struct impl;
