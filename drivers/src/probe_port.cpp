@@ -17,6 +17,7 @@
 
 #include "dialup/drivers/port_factory.hpp"
 #include "dialup/engine/port_error.hpp"
+#include "termios_speed.hpp"
 #include "uucp_lock.hpp"
 
 namespace dialup::drivers {
@@ -25,25 +26,6 @@ namespace asio = boost::asio;
 namespace {
 
 std::error_code last_error() { return {errno, std::system_category()}; }
-
-// The probe's speeds have termios constants (termios(3)); any other is refused here.
-speed_t probe_speed(std::uint32_t bps) {
-  switch (bps) {
-    case 300: return B300;
-    case 1200: return B1200;
-    case 2400: return B2400;
-    case 4800: return B4800;
-    case 9600: return B9600;
-    case 19200: return B19200;
-    case 38400: return B38400;
-    case 57600: return B57600;
-    case 115200: return B115200;
-    case 230400: return B230400;
-    case 460800: return B460800;
-    case 921600: return B921600;
-    default: return B0;
-  }
-}
 
 bool same_termios(const termios& a, const termios& b) {
   if (a.c_iflag != b.c_iflag || a.c_oflag != b.c_oflag || a.c_cflag != b.c_cflag || a.c_lflag != b.c_lflag)
@@ -63,7 +45,9 @@ class probe_tty final : public probe_transport {
   static std::unique_ptr<probe_tty> open(asio::any_io_executor ex, const std::string& path, std::uint32_t bps,
                                          std::error_code& ec) {
     ec.clear();
-    const speed_t speed = probe_speed(bps);
+    // The probe sets only rates with a B* constant; any other is refused (serial_transport
+    // reaches those through termios2).
+    const speed_t speed = to_speed(bps);
     if (speed == B0) {
       ec = port_error::speed_not_supported;
       return nullptr;
@@ -121,7 +105,7 @@ class probe_tty final : public probe_transport {
   }
 
   std::error_code set_speed(std::uint32_t bps) override {
-    const speed_t speed = probe_speed(bps);
+    const speed_t speed = to_speed(bps);
     if (speed == B0) return port_error::speed_not_supported;
     if (!port_.is_open()) return std::make_error_code(std::errc::bad_file_descriptor);
     const int fd = port_.native_handle();
