@@ -66,6 +66,13 @@ if(IS_ABSOLUTE "${CMAKE_INSTALL_INCLUDEDIR}")
 else()
   set(DIALUP_PC_INCLUDEDIR_FULL "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
 endif()
+# Libraries built with a sanitizer (make asan, make tsan) call its runtime, so whatever links
+# them must link that runtime too: the flag goes into the exported targets and the .pc Libs.
+if(DIALUP_SANITIZER_LINK_FLAGS)
+  target_link_options(dialup_engine INTERFACE $<INSTALL_INTERFACE:${DIALUP_SANITIZER_LINK_FLAGS}>)
+  list(JOIN DIALUP_SANITIZER_LINK_FLAGS " " DIALUP_PC_SANITIZER_LIBS)
+  string(PREPEND DIALUP_PC_SANITIZER_LIBS " ")
+endif()
 foreach(pc dialup dialup-engine)
   configure_file(${CMAKE_CURRENT_LIST_DIR}/${pc}.pc.in ${PROJECT_BINARY_DIR}/${pc}.pc @ONLY)
   install(FILES ${PROJECT_BINARY_DIR}/${pc}.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
