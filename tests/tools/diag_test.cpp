@@ -333,3 +333,22 @@ TEST_CASE("throughput: a call that drops mid-run ends it with what was measured"
   CHECK(r.json["seconds"].get<double>() < 4.0);
   CHECK(sim.wait_status(0, "on-hook", 2s));
 }
+
+TEST_CASE("throughput: Ctrl-C mid-run writes what was measured and leaves the modem on-hook") {
+  sim_program sim(DIALUP_SIM_PATH, 1, 0.02);
+  REQUIRE(sim.started());
+  child_process p({DIALUP_DIAG_PATH, "throughput", "--port", sim.pty(0), "--seconds", "60", "--json", "--no-progress"});
+  std::this_thread::sleep_for(1500ms);
+  p.signal(SIGINT);
+  const auto status = p.wait(30s);
+  INFO(p.output());
+  CHECK(status == 4);
+  const auto j = json_of(p.output());
+  REQUIRE(j.is_object());
+  CHECK(j["stopped"] == "interrupted");
+  CHECK(j["connected"] == true);
+  CHECK(j["bytes_received"].get<int>() > 0);
+  CHECK(j["seconds"].get<double>() < 30);
+  CHECK(j["hang_up_confirmed"] == true);
+  CHECK(sim.wait_status(0, "on-hook", 5s));
+}

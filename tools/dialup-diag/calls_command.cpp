@@ -237,21 +237,15 @@ int calls_command(const common_options& o, const calls_options& c) {
 
   if (o.json) {
     using J = nlohmann::ordered_json;
-    J j;
-    j["command"] = "calls";
-    j["port"] = port_name;
+    auto j = run_json("calls", port_name, stopped);
     j["numbers"] = c.phones;
-    j["interrupted"] = !stopped.empty();
-    j["stopped"] = stopped.empty() ? J(nullptr) : J(stopped);
     j["requested"] = c.count;
     j["attempted"] = calls.size();
     j["counted"] = counted;
     j["connected"] = ok;
     j["failed"] = failed;
     j["success_rate"] = counted ? J(success / 100.0) : J(nullptr);
-    j["time_to_connect_s"] = ct.count ? J{{"min", ct.min}, {"mean", ct.mean}, {"p50", ct.p50}, {"p90", ct.p90},
-                                          {"p99", ct.p99}, {"max", ct.max}}
-                                      : J(nullptr);
+    j["time_to_connect_s"] = summary_json(ct);
     J rj = J::object();
     for (const auto& [rate, n] : rates) rj[std::to_string(rate)] = n;
     j["connect_rates"] = rj;
@@ -290,7 +284,7 @@ int calls_command(const common_options& o, const calls_options& c) {
       list.push_back(cj);
     }
     j["calls"] = list;
-    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    write_json(j);
   } else if (o.csv) {
     std::printf("call,number,connected,time_to_connect_s,rate,protocol,error,failed_in,diag_line_rate,diag_retrains,diag_snr_db,termination,interrupted\n");
     for (const auto& r : calls) {

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dialup/engine/call_diagnostics.hpp"
+#include "stats.hpp"
 
 namespace dialup_diag {
 
@@ -67,6 +68,12 @@ int throughput_command(const common_options& o, const throughput_options& t);
 // Shared by the subcommands.
 nlohmann::ordered_json diagnostics_json(const dialup::call_diagnostics& d);
 void print_diagnostics(std::FILE* out, const dialup::call_diagnostics& d, const char* indent);
+// The keys every --json object starts with: command, port, interrupted, stopped.
+nlohmann::ordered_json run_json(const char* command, const std::string& port, const std::string& stopped);
+// min, mean, p50, p90, p99, max of the samples; null when there are none.
+nlohmann::ordered_json summary_json(const summary& s);
+// One line on standard output (invalid UTF-8 from a modem replaced, never thrown).
+void write_json(const nlohmann::ordered_json& j);
 // "1.5 s"-style key-value line: label padded to a column.
 void print_row(std::FILE* out, const std::string& label, const std::string& value);
 

@@ -105,11 +105,7 @@ int identify_command(const common_options& o) {
   progress.clear();
 
   if (o.json) {
-    nlohmann::ordered_json j;
-    j["command"] = "identify";
-    j["port"] = id.port;
-    j["interrupted"] = !id.stopped.empty();
-    j["stopped"] = id.stopped.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(id.stopped);
+    auto j = run_json("identify", id.port, id.stopped);
     nlohmann::ordered_json answers = nlohmann::ordered_json::object();
     for (const auto& [q, a] : id.answers) answers[q] = a ? nlohmann::ordered_json(*a) : nlohmann::ordered_json(nullptr);
     j["answers"] = answers;
@@ -120,7 +116,7 @@ int identify_command(const common_options& o) {
     nlohmann::ordered_json diags = nlohmann::ordered_json::object();
     for (const auto& [c, ok] : id.diagnostics) diags[c] = ok;
     j["diagnostics"] = diags;
-    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    write_json(j);
   } else if (o.csv) {
     std::printf("item,value\n");
     for (const auto& [q, a] : id.answers) std::printf("%s,%s\n", q.c_str(), csv_field(a.value_or("")).c_str());

@@ -75,23 +75,14 @@ int latency_command(const common_options& o, const latency_options& l) {
     if (s.ms >= 0 && s.ms > 5 * sum.p50 && s.ms > sum.p50 + 20) slow.push_back(&s);
 
   if (o.json) {
-    nlohmann::ordered_json j;
-    j["command"] = "latency";
-    j["port"] = port_name;
+    auto j = run_json("latency", port_name, stopped);
     j["at_command"] = l.command;
     j["after"] = l.after.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(l.after);
-    j["interrupted"] = !stopped.empty();
-    j["stopped"] = stopped.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(stopped);
     j["requested"] = l.samples;
     j["answered"] = sum.count;
     j["timeouts"] = timeouts;
     j["not_ok"] = errors;
-    if (sum.count) {
-      j["ms"] = {{"min", sum.min}, {"mean", sum.mean}, {"p50", sum.p50}, {"p90", sum.p90},
-                 {"p99", sum.p99}, {"max", sum.max}};
-    } else {
-      j["ms"] = nullptr;
-    }
+    j["ms"] = summary_json(sum);
     // The serial round trip below the modem needs a loopback plug: not measured here.
     j["raw_round_trip_ms"] = nullptr;
     nlohmann::ordered_json h = nlohmann::ordered_json::array();
@@ -103,7 +94,7 @@ int latency_command(const common_options& o, const latency_options& l) {
     nlohmann::ordered_json all = nlohmann::ordered_json::array();
     for (const auto& s : samples) all.push_back(s.ms >= 0 ? nlohmann::ordered_json(s.ms) : nlohmann::ordered_json(nullptr));
     j["samples_ms"] = all;
-    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    write_json(j);
   } else if (o.csv) {
     std::printf("sample,ms,result\n");
     for (const auto& s : samples)

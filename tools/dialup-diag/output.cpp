@@ -64,6 +64,25 @@ nlohmann::ordered_json diagnostics_json(const dialup::call_diagnostics& d) {
   return j;
 }
 
+nlohmann::ordered_json run_json(const char* command, const std::string& port, const std::string& stopped) {
+  nlohmann::ordered_json j;
+  j["command"] = command;
+  j["port"] = port;
+  j["interrupted"] = !stopped.empty();
+  j["stopped"] = stopped.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(stopped);
+  return j;
+}
+
+nlohmann::ordered_json summary_json(const summary& s) {
+  if (!s.count) return nullptr;
+  return {{"min", s.min}, {"mean", s.mean}, {"p50", s.p50}, {"p90", s.p90}, {"p99", s.p99}, {"max", s.max}};
+}
+
+void write_json(const nlohmann::ordered_json& j) {
+  std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  std::fflush(stdout);
+}
+
 void print_row(std::FILE* out, const std::string& label, const std::string& value) {
   std::fprintf(out, "%-24s %s\n", label.c_str(), value.c_str());
 }

@@ -330,12 +330,8 @@ int throughput_command(const common_options& o, const throughput_options& t) {
 
   if (o.json) {
     using J = nlohmann::ordered_json;
-    J j;
-    j["command"] = "throughput";
-    j["port"] = port_name;
+    auto j = run_json("throughput", port_name, stopped);
     j["number"] = t.phone;
-    j["interrupted"] = !stopped.empty();
-    j["stopped"] = stopped.empty() ? J(nullptr) : J(stopped);
     j["connected"] = call.connected;
     j["error"] = call.error ? J(call.error.value()) : J(nullptr);
     j["error_text"] = call.error ? J(dialup::describe(call.error)) : J(nullptr);
@@ -355,10 +351,10 @@ int throughput_command(const common_options& o, const throughput_options& t) {
     j["duplicated_records"] = check.duplicated_records;
     j["flow_control_stalls"] = stalls;
     j["stalled_s"] = stalled_s;
-    j["rtt_ms"] = rtt.count ? J{{"min", rtt.min}, {"p50", rtt.p50}, {"p90", rtt.p90}, {"p99", rtt.p99}, {"max", rtt.max}} : J(nullptr);
+    j["rtt_ms"] = summary_json(rtt);
     j["raw_pty_bytes_per_s"] = raw_bps ? J(*raw_bps) : J(nullptr);
     j["hang_up_confirmed"] = confirmed;
-    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    write_json(j);
   } else if (o.csv) {
     std::printf("bytes_sent,bytes_received,tx_bytes_per_s,rx_good_bytes_per_s,byte_errors,error_bursts,lost_records,duplicated_records,stalls,rtt_p50_ms,rtt_max_ms,raw_pty_bytes_per_s,stopped\n");
     std::printf("%llu,%llu,%.1f,%.1f,%s,%s,%llu,%llu,%u,%s,%s,%s,%s\n", static_cast<unsigned long long>(sent),
