@@ -1,8 +1,8 @@
 # What `cmake --install build --prefix P` puts where (GNUInstallDirs):
 #
-#   P/bin/dialup, P/bin/dialup-sim                       the programs
+#   P/bin/dialup, P/bin/dialup-sim, P/bin/dialup-diag    the programs
 #   P/share/dialup/modems/*.toml                         the built-in modem profiles
-#   P/share/man/man1/dialup.1, dialup-sim.1              the manual pages
+#   P/share/man/man1/dialup.1, dialup-sim.1, dialup-diag.1  the manual pages
 #   P/share/bash-completion/completions/dialup           bash completion (dialup-sim too)
 #   P/include/dialup/{engine,drivers,hwsim}/...          the public headers, dialup/version.hpp
 #   P/lib/libdialup_engine.a, libdialup_drivers.a, libdialup_hwsim.a
@@ -22,7 +22,7 @@ set(DIALUP_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/dialup" CACHE STRING
   "where dialupConfig.cmake is installed, relative to the prefix")
 
 # Programs (the test and benchmark programs stay in the build tree).
-install(TARGETS dialup dialup-sim RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS dialup dialup-sim dialup-diag RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 # Libraries, exported as dialup::engine, dialup::drivers, dialup::hwsim.
 set_target_properties(dialup_engine PROPERTIES EXPORT_NAME engine)
@@ -85,6 +85,7 @@ endif()
 
 # Manual pages and bash completion.
 install(FILES ${PROJECT_SOURCE_DIR}/docs/man/dialup.1 ${PROJECT_SOURCE_DIR}/docs/man/dialup-sim.1
+  ${PROJECT_SOURCE_DIR}/docs/man/dialup-diag.1
   DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${PROJECT_SOURCE_DIR}/tools/completion/dialup.bash
   DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME dialup)

@@ -18,7 +18,7 @@ prefix=$work/prefix
 
 timeout 120 cmake --install "$build" --prefix "$prefix" >"$work/install.log" 2>&1 ||
   { cat "$work/install.log"; fail "cmake --install"; }
-for f in bin/dialup bin/dialup-sim share/man/man1/dialup.1 share/man/man1/dialup-sim.1 \
+for f in bin/dialup bin/dialup-sim bin/dialup-diag share/man/man1/dialup.1 share/man/man1/dialup-sim.1 share/man/man1/dialup-diag.1 \
          share/bash-completion/completions/dialup share/bash-completion/completions/dialup-sim \
          include/dialup/engine/connection_manager.hpp include/dialup/drivers/port_factory.hpp \
          include/dialup/hwsim/simulator.hpp include/dialup/version.hpp; do
@@ -33,7 +33,7 @@ if [[ -d $src/data/modems ]]; then
 fi
 # No test or benchmark programs.
 for f in "$prefix"/bin/*; do
-  case ${f##*/} in dialup | dialup-sim) ;; *) fail "${f##*/} installed in bin" ;; esac
+  case ${f##*/} in dialup | dialup-sim | dialup-diag) ;; *) fail "${f##*/} installed in bin" ;; esac
 done
 "$prefix/bin/dialup" --version | grep -q '^dialup [0-9]' || fail "installed dialup --version"
 echo "ok: installed into $prefix ($libdir)"

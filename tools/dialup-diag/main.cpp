@@ -1,0 +1,106 @@
+// dialup-diag — the line-diagnostics bench (docs/diag.md).
+//
+//   dialup-diag identify  --port PATH | --sim           what the modem is, its settings
+//   dialup-diag latency   --port PATH | --sim [--samples N] [--after CMD]
+//   dialup-diag calls     --port PATH | --sim --phone NUMBER [--phone ...] --count N
+//   dialup-diag throughput --port PATH | --sim [--phone ECHO] [--seconds S | --bytes N]
+//
+// PATH is a device (/dev/ttyUSB0, a pty) or rfc2217://host:port. Every subcommand writes a
+// table, or --json (one object) or --csv; on a terminal a progress line is drawn on
+// standard error while it runs. Ctrl-C ends a run cleanly: the modem is left on-hook and
+// what was measured so far is written, marked interrupted (exit status 4).
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "commands.hpp"
+#include "diag_port.hpp"
+#include "dialup/version.hpp"
+
+namespace {
+
+void add_common(CLI::App* cmd, dialup_diag::common_options& o) {
+  auto* port = cmd->add_option("--port", o.port, "the modem's port: a device path or rfc2217://host:port")
+                   ->type_name("PATH");
+  auto* sim = cmd->add_flag("--sim", o.sim, "measure a simulated modem (built in, on a pty)");
+  port->excludes(sim);
+  cmd->add_option("--time-scale", o.time_scale, "--sim: the simulator's time scale (1 = real time)")
+      ->check(CLI::Range(0.0, 10.0));
+  cmd->add_option("--personality", o.personality, "--sim: generic, usr, conexant")
+      ->check(CLI::IsMember({"generic", "usr", "conexant"}));
+  cmd->add_option("--baud", o.baud, "the port's speed (bit/s)")->check(CLI::Range(300u, 4000000u));
+  auto* json = cmd->add_flag("--json", o.json, "one JSON object on standard output");
+  auto* csv = cmd->add_flag("--csv", o.csv, "CSV on standard output, one row per sample");
+  json->excludes(csv);
+  cmd->add_flag_callback("--progress", [&o] { o.progress = true; },
+                         "draw the progress line (default: when standard error is a terminal)");
+  cmd->add_flag_callback("--no-progress", [&o] { o.progress = false; }, "never draw the progress line");
+  cmd->add_option_function<double>(
+         "--timeout", [&o](double s) { o.timeout = std::chrono::milliseconds(static_cast<long>(s * 1000)); },
+         "seconds each AT command may take (default 3)")
+      ->check(CLI::Range(0.05, 600.0));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"dialup-diag: measure a modem and its line (docs/diag.md)"};
+  app.set_version_flag("--version", std::string("dialup-diag ") + DIALUP_VERSION_STRING, "print the version and exit");
+  app.require_subcommand(1);
+
+  dialup_diag::common_options common;
+  dialup_diag::latency_options lat;
+  dialup_diag::calls_options calls;
+
+  auto* identify = app.add_subcommand("identify", "what the modem is: ATI, +GMI/+GMM/+GMR, AT&V, S-registers, "
+                                                  "which post-call diagnostics it answers");
+  add_common(identify, common);
+
+  auto* latency = app.add_subcommand("latency", "AT command round-trip time: histogram, p50/p90/p99/max");
+  add_common(latency, common);
+  latency->add_option("--samples,-n", lat.samples, "how many commands to time")->check(CLI::Range(1u, 1000000u));
+  latency->add_option("--command", lat.command, "the command timed (default AT)");
+  latency->add_option("--after", lat.after, "a command sent, untimed, before each sample (ATZ, AT&V)");
+  latency->add_option("--interval", lat.interval, "seconds between samples")->check(CLI::Range(0.0, 3600.0));
+
+  auto* callcmd = app.add_subcommand("calls", "dial N times: success rate, time to CONNECT, rates, failures, "
+                                              "the modem's post-call diagnostics");
+  add_common(callcmd, common);
+  callcmd->add_option("--phone", calls.phones, "the number to dial; given more than once, dialled in turn")
+      ->required()
+      ->type_name("NUMBER");
+  callcmd->add_option("--count,-n", calls.count, "how many calls")->check(CLI::Range(1u, 100000u));
+  callcmd->add_option("--pause", calls.pause, "seconds between calls (default 1)")->check(CLI::Range(0.0, 3600.0));
+  callcmd->add_option("--hold", calls.hold, "seconds each connected call is held (default 0)")
+      ->check(CLI::Range(0.0, 86400.0));
+  callcmd->add_option("--diag", calls.diag, "post-call diagnostics: auto (AT#UD, else ATI6/ATI11, else AT&V1), "
+                                            "ud, i6, i11, v1, all, none")
+      ->check(CLI::IsMember({"auto", "ud", "i6", "i11", "v1", "all", "none"}));
+
+  dialup_diag::throughput_options tp;
+  auto* through = app.add_subcommand("throughput", "over a call to an echo service: goodput, byte errors and "
+                                                   "bursts, lost and duplicated data, stalls, round trip under load");
+  add_common(through, common);
+  through->add_option("--phone", tp.phone, "an echo service's number (default 5550100, the simulator's echo)")
+      ->type_name("NUMBER");
+  auto* secs = through->add_option("--seconds", tp.seconds, "how long to send (default 5)")->check(CLI::Range(0.1, 86400.0));
+  through->add_option("--bytes", tp.bytes, "send this many bytes instead")->excludes(secs)->check(CLI::Range(1ull, 1ull << 40));
+  through->add_option("--block", tp.block, "bytes per write (default 1024)")->check(CLI::Range(std::size_t{1}, std::size_t{65536}));
+  through->add_option("--drain", tp.drain, "seconds to wait for the echo's tail (default 3)")->check(CLI::Range(0.0, 600.0));
+  through->add_option("--stall", tp.stall, "a write pending this long is a flow-control stall (default 0.5 s)")
+      ->check(CLI::Range(0.01, 600.0));
+  through->add_flag("--raw-baseline", tp.raw_baseline, "first measure a bare pty's echo throughput, for comparison");
+
+  CLI11_PARSE(app, argc, argv);
+  for (auto* cmd : {identify, latency, callcmd, through}) {
+    if (cmd->parsed() && common.port.empty() && !common.sim) {
+      std::cerr << "dialup-diag " << cmd->get_name() << ": give --port PATH or --sim\n";
+      return 1;
+    }
+  }
+  dialup_diag::install_interrupt_handlers();
+  if (identify->parsed()) return dialup_diag::identify_command(common);
+  if (latency->parsed()) return dialup_diag::latency_command(common, lat);
+  if (callcmd->parsed()) return dialup_diag::calls_command(common, calls);
+  return dialup_diag::throughput_command(common, tp);
+}
