@@ -668,6 +668,16 @@ TEST_CASE("TOML strings stay valid for quotes, control characters and Latin-1 by
   REQUIRE_NOTHROW(doc = toml::parse(t));
   CHECK(doc["init"][0]["command"].value<std::string>() == "AT\"x\\y");
   CHECK(doc["pulse"].value<std::string>() == "\xC3\xA9");  // é as UTF-8
+  // A file name with a line break and an install section in Latin-1 end up in the comment
+  // at the top, escaped; the TOML stays valid and keeps them exactly under [inf].
+  inf_modem odd;
+  std::string head = minimal_head;
+  head.replace(head.find("=Install,"), 9, "=Inst\xE4ll,");
+  head.replace(head.find("[Install]"), 9, "[Inst\xE4ll]");
+  REQUIRE_FALSE(import_inf(head, "odd\nname.inf", "", odd));
+  REQUIRE_NOTHROW(doc = toml::parse(to_profile_toml(odd)));
+  CHECK(doc["inf"]["file"].value<std::string>() == "odd\nname.inf");
+  CHECK(doc["inf"]["install_section"].value<std::string>() == "Inst\xC3\xA4ll");
 }
 
 TEST_CASE("to_modem_profile gives the engine the INF's commands and reply table") {

@@ -178,9 +178,10 @@ std::string to_profile_toml(const inf_modem& m) {
   auto kn = [&](std::string_view k, std::uint64_t v) { kv(k, std::to_string(v)); };
   auto kb = [&](std::string_view k, bool v) { kv(k, v ? "true" : "false"); };
 
-  t += "# Imported from the Windows modem INF " + m.file + ", model \"" + text::escape_bytes(m.description) +
-       "\"\n# (install section " + m.install_section + ", line " + std::to_string(m.model_line) +
-       "). What the import did not use is listed in [inf] warnings.\n";
+  // Comments must be UTF-8 without control characters: the names are shown escaped.
+  t += "# Imported from the Windows modem INF " + text::escape_bytes(m.file) + ":\n# model \"" +
+       text::escape_bytes(m.description) + "\", install section " + text::escape_bytes(m.install_section) +
+       ", line " + std::to_string(m.model_line) + ".\n# What the import did not use is listed in [inf] warnings.\n";
   ks("name", profile_name(m));
   ks("description", m.description);
   if (!m.reset.empty()) {
