@@ -668,6 +668,27 @@ TEST_CASE("TOML strings stay valid for quotes, control characters and Latin-1 by
   REQUIRE_NOTHROW(doc = toml::parse(t));
   CHECK(doc["init"][0]["command"].value<std::string>() == "AT\"x\\y");
   CHECK(doc["pulse"].value<std::string>() == "\xC3\xA9");  // é as UTF-8
+  // Bytes that only look like a UTF-8 sequence (F5-FF are never lead bytes; C0/C1 are
+  // overlong; ED A0 80 is a surrogate) are Latin-1 too; real UTF-8 is copied.
+  struct latin1 {
+    const char* in;
+    const char* out;
+  };
+  const latin1 vectors[] = {
+      {"\xFF\xB7\xBD", "\xC3\xBF\xC2\xB7\xC2\xBD"},  // found by inf_fuzz
+      {"\xF5\x80\x80\x80", "\xC3\xB5\xC2\x80\xC2\x80\xC2\x80"},
+      {"\xC0\xAF", "\xC3\x80\xC2\xAF"},
+      {"\xED\xA0\x80", "\xC3\xAD\xC2\xA0\xC2\x80"},
+      {"\xE2\x82\xAC", "\xE2\x82\xAC"},
+      {"\xF0\x9F\x93\x9E", "\xF0\x9F\x93\x9E"},
+  };
+  for (const auto& v : vectors) {
+    inf_modem bytes;
+    REQUIRE_FALSE(import_inf(std::string(minimal_head) + "HKR, Settings, Tone,, \"" + v.in + "\"\n", "b.inf", "", bytes));
+    toml::table t;
+    REQUIRE_NOTHROW(t = toml::parse(to_profile_toml(bytes)));
+    CHECK(t["tone"].value<std::string>() == v.out);
+  }
   // A file name with a line break and an install section in Latin-1 end up in the comment
   // at the top, escaped; the TOML stays valid and keeps them exactly under [inf].
   inf_modem odd;

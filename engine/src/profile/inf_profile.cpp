@@ -41,7 +41,8 @@ std::string toml_string(std::string_view s) {
       continue;
     }
     // A whole, shortest-form UTF-8 sequence of a scalar value is copied; anything else is Latin-1.
-    std::size_t len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
+    // Lead bytes (RFC 3629 §4): C2-DF two bytes, E0-EF three, F0-F4 four; C0, C1, F5-FF never.
+    const std::size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
     bool ok = len != 0 && i + len <= s.size();
     std::uint32_t cp = 0;
     if (ok) {
