@@ -121,3 +121,23 @@ tn = [
     bytes([128, 1, IAC, SB, 44, 0x6b, IAC, WILL, 1, IAC, 0xF1, IAC]),  # IAC WILL inside SB; NOP; cut IAC
 ]
 write("telnet_fuzz", tn)
+
+# inf: byte 0 picks the model (bits 0-1: 0 none named, 1 description, 2 last hardware id,
+# 3 install section; the rest: which listed model), then the INF text. The repository's
+# hand-written INF comes first.
+inf_sample = (here.parent / "engine" / "data" / "inf" / "conexant_like.inf").read_bytes()
+inf_min = (b"[Version]\nSignature=\"$Windows NT$\"\n[Manufacturer]\n%M%=Models\n[Models]\n"
+           b"%D%=Install,USB\\VID_0572&PID_1329\n[Install]\nAddReg=Reg\n[Reg]\n")
+inf = [
+    b"\x01" + inf_sample,
+    b"\x06" + inf_sample,
+    b"\x0b" + inf_sample,
+    b"\x00" + inf_min + b"HKR, Init, 1,, \"AT&F<cr>\"\nHKR, Responses, \"<cr><lf>OK<cr><lf>\", 1, 00,00, 00,00,00,00, 00,00,00,00\n"
+        b"[Strings]\nM=\"Maker\"\nD=\"Model\"\n",
+    b"\x00" + inf_min + b"HKR,, Properties, 1, 80,01,00,00, ff,00,00,00, ff,00,00,00, \\\n 07,00,00,00, 0f,00,00,00, "
+        b"f7,03,00,00, 00,c2,01,00, 40,38,00,00\nHKR,, DCB, 1, 1C,00,00,00, 00,C2,01,00, 15,20,00,00, 00,00, 0a,00, "
+        b"0a,00, 08, 00, 00, 11, 13, 00, 00, 00\n",
+    b"\x00" + inf_min + b"HKR, Responses, \"OK\", 1, 00, 0G\n",
+    b"\x00[Version]\r\nkey = \"a;b\", %S%, \"x\"\"y\" ; c\r\n[Strings]\r\nS=\"s\"\r\n",
+]
+write("inf_fuzz", inf)
