@@ -121,3 +121,16 @@ tn = [
     bytes([128, 1, IAC, SB, 44, 0x6b, IAC, WILL, 1, IAC, 0xF1, IAC]),  # IAC WILL inside SB; NOP; cut IAC
 ]
 write("telnet_fuzz", tn)
+
+# profile: byte 0 the base profile (low 3 bits: a built-in, in name order), then a profile
+# file. The built-in files come first, each onto the generic base (index 4).
+modems = here.parent.parent / "data" / "modems"
+pf = [bytes([4]) + f.read_bytes() for f in sorted(modems.glob("*.toml"))]
+pf += [
+    b"\x00name = \"x\"\nreset = \"ATZ;H\"\n",
+    b"\x01[[init]]\ncommand = \"ATE1\\rATH\"\n[[responses]]\ntext = \"\"\nkind = \"ok\"\nprefix = true\n",
+    b"\x02inherits = \"generic\"\nresponses_replace = true\n[[responses]]\ntext = \"OK\"\nkind = \"ok\"\n",
+    b"\x03direct = true\nreset = \"\"\ninit = []\nhangup = \"\"\nescape = \"\"\n",
+    b"\x05[dial_errors]\nbusy = \"ERROR_NO_ANSWER\"\n[cellular.cme_errors]\n\"30\" = 679\nbogus = [\n",
+]
+write("profile_fuzz", pf)
