@@ -46,7 +46,7 @@ tsan: interop-deps
 # repository (tests/fuzz/corpus/<target>, written by tests/fuzz/make_corpus.py). What the
 # fuzzer adds goes to build-fuzz/corpus, a crash to build-fuzz/artifacts (and fails the run):
 # a crash found becomes a vector in the target's replay test.
-FUZZERS = at_parser_fuzz hwsim_modem_fuzz phonebook_fuzz chat_script_fuzz telnet_fuzz inf_fuzz
+FUZZERS = at_parser_fuzz hwsim_modem_fuzz phonebook_fuzz chat_script_fuzz telnet_fuzz inf_fuzz profile_fuzz
 fuzz: fuzz-deps
 	CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DDIALUP_BUILD_FUZZERS=ON $(CMAKE_FLAGS)
 	cmake --build build-fuzz -j $(JOBS) --target $(FUZZERS)

@@ -108,6 +108,8 @@ connection_handle connection_manager::dial(const dial_entry& entry, const dial_p
   auto& core = impl_->core;
   std::vector<std::string> numbers = numbers_to_dial(entry, params);
   for (std::size_t i = 0; i < numbers.size(); ++i) {
+    // A direct line dials nothing (docs/profiles.md §1): it needs no number.
+    if (entry.profile.direct && numbers[i].empty()) continue;
     if (auto bad = check_dial_string(numbers[i])) {
       ec = bad;
       core->log(log_level::warning, (i == 0 ? "refused dial string: " : "refused alternate number: ") + describe(bad));

@@ -351,7 +351,9 @@ modem::exec_result modem::run_commands(const std::string& b, std::size_t& pos, s
           case 'C': if (!in_range(n, 1)) return exec_result::error; cur_.c = n; break;
           case 'D': if (!in_range(n, 3)) return exec_result::error; cur_.d = n; break;
           case 'F':
-            if (n != 0) return exec_result::error;
+            // USR's &F1/&F2 are the factory profile with a flow-control template; the
+            // simulator has no flow control to set, so they reset as &F0 does.
+            if (n != 0 && !(p_->usr_commands && n <= 2)) return exec_result::error;
             factory_reset();
             if (!reset_garbage_.empty()) {
               emit_ok();
@@ -391,6 +393,8 @@ modem::exec_result modem::run_commands(const std::string& b, std::size_t& pos, s
           // Accepted and ignored: guard tone, sync mode, leased line, DSR, RTS/CTS,
           // test, dial pulse ratio, async/sync (§3.1 "accept").
           case 'G': if (!in_range(n, 2)) return exec_result::error; break;
+          case 'H': if (!p_->usr_commands || !in_range(n, 3)) return exec_result::error; break;
+          case 'B': if (!p_->usr_commands || !in_range(n, 2)) return exec_result::error; break;
           case 'J': case 'L': case 'R': case 'S': case 'X':
             if (!in_range(n, 2)) return exec_result::error;
             break;

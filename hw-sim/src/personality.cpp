@@ -50,6 +50,7 @@ std::vector<personality> make_all() {
   u.gmi = "U.S. Robotics";
   u.gmm = "Courier V.Everything";
   u.gmr = "1.0";
+  u.usr_commands = true;
   v.push_back(u);
 
   personality c = g;

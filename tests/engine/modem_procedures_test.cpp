@@ -85,6 +85,21 @@ TEST_CASE("an ERROR to an init step fails the procedure with 651 there, naming t
   CHECK(b.script->snapshot_commands() == std::vector<std::string>{"ATZ", "ATX9"});
 }
 
+TEST_CASE("an ERROR to a step marked error_fatal = false is passed over; the next step goes") {
+  bench b;
+  b.script->reply = [](const std::string& c) -> std::string {
+    return c == "AT&H1" ? "\r\nERROR\r\n" : "\r\nOK\r\n";
+  };
+  auto s = steps({"ATZ", "AT&H1", "ATM0"});
+  s[1].error_fatal = false;
+  std::optional<std::error_code> result;
+  detail::async_run_steps(b.channel, s, [&](std::error_code ec, const detail::step_failure&) { result = ec; });
+  b.run_until([&] { return result.has_value(); });
+  REQUIRE(result);
+  CHECK_FALSE(*result);
+  CHECK(b.script->snapshot_commands() == std::vector<std::string>{"ATZ", "AT&H1", "ATM0"});
+}
+
 TEST_CASE("an init step answered with something other than OK or ERROR fails with 702") {
   bench b;
   b.script->reply = [](const std::string&) -> std::string { return "\r\nNO CARRIER\r\n"; };
@@ -193,6 +208,29 @@ TEST_CASE("the hang-up on a line with DTR drops DTR for the profile's time, rais
   CHECK(b.script->snapshot_commands().back() == "ATH");
 }
 
+TEST_CASE("hangup_method = escape: the guarded +++ even on a line with DTR, then the profile's hang-up command") {
+  bench b;
+  b.script->modem_control = true;
+  std::optional<std::error_code> dialled;
+  b.channel->async_command("ATDT5550100", {3000ms, false}, [&](std::error_code ec, at_reply) { dialled = ec; });
+  b.run_until([&] { return dialled.has_value(); });
+  REQUIRE(dialled);
+  auto profile = modem_profile::generic();
+  profile.hangup_method = hangup_kind::escape;
+  profile.hangup = "ATH0";
+  detail::timer dtr(b.io.get_executor(), b.clock);
+  std::optional<std::error_code> result;
+  detail::async_hang_up(b.channel, b.port, profile, dtr, {}, {}, [&](std::error_code ec, const at_reply&) {
+    result = ec;
+  });
+  b.run_until([&] { return result.has_value(); });
+  REQUIRE(result);
+  CHECK_FALSE(*result);
+  CHECK(b.script->dtr_changes.empty());
+  CHECK(b.script->escaped);
+  CHECK(b.script->snapshot_commands().back() == "ATH0");
+}
+
 TEST_CASE("after a DTR drop, an ATH the modem does not answer is sent once more; a second silence is the result") {
   for (const bool answers_second : {true, false}) {
     CAPTURE(answers_second);
@@ -260,7 +298,7 @@ TEST_CASE("the profile's init sequence: reset, init strings, then the speaker, b
   plain.reset.clear();
   const auto t = plain.init_steps({});
   REQUIRE(t.size() == plain.init.size());
-  CHECK(t.front().command == plain.init.front());
+  CHECK(t.front().command == plain.init.front().command);
 }
 
 TEST_CASE("the profile's dial reply table gives each final code its RAS error, and a profile can change it") {

@@ -586,7 +586,7 @@ TEST_CASE("what wvdialconf writes imports as [Dialer Defaults]") {
   CHECK(d.port == "/dev/ttyS1");
   CHECK(d.settings.baud_rate == 115200);
   // Init1 = ATZ is the engine's own reset; Init2 follows.
-  CHECK(d.profile.init == std::vector<std::string>{"ATQ0 V1 E1 S0=0 &C1 &D2 +FCLASS=0"});
+  CHECK(d.profile.init == std::vector<dialup::init_step>{"ATQ0 V1 E1 S0=0 &C1 &D2 +FCLASS=0"});
   CHECK(d.phone_number.empty());
   CHECK(d.profile.dial_prefix == "ATD");
   CHECK_FALSE(d.pulse_dialing);
@@ -614,7 +614,7 @@ TEST_CASE("wvdial Inherits chains resolve most specific first, then Dialer Defau
   CHECK(d.name == "night");
   CHECK(d.port == "/dev/ttyUSB0");
   CHECK(d.profile.init ==
-        std::vector<std::string>{"ATQ0 V1 E1 S0=0 &C1 &D2 +FCLASS=0", "ATM0"});
+        std::vector<dialup::init_step>{"ATQ0 V1 E1 S0=0 &C1 &D2 +FCLASS=0", "ATM0"});
   // Phone (from Defaults), Phone1, Phone2, each with Dial Prefix "," Area Code.
   CHECK(d.phone_number == "*70,206555-0100");
   CHECK(d.alternates == std::vector<std::string>{"*70,206555-0102", "*70,206555-0103"});
@@ -1154,7 +1154,7 @@ TEST_CASE("wvdial init strings go into the entry's DialupInit and come back as t
                                      "wvdial.conf", cfg));
   wvdial_import imp;
   REQUIRE_FALSE(import_wvdial(cfg, "Defaults", imp));
-  CHECK(imp.entry.profile.init == std::vector<std::string>{"ATM0", "AT&K3"});
+  CHECK(imp.entry.profile.init == std::vector<dialup::init_step>{"ATM0", "AT&K3"});
   phonebook pb;
   REQUIRE_FALSE(pb.add(to_phonebook_entry(imp)));
   std::string text;

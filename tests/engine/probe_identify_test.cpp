@@ -152,7 +152,7 @@ TEST_CASE("profile_from_probe: the identified profile with the accepted init and
   auto made = profile_from_probe(r, p[2], "my-conexant");
   CHECK(made.name == "my-conexant");
   CHECK(made.description == "CONEXANT CX93001, probed on /dev/ttyUSB0 at 57600 bit/s");
-  CHECK(made.init == std::vector<std::string>{"ATQ0V1E1&C1&D2"});
+  CHECK(made.init == std::vector<dialup::init_step>{"ATQ0V1E1&C1&D2"});
   CHECK(made.identify.usb_ids == std::vector<std::string>{"0572:1329"});
   CHECK(made.identify.model == std::vector<std::string>{"CX93001"});
   CHECK_FALSE(made.cellular.enabled);

@@ -141,3 +141,16 @@ inf = [
     b"\x00[Version]\r\nkey = \"a;b\", %S%, \"x\"\"y\" ; c\r\n[Strings]\r\nS=\"s\"\r\n",
 ]
 write("inf_fuzz", inf)
+
+# profile: byte 0 the base profile (low 3 bits: a built-in, in name order), then a profile
+# file. The built-in files come first, each onto the generic base (index 4).
+modems = here.parent.parent / "data" / "modems"
+pf = [bytes([4]) + f.read_bytes() for f in sorted(modems.glob("*.toml"))]
+pf += [
+    b"\x00name = \"x\"\nreset = \"ATZ;H\"\n",
+    b"\x01[[init]]\ncommand = \"ATE1\\rATH\"\n[[responses]]\ntext = \"\"\nkind = \"ok\"\nprefix = true\n",
+    b"\x02inherits = \"generic\"\nresponses_replace = true\n[[responses]]\ntext = \"OK\"\nkind = \"ok\"\n",
+    b"\x03direct = true\nreset = \"\"\ninit = []\nhangup = \"\"\nescape = \"\"\n",
+    b"\x05[dial_errors]\nbusy = \"ERROR_NO_ANSWER\"\n[cellular.cme_errors]\n\"30\" = 679\nbogus = [\n",
+]
+write("profile_fuzz", pf)

@@ -2,6 +2,8 @@
 // and --json output, --write-entry, the exit status.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -80,7 +82,7 @@ TEST_CASE("dialup probe: text output names the profile and why; no modem is exit
   CHECK(r.status == 0);
   CHECK(r.output.find("modem at 115200 bit/s") != std::string::npos);
   CHECK(r.output.find("model         CX81801") != std::string::npos);
-  CHECK(r.output.find("profile       conexant") != std::string::npos);
+  CHECK(r.output.find("profile       conexant-usb") != std::string::npos);
   CHECK(r.output.find("init string   ATQ0V1E1S0=0&C1&D2+FCLASS=0") != std::string::npos);
 
   dialup::test::pty_pair silent;
@@ -121,5 +123,34 @@ TEST_CASE("dialup probe --write-entry adds a phone-book entry for the modem foun
   std::ifstream after_in(pbk);
   const std::string after((std::istreambuf_iterator<char>(after_in)), {});
   CHECK(after == before);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("dialup probe --write-profile: a profile file for the modem found, that dialup profiles check accepts") {
+  dialup::test::sim_program usr(DIALUP_SIM_PATH, 1, 0.05, {"--personality", "usr"});
+  REQUIRE(usr.started());
+  const auto dir = std::filesystem::temp_directory_path() / ("dialup-probe-profile-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto file = (dir / "my-courier.toml").string();
+  auto r = run_dialup({"probe", "--timeout", "200", "--write-profile", file, usr.pty(0)});
+  CHECK(r.status == 0);
+  CHECK(r.output.find("profile 'my-courier' written to " + file) != std::string::npos);
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto t = text.str();
+  // On the profile it was identified as (usr-courier's AT&F1 reset), with the modem's own
+  // identity and the init string it accepted.
+  CHECK(t.find("name = \"my-courier\"") != std::string::npos);
+  CHECK(t.find("reset = \"AT&F1\"") != std::string::npos);
+  CHECK(t.find("command = \"ATQ0V1E1S0=0&C1&D2+FCLASS=0\"") != std::string::npos);
+  CHECK(t.find("model = [\"Courier V.Everything\"]") != std::string::npos);
+  r = run_dialup({"profiles", "check", file});
+  CHECK(r.status == 0);
+  CHECK(r.output.find(file + ": ok (profile my-courier)") != std::string::npos);
+  // An existing file is not overwritten.
+  r = run_dialup({"probe", "--timeout", "200", "--write-profile", file, usr.pty(0)});
+  CHECK(r.status == 1);
+  CHECK(r.output.find("exists; not overwritten") != std::string::npos);
   std::filesystem::remove_all(dir);
 }

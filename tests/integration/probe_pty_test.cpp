@@ -2,6 +2,7 @@
 // against hw-sim modems on real ptys, and against ptys whose far end is silent, answers
 // garbage, vanishes or is held by another program. The simulator runs at a scaled clock.
 #include "dialup/engine/probe.hpp"
+#include "dialup/engine/profile_file.hpp"
 
 #include <doctest/doctest.h>
 
@@ -74,24 +75,8 @@ probe_result probe_one(const std::string& port, const probe_options& o = fast_op
   return r[0];
 }
 
-std::vector<modem_profile> test_profiles() {
-  std::vector<modem_profile> v{modem_profile::generic()};
-  modem_profile usr;
-  usr.name = "usr-courier";
-  usr.identify.manufacturer = {"U.S. Robotics"};
-  usr.identify.model = {"Courier"};
-  v.push_back(usr);
-  modem_profile cx;
-  cx.name = "conexant";
-  cx.identify.manufacturer = {"Conexant"};
-  cx.identify.model = {"CX81801"};
-  v.push_back(cx);
-  modem_profile cell;
-  cell.name = "cellular";
-  cell.cellular.enabled = true;
-  v.push_back(cell);
-  return v;
-}
+// The profiles `dialup probe` matches against: the built-in set (data/modems).
+std::vector<modem_profile> test_profiles() { return profile_set::builtin().all(); }
 
 // The far end of a pty pair, answering each CR-terminated line with respond(line) on a
 // thread of its own; `received` is everything that came. Stops (and joins) at destruction.
@@ -190,7 +175,7 @@ TEST_CASE("each hw-sim personality is found, named and matched to its profile ov
   const row rows[] = {
       {"generic", "DIALUP", "HWSIM GENERIC V.34", "generic", "no match: generic"},
       {"usr", "U.S. Robotics", "Courier V.Everything", "usr-courier", "+GMM 'Courier V.Everything' matches usr-courier"},
-      {"conexant", "CONEXANT", "CX81801", "conexant", "+GMI 'CONEXANT' matches conexant"},
+      {"conexant", "CONEXANT", "CX81801", "conexant-usb", "+GMI 'CONEXANT' matches conexant-usb"},
       {"cellular", "DIALUP", "HWSIM LTE", "cellular", "answers AT+CPIN?"},
   };
   const auto profiles = test_profiles();

@@ -518,3 +518,84 @@ TEST_CASE("terminal mode at a terminal does not echo what is typed: a password s
   }
   ::close(master);
 }
+
+// ---- dialup profiles, dial --profile / --init ----------------------------------------------
+
+TEST_CASE("dialup profiles list, show and check: the built-ins, a user's override, bad files with file:line") {
+  scratch_dir dir;
+  auto r = run({"profiles", "list"}, clean_env(dir));
+  CHECK(r.status == 0);
+  for (const char* n : {"generic", "usr-courier", "usr-sportster", "conexant-usb", "rockwell-zoom", "agere-usb",
+                        "cellular", "direct"})
+    CHECK(contains(r.output, std::string(n) + " "));
+  CHECK(contains(r.output, "(built-in:usr-courier.toml)"));
+
+  // A user's profile in ~/.config/dialup/modems overrides the built-in of its name.
+  fs::create_directories(dir.path / ".config/dialup/modems");
+  dir.write(".config/dialup/modems/usr-courier.toml",
+            "inherits = \"usr-courier\"\ndescription = \"my Courier\"\n[[init]]\ncommand = \"ATE1V1Q0X4&C1&D2S0=0M0\"\n");
+  r = run({"profiles", "list", "--json"}, clean_env(dir));
+  CHECK(r.status == 0);
+  CHECK(contains(r.output, "\"description\":\"my Courier\""));
+  CHECK(contains(r.output, "\"source\":\"" + (dir.path / ".config/dialup/modems/usr-courier.toml").string() + "\""));
+
+  r = run({"profiles", "show", "usr-courier"}, clean_env(dir));
+  CHECK(r.status == 0);
+  CHECK(contains(r.output, "reset = \"AT&F1\""));  // inherited, resolved
+  CHECK(contains(r.output, "command = \"ATE1V1Q0X4&C1&D2S0=0M0\""));
+  CHECK_FALSE(contains(r.output, "inherits"));
+  // What show prints is a profile file check accepts.
+  const auto shown = dir.write("shown.toml", r.output);
+  r = run({"profiles", "check", shown}, clean_env(dir));
+  CHECK(r.status == 0);
+  CHECK(contains(r.output, shown + ": ok (profile usr-courier)"));
+
+  r = run({"profiles", "show", "no-such"}, clean_env(dir));
+  CHECK(r.status == 1);
+  CHECK(contains(r.output, "no modem profile 'no-such' (there are: agere-usb, cellular,"));
+
+  const auto bad = dir.write("bad.toml", "name = \"bad\"\nrest = \"ATZ\"\n[[init]]\ncommand = \"ATE1;H1\"\n");
+  const auto cyc = dir.write("cyc.toml", "inherits = \"cyc\"\n");
+  r = run({"profiles", "check", bad, shown, cyc}, clean_env(dir));
+  CHECK(r.status == 1);
+  CHECK(contains(r.output, bad + ":2: unknown key 'rest'"));
+  CHECK(contains(r.output, bad + ":4: init.command 'ATE1;H1': ';' would chain another command on the line"));
+  CHECK(contains(r.output, shown + ": ok"));
+  CHECK(contains(r.output, cyc + ": inherits 'cyc', which no profile file defines"));
+
+  // A broken user file is reported by list, and the others are still listed.
+  dir.write(".config/dialup/modems/generic.toml", "reset = \"ATZ\n");
+  r = run({"profiles", "list"}, clean_env(dir));
+  CHECK(r.status == 1);
+  CHECK(contains(r.output, (dir.path / ".config/dialup/modems/generic.toml").string() + ":1: "));
+  CHECK(contains(r.output, "generic         Generic Hayes-compatible modem (V.250)  (built-in:generic.toml)"));
+}
+
+TEST_CASE("dial --profile sends the profile's reset and init, --init adds a step, and a bad --init is refused") {
+  scratch_dir dir;
+  const auto trace = dir.file("trace");
+  sim_program usr(DIALUP_SIM_PATH, 1, 0.05, {"--personality", "usr", "--trace", trace});
+  REQUIRE(usr.started());
+  auto r = run({"dial", "--port", usr.pty(0), "--phone", "5550100", "--hold", "0", "--profile", "usr-courier",
+                "--init", "ATM0"},
+               clean_env(dir), 60s);
+  CHECK(r.status == 0);
+  const std::string bytes = read_all(trace);
+  CAPTURE(bytes);
+  CHECK(contains(bytes, "< AT&F1\\r"));
+  CHECK(contains(bytes, "< AT&H1&R2&B1\\r"));
+  CHECK(contains(bytes, "< ATM0\\r"));
+  CHECK(bytes.find("ATM0") < bytes.find("ATDT"));
+
+  r = run({"dial", "--port", usr.pty(0), "--phone", "5550100", "--init", "ATM0;DT5551212"}, clean_env(dir));
+  CHECK(r.status == 1);
+  CHECK(contains(r.output, "dialup dial: --init 'ATM0;DT5551212': ';' would chain another command on the line"));
+  r = run({"dial", "--port", usr.pty(0), "--phone", "5550100", "--profile", "nonesuch"}, clean_env(dir));
+  CHECK(r.status == 1);
+  CHECK(contains(r.output, "dialup dial: no modem profile 'nonesuch'"));
+  // The config's dial.profile is the default.
+  const auto cfg = dir.write("config.toml", "[dial]\nprofile = \"nonesuch\"\n");
+  r = run({"--config", cfg, "dial", "--port", usr.pty(0), "--phone", "5550100"}, clean_env(dir));
+  CHECK(r.status == 1);
+  CHECK(contains(r.output, "no modem profile 'nonesuch'"));
+}

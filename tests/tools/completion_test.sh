@@ -43,6 +43,16 @@ expect 'My\ ISP' dialup dial --phonebook "$tmp/book.pbk" --entry M
 got=$(complete_line dialup dial --phonebook "$tmp/book.pbk" --entry .)
 [[ -z $got ]] || { echo "FAIL: a global section offered as an entry: $got"; fail=1; }
 rm -rf "$tmp"
+expect show dialup profiles sh
+expect check dialup profiles ch
+expect --json dialup profiles list --j
+# Profile names come from a dialup on the PATH (a stand-in here): after --profile and show.
+mkdir -p "$tmp"
+printf '#!/bin/sh\nprintf "generic         Generic\\nusr-courier     USR\\n"\n' > "$tmp/dialup"
+chmod +x "$tmp/dialup"
+expect usr-courier "$tmp/dialup" dial --profile us
+expect generic "$tmp/dialup" profiles show ge
+rm -rf "$tmp"
 expect cellular dialup-sim --personality ce
 expect --time-scale dialup-sim --time
 exit $fail

@@ -29,6 +29,11 @@ _dialup_entries() {
   COMPREPLY=("${COMPREPLY[@]// /\\ }")
 }
 
+# Profile names, from the program itself (dialup profiles list).
+_dialup_profiles() {
+  COMPREPLY=($(compgen -W "$("${words[0]}" profiles list 2>/dev/null | awk '{ print $1 }')" -- "$cur"))
+}
+
 _dialup() {
   local cur prev words cword
   if declare -F _init_completion >/dev/null; then
@@ -55,6 +60,9 @@ _dialup() {
     --config | --phonebook | --script | --dial-script | --callback-script)
       COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
     --entry) _dialup_entries; return ;;
+    --profile) _dialup_profiles; return ;;
+    --write-profile) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+    --init) return ;;
     --phone | --hold | --send | --time-scale | --baud | --s7 | --user | --callback | --redial | --redial-pause | --apn)
       return ;;
   esac
@@ -86,8 +94,20 @@ _dialup() {
     ports)
       COMPREPLY=($(compgen -W "--all --json --help" -- "$cur"))
       ;;
-    profiles | probe | status)
-      # Their options come from the program itself (dialup CMD --help).
+    profiles)
+      if [[ -z $sub ]]; then
+        COMPREPLY=($(compgen -W "list show check --help" -- "$cur"))
+      elif [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$([[ $sub == list ]] && echo --json) --help" -- "$cur"))
+      elif [[ $sub == show ]]; then
+        _dialup_profiles
+      else
+        COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null
+      fi
+      ;;
+    probe | status)
+      # Their options (--write-profile, --profile, ...) come from the program itself
+      # (dialup CMD --help).
       if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$("${words[0]}" "$cmd" --help 2>/dev/null |
           grep -o -- '--[a-z][a-z0-9-]*' | sort -u) --help" -- "$cur"))

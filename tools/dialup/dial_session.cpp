@@ -222,6 +222,8 @@ class dial_session {
   dialup::dial_entry make_entry() const {
     dialup::dial_entry entry;
     if (opt_.from_phonebook) entry = *opt_.from_phonebook;
+    else if (opt_.profile) entry.profile = *opt_.profile;
+    for (const auto& c : opt_.extra_init) entry.profile.init.push_back(c);
     if (!opt_.port.empty()) entry.port = opt_.port;
     if (!opt_.phone.empty()) entry.phone_number = opt_.phone;
     if (!opt_.from_phonebook) entry.settings.baud_rate = opt_.baud;

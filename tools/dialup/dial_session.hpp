@@ -37,7 +37,9 @@ struct dial_options {
   bool terminal = false;                      // --terminal: terminal_after_dial
   bool ask = false;                           // --ask: paused states answered line by line from stdin
   bool json = false;                          // --json: JSON lines on stdout (json_output.hpp), the rest on stderr
-  std::optional<dialup::dial_entry> from_phonebook;
+  std::optional<dialup::dial_entry> from_phonebook;  // built on `profile` when one is given
+  std::optional<dialup::modem_profile> profile;      // --profile (or the config's dial.profile)
+  std::vector<std::string> extra_init;               // --init: after the profile's init steps
   bool cellular = false;                      // --cellular (or --apn): the cellular phase runs
   std::string apn;                            // --apn
   dialup::dial_params params;

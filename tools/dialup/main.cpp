@@ -41,6 +41,7 @@
 #include "phonebook_commands.hpp"
 #include "ports_command.hpp"
 #include "probe_command.hpp"
+#include "profiles_command.hpp"
 #include "user_config.hpp"
 #include "status_command.hpp"
 #include "dialup/engine/cellular.hpp"
@@ -195,7 +196,7 @@ bool take_phonebook_entry(const std::string& file, dialup_cli::dial_options& d, 
     std::cerr << "dialup: note: " << e->name << " opens a terminal before dialling; dialup does not\n";
   // RedialOnLinkFailure -> reconnect_if_dropped, a terminal after dialling ->
   // terminal_after_dial; --reconnect/--no-reconnect and --terminal apply on top.
-  d.from_phonebook = dialup::to_dial_entry(*e);
+  d.from_phonebook = dialup::to_dial_entry(*e, {}, d.profile ? *d.profile : dialup::modem_profile::generic());
   if (mapped_port) d.from_phonebook->port = *mapped_port;
   return true;
 }
@@ -230,6 +231,8 @@ int main(int argc, char** argv) {
   add_global_options(app, global);
 
   dialup_cli::dial_options d;
+  std::string profile_name;
+  std::vector<std::string> extra_init;
   auto* dial = app.add_subcommand("dial", "dial a number and report each RAS state");
   dial->add_flag("--sim", d.sim, "dial on a simulated modem started inside this process");
   dial->add_option("--port", d.port, "the modem's tty (/dev/ttyUSB0, /dev/ttyACM0, a pty) or a remote port (rfc2217://host:port)");
@@ -249,6 +252,10 @@ int main(int argc, char** argv) {
                        : "";
           },
           "BPS"));
+  dial->add_option("--profile", profile_name, "the modem profile to dial with (dialup profiles list; default: the config's dial.profile, else generic)")
+      ->type_name("NAME");
+  dial->add_option("--init", extra_init, "an init command sent after the profile's (repeatable; checked as a profile's)")
+      ->type_name("COMMAND")->allow_extra_args(false);
   dial->add_option("--s7", d.s7, "seconds the modem waits for carrier (S7); 0 leaves the modem's own")
       ->check(CLI::Range(0u, 255u));
   dial->add_flag("-v,--verbose", d.verbose, "log engine activity to stderr (-vv: every byte to and from the modem)");
@@ -351,12 +358,29 @@ int main(int argc, char** argv) {
                  "cellular: read the SIM PIN from standard input (the line after the password with "
                  "--password-stdin); DIALUP_PIN in the environment also works. Never an argument.");
   dialup_cli::status_options status_opts;
+  auto* profiles = app.add_subcommand("profiles", "the modem profiles: list, show NAME, check FILE...");
+  profiles->require_subcommand(1);
+  bool profiles_json = false;
+  std::string profile_show_name;
+  std::vector<std::string> profile_check_files;
+  auto* pf_list = profiles->add_subcommand("list", "list the modem profiles and where each was read from");
+  pf_list->add_flag("--json", profiles_json, "one JSON object per profile and line");
+  auto* pf_show = profiles->add_subcommand("show", "show a profile as TOML, inherits resolved: NAME");
+  pf_show->add_option("name", profile_show_name, "the profile's name")->required();
+  auto* pf_check = profiles->add_subcommand("check", "check profile files: FILE... (file:line: reason, exit 1)");
+  pf_check->add_option("files", profile_check_files, "profile files (TOML)")->required();
+  probe->add_option("--write-profile", probe_opts.write_profile,
+                    "write a modem profile (TOML) for the (first) modem found to FILE")->type_name("FILE");
+  std::string status_profile;
+
   auto* status = app.add_subcommand("status", "ask a modem who it is and, if cellular, its SIM, signal, "
                                               "registration and operator (only queries are sent)");
   status->add_option("--port", status_opts.port, "the modem's tty or rfc2217://host:port")->required();
   status->add_flag("--cellular", status_opts.cellular, "ask the cellular questions even if AT+CPIN? fails");
   status->add_flag("--json", status_opts.json, "one JSON object");
   status->add_option("--baud", status_opts.baud, "port speed in bit/s (default 115200)");
+  status->add_option("--profile", status_profile, "the modem profile to ask with (default: the config's dial.profile, else generic)")
+      ->type_name("NAME");
 
   if (!check_command_name(app, argc, argv)) return 1;
   try {
@@ -418,7 +442,17 @@ int main(int argc, char** argv) {
     for (const auto& u : cfg.probe.exclude_usb) probe_opts.exclude_usb.emplace_back(u.vid, u.pid);
     return dialup_cli::probe_command(probe_opts);
   }
-  if (status->parsed()) return dialup_cli::status_command(status_opts);
+  if (pf_list->parsed()) return dialup_cli::profiles_list(profiles_json);
+  if (pf_show->parsed()) return dialup_cli::profiles_show(profile_show_name);
+  if (pf_check->parsed()) return dialup_cli::profiles_check(profile_check_files);
+  if (status->parsed()) {
+    if (status_profile.empty() && cfg.profile) status_profile = *cfg.profile;
+    if (!status_profile.empty()) {
+      status_opts.profile = dialup_cli::find_profile(status_profile, "dialup status");
+      if (!status_opts.profile) return 1;
+    }
+    return dialup_cli::status_command(status_opts);
+  }
   if (!dial->parsed()) return 1;
 
   if (!d.apn.empty()) d.cellular = true;
@@ -444,6 +478,19 @@ int main(int argc, char** argv) {
   if (d.sim && !d.port.empty()) {
     std::cerr << "dialup dial: --sim and --port exclude each other\n";
     return 1;
+  }
+  // The modem profile: --profile, else the config's dial.profile, else the generic one.
+  if (profile_name.empty() && cfg.profile) profile_name = *cfg.profile;
+  if (!profile_name.empty()) {
+    d.profile = dialup_cli::find_profile(profile_name, "dialup dial");
+    if (!d.profile) return 1;
+  }
+  for (const auto& c : extra_init) {
+    if (auto why = dialup_cli::init_option_problem(c); !why.empty()) {
+      std::cerr << "dialup dial: --init '" << c << "': " << why << "\n";
+      return 1;
+    }
+    d.extra_init.push_back(c);
   }
   if (!script_file.empty() && !load_script(script_file, d.script)) return 1;
   if (!dial_script_file.empty() && !load_script(dial_script_file, d.dial_script)) return 1;

@@ -1,5 +1,6 @@
 #include "probe_command.hpp"
 
+#include <cctype>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -8,6 +9,7 @@
 #include "dialup/drivers/probe_port.hpp"
 #include "dialup/engine/detail/asio.hpp"
 #include "dialup/engine/phonebook.hpp"
+#include "dialup/engine/profile_file.hpp"
 #include "file_io.hpp"
 
 namespace dialup_cli {
@@ -76,38 +78,50 @@ bool write_entries(const std::string& path, const std::string& first_name,
   return true;
 }
 
+// --write-profile FILE: a profile for the first modem found, on the profile it was
+// identified as, with the init string it accepted and its own identity (profile_from_probe),
+// named after the file. An existing file is left alone.
+bool write_profile(const std::string& path, const dialup::probe_result& r,
+                   const std::vector<dialup::modem_profile>& profiles) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) {
+    std::cerr << "dialup probe: " << path << " exists; not overwritten\n";
+    return false;
+  }
+  const auto id = dialup::identify(r.answers, profiles);
+  dialup::modem_profile base = dialup::modem_profile::generic();
+  for (const auto& p : profiles)
+    if (p.name == id.profile) base = p;
+  std::string name;
+  for (char c : std::filesystem::path(path).stem().string()) {
+    const char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    name += (std::isalnum(static_cast<unsigned char>(l)) || l == '-' || l == '_' || l == '.') ? l : '-';
+  }
+  if (name.empty() || !std::isalnum(static_cast<unsigned char>(name[0]))) name = "probed-" + name;
+  const auto made = dialup::profile_from_probe(r, base, name);
+  std::string text = "# Written by dialup probe from the answers of the modem on " + r.candidate.port +
+                     " (identified as " + id.profile + ").\n" + dialup::to_toml(made);
+  // What is written must read back as it is (a probe answer could hold anything).
+  const auto check = dialup::parse_profile(text, path, dialup::modem_profile::generic(), name);
+  if (!check.errors.empty()) {
+    for (const auto& e : check.errors) std::cerr << "dialup probe: " << e.text() << " (nothing written)\n";
+    return false;
+  }
+  std::string error;
+  if (!write_file_atomically(path, text, error)) {
+    std::cerr << "dialup probe: " << error << "\n";
+    return false;
+  }
+  std::cerr << "dialup probe: profile '" << name << "' written to " << path << "\n";
+  return true;
+}
+
 }  // namespace
 
 std::vector<dialup::modem_profile> available_profiles() {
-  // Hand-built until the profile files (data/modems/) are loaded here: one function, so the
-  // real set replaces it in one place.
-  std::vector<dialup::modem_profile> v;
-  v.push_back(dialup::modem_profile::generic());
-
-  dialup::modem_profile usr;
-  usr.name = "usr-courier";
-  usr.description = "U.S. Robotics Courier";
-  usr.identify.manufacturer = {"U.S. Robotics", "USRobotics", "3Com"};
-  usr.identify.model = {"Courier"};
-  usr.identify.ati = {"USRobotics Courier", "U.S. Robotics"};
-  usr.identify.usb_ids = {"0baf:0303"};  // U.S. Robotics USB modem
-  v.push_back(usr);
-
-  dialup::modem_profile cx;
-  cx.name = "conexant";
-  cx.description = "Conexant (Rockwell) V.90/V.92 chipset";
-  cx.identify.usb_ids = {"0572:1328", "0572:1329"};  // Conexant USB modems
-  cx.identify.manufacturer = {"Conexant", "Rockwell"};
-  cx.identify.model = {"CX81801", "CX93001", "CX93010"};
-  cx.identify.ati = {"CX81801", "CX93001", "RCV56"};
-  v.push_back(cx);
-
-  dialup::modem_profile cell;
-  cell.name = "cellular";
-  cell.description = "3GPP TS 27.007 cellular modem";
-  cell.cellular.enabled = true;
-  v.push_back(cell);
-  return v;
+  const auto set = dialup::profile_set::load_default();
+  for (const auto& e : set.errors()) std::cerr << "dialup probe: " << e.text() << "\n";
+  return set.all();
 }
 
 void print_probe_text(std::ostream& out, const dialup::probe_result& r, const dialup::identification* id) {
@@ -248,6 +262,7 @@ int probe_command(const probe_cli_options& o) {
     return 2;
   }
   if (!o.write_entry.empty() && !write_entries(o.write_entry, o.entry_name, modems)) return 1;
+  if (!o.write_profile.empty() && !write_profile(o.write_profile, *modems.front(), profiles)) return 1;
   return 0;
 }
 

@@ -27,12 +27,13 @@ struct probe_cli_options {
   int timeout_ms = 500;              // the first AT's wait at each speed
   std::string write_entry;           // a rasphone.pbk to add an entry to
   std::string entry_name;            // its name (default: "<model> on <port>")
+  std::string write_profile;         // a profile file (TOML) to write for the first modem found
 };
 
 int probe_command(const probe_cli_options& options);
 
-// The profiles a probed modem is matched against. Until the profile files are loaded
-// here, the built-in generic profile and a few built by hand (docs/probe.md §4).
+// The profiles a probed modem is matched against: every profile of the profile set
+// (built-ins, /etc/dialup/modems, ~/.config/dialup/modems; docs/profiles.md).
 std::vector<dialup::modem_profile> available_profiles();
 
 // One port's result in the two output forms.

@@ -46,7 +46,8 @@ class status_run {
  public:
   status_run(asio::io_context& io, std::shared_ptr<dialup::at_channel> ch, const status_options& o,
              modem_status& out)
-      : io_(io), ch_(std::move(ch)), opt_(o), out_(out) {}
+      : io_(io), ch_(std::move(ch)), opt_(o), out_(out),
+        profile_(o.profile ? *o.profile : dialup::modem_profile::generic()) {}
 
   void start() {
     ask("AT", [this](std::error_code ec, const dialup::at_reply& r) {
@@ -161,7 +162,7 @@ class status_run {
   std::shared_ptr<dialup::at_channel> ch_;
   const status_options& opt_;
   modem_status& out_;
-  const dialup::modem_profile profile_ = dialup::modem_profile::generic();
+  const dialup::modem_profile profile_;
   std::error_code failure_;
   std::string failure_detail_;
 };
@@ -233,7 +234,7 @@ int status_command(const status_options& o) {
     return 2;
   }
   std::shared_ptr<dialup::transport> shared(std::move(port));
-  const auto profile = dialup::modem_profile::generic();
+  const auto profile = o.profile ? *o.profile : dialup::modem_profile::generic();
   auto ch = std::make_shared<dialup::at_channel>(io.get_executor(), shared, profile.responses,
                                                  profile.resync_quiet, profile.max_consecutive_timeouts);
   ch->start();

@@ -17,6 +17,8 @@
 #include <optional>
 #include <string>
 
+#include "dialup/engine/modem_profile.hpp"
+
 namespace dialup_cli {
 
 struct status_options {
@@ -24,6 +26,7 @@ struct status_options {
   bool cellular = false;  // ask the cellular questions even if AT+CPIN? looks unknown
   bool json = false;      // one JSON object instead of the table
   std::uint32_t baud = 115200;
+  std::optional<dialup::modem_profile> profile;  // --profile: its responses and cellular queries
 };
 
 // What the modem said; a field is empty when the modem did not answer that question.

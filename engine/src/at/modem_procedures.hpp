@@ -68,8 +68,8 @@ struct run_steps_op {
   bool started = false;
 
   template <class Self>
-  void operator()(Self& self, std::error_code ec = {}, at_reply reply = {}) {
-    if (started) {
+  void operator()(Self& self, std::error_code ec = {}, at_reply reply = {}, bool skip = false) {
+    if (started && !skip) {
       const auto& step = steps[index];
       if (ec) {
         if (is_aborted(ec)) {
@@ -82,6 +82,11 @@ struct run_steps_op {
       if (reply.final.kind != response_kind::ok) {
         const bool error = reply.final.kind == response_kind::error ||
                            reply.final.kind == response_kind::cme_error;
+        // A step the profile marks error_fatal = false may be refused: the next one goes.
+        if (error && !step.error_fatal) {
+          ++index;
+          return (*this)(self, std::error_code{}, at_reply{}, true);
+        }
         self.complete(std::error_code(error ? ras_error::from_device : ras_error::unexpected_response),
                       step_failure{step.command, {}, std::move(reply)});
         return;
@@ -204,6 +209,13 @@ auto async_call(std::shared_ptr<at_channel> channel, const modem_profile& profil
 // answers nothing, or takes ATH as data, and the caller's result says the modem may still
 // be off-hook. Completion: void(std::error_code, at_reply): the ATH's own error and reply;
 // operation_aborted if the procedure was cancelled before the ATH went.
+inline at_reply ok_reply() {
+  at_reply r;
+  r.final.kind = response_kind::ok;
+  r.final.text = "OK";
+  return r;
+}
+
 struct hang_up_op {
   enum class step { start, dtr_low, escaped, ath_sent, done };
   std::shared_ptr<at_channel> channel;
@@ -220,7 +232,7 @@ struct hang_up_op {
   void operator()(Self& self, std::error_code ec = {}, at_reply reply = {}) {
     switch (at) {
       case step::start: {
-        if (port->has_modem_control() && !port->set_dtr(false)) {
+        if (profile->hangup_method == hangup_kind::dtr && port->has_modem_control() && !port->set_dtr(false)) {
           if (log) log(log_level::debug, "dropping DTR");
           used_dtr = true;
           at = step::dtr_low;
@@ -232,6 +244,11 @@ struct hang_up_op {
         at = step::escaped;
         auto ch = channel;
         const auto* p = profile;
+        if (p->escape.empty()) {  // no escape sequence (a direct line): straight to the hang-up command
+          auto ex = ch->get_executor();
+          boost::asio::post(ex, [s = share_op(self)]() mutable { (*s)(std::error_code{}, ok_reply()); });
+          return;
+        }
         ch->async_escape(p->escape, p->escape_guard, p->command_timeout,
                          [s = share_op(self)](std::error_code e, at_reply r) { (*s)(e, std::move(r)); });
         return;
@@ -283,6 +300,11 @@ struct hang_up_op {
     at = step::ath_sent;
     auto ch = channel;
     const auto* p = profile;
+    if (p->hangup.empty()) {  // nothing to send (a direct line): on-hook is the DTR drop itself
+      at = step::done;
+      self.complete(std::error_code{}, ok_reply());
+      return;
+    }
     ch->async_command(p->hangup, at_command_options{p->command_timeout, false},
                       [s = share_op(self)](std::error_code e, at_reply r) { (*s)(e, std::move(r)); });
   }

@@ -367,6 +367,20 @@ void connection::dial(notice n) {
     return;
   }
   set_state(state::dialing, std::move(n));
+  if (entry_.profile.direct) {
+    // A null-modem line (docs/profiles.md, direct): there is no modem to dial, the other
+    // end is on the wire. ConnectDevice then DeviceConnected, and the bytes are the call's.
+    channel_->assume_data_mode(false);
+    if (logging()) log(log_level::info, "direct line on " + entry_.port + ": no dial");
+    boost::asio::post(channel_->get_executor(), [self = shared_from_this()] {
+      if (self->state_ != state::dialing) return;
+      notice up;
+      up.passing = {conn_state::device_connected};
+      self->set_state(state::call_up, std::move(up));
+      self->after_device_connected();
+    });
+    return;
+  }
   off_hook_sent_ = true;
   off_hook_command_at_ = clock_now();
   if (logging()) log(log_level::info, "dialing " + number_ + " on " + entry_.port);

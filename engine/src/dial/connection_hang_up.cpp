@@ -121,6 +121,10 @@ void connection::hang_up_online() {
 void connection::send_ath_then_close() {
   if (state_ == state::closed) return;
   const auto& p = entry_.profile;
+  if (p.hangup.empty()) {  // a direct line: nothing to send, closing the port is the hang-up
+    close_and_retire({});
+    return;
+  }
   channel_->async_command(p.hangup, at_command_options{p.command_timeout, false},
                           [self = shared_from_this()](std::error_code ec, at_reply r) { self->on_ath(ec, r); });
 }

@@ -25,8 +25,9 @@ std::string dialable_number(const pbk_phone_number& n, const dialing_location& w
   return where.international_prefix + std::to_string(n.country_code) + area + n.number;
 }
 
-dial_entry to_dial_entry(const phonebook_entry& e, const dialing_location& where) {
+dial_entry to_dial_entry(const phonebook_entry& e, const dialing_location& where, const modem_profile& profile) {
   dial_entry d;
+  d.profile = profile;
   d.name = e.name;
   d.port = e.port;
   if (!e.numbers.empty()) {
@@ -57,9 +58,13 @@ dial_entry to_dial_entry(const phonebook_entry& e, const dialing_location& where
   d.terminal_after_dial = e.terminal_after_dial;
   if (e.connect_bps > 0) d.settings.baud_rate = e.connect_bps;
   if (e.hw_flow_control) d.settings.hardware_flow_control = *e.hw_flow_control;
-  if (e.speaker) d.profile.init.push_back(*e.speaker ? "ATM1" : "ATM0");
-  if (e.error_control && !*e.error_control) d.profile.init.push_back("AT\\N0");
-  if (e.compression && !*e.compression) d.profile.init.push_back("AT%C0");
+  // Each setting through the profile's own command for it; a modem without one gets none.
+  const auto add = [&d](const std::string& command) {
+    if (!command.empty()) d.profile.init.push_back(command);
+  };
+  if (e.speaker) add(*e.speaker ? profile.speaker_on : profile.speaker_off);
+  if (e.error_control && !*e.error_control) add(profile.error_control_off);
+  if (e.compression && !*e.compression) add(profile.compression_off);
   // The user's own init after the settings (docs/ras-model.md §8.2).
   for (auto& command : split_modem_init(e.modem_init)) d.profile.init.push_back(std::move(command));
   return d;

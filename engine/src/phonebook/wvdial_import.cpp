@@ -258,7 +258,7 @@ phonebook_error import_wvdial(const wvdial_config& config, std::string_view dial
   d.settings.baud_rate = number("Baud", 57600);
 
   // Init strings, checked one by one.
-  std::vector<std::string> init;
+  std::vector<init_step> init;
   for (int i = 1; i <= 9; ++i) {
     std::string name = "Init" + std::to_string(i);
     const auto* k = get(name);
@@ -283,7 +283,7 @@ phonebook_error import_wvdial(const wvdial_config& config, std::string_view dial
     }
     init.push_back(value);
   }
-  if (!init.empty() && fuzzy(init.front()) == fuzzy(d.profile.reset)) {
+  if (!init.empty() && fuzzy(init.front().command) == fuzzy(d.profile.reset)) {
     init.erase(init.begin());
     imp.notes.push_back("Init1 " + d.profile.reset +
                         " dropped: the engine resets the modem itself");
@@ -418,7 +418,7 @@ phonebook_entry to_phonebook_entry(const wvdial_import& imp) {
   // (Speaker=1 would add an ATM1 after an Init's ATM0).
   for (const auto& command : d.profile.init) {
     if (!e.modem_init.empty()) e.modem_init += phonebook_detail::modem_init_separator;
-    e.modem_init += command;
+    e.modem_init += command.command;
   }
   e.speaker.reset();
   e.error_control.reset();
@@ -433,7 +433,7 @@ std::string describe(const wvdial_import& imp) {
                     std::to_string(d.settings.baud_rate) + " bit/s\n";
   if (!d.phone_number.empty()) out += "  number: " + d.phone_number + "\n";
   for (const auto& a : d.alternates) out += "  alternate: " + a + "\n";
-  for (const auto& i : d.profile.init) out += "  init: " + i + "\n";
+  for (const auto& i : d.profile.init) out += "  init: " + i.command + "\n";
   out += "  dial: " + d.profile.dial_prefix + (d.pulse_dialing ? "P" : "T") + "\n";
   out += "  redial: " + std::to_string(d.redial.attempts) + " attempts\n";
   if (!imp.credentials.username.empty()) {

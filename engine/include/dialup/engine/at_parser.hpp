@@ -75,12 +75,14 @@ struct response_pattern {
   std::string text;        // compared case-insensitively
   response_kind kind;
   bool prefix = false;     // true: the line starts with text; false: the whole line is text
+  bool operator==(const response_pattern&) const = default;
 };
 
 struct numeric_code {
   int code;
   response_kind kind;
   std::uint32_t rate = 0;  // for the CONNECT <rate> codes
+  bool operator==(const numeric_code&) const = default;
 };
 
 struct response_table {
@@ -90,6 +92,7 @@ struct response_table {
   // The replies every Hayes-compatible modem shares (codes 0-12, docs/modem-behaviour.md §2.3) plus
   // the progress reports and the 27.007 error forms.
   static response_table generic();
+  bool operator==(const response_table&) const = default;
 };
 
 struct response_line {

@@ -28,12 +28,37 @@ struct modem_step {
   // numeric codes (docs/modem-behaviour.md §9), and what a resetting modem sends after its OK
   // is drained before the next command.
   bool reset = false;
+  // An ERROR (or +CME ERROR) to this command fails the dial; false: logged and passed over
+  // (a Unimodem INF's optional settings, which some modems of a family refuse).
+  bool error_fatal = true;
 };
+
+// One init command of a profile (the numbered Init strings of a Unimodem INF,
+// docs/ras-model.md §8.1): its timeout (0: the profile's command_timeout) and whether an
+// ERROR to it fails the dial.
+struct init_step {
+  std::string command;
+  std::chrono::milliseconds timeout{0};
+  bool error_fatal = true;
+
+  init_step() = default;
+  // A bare command string is a step with the profile's timeout that must answer OK.
+  init_step(std::string c, std::chrono::milliseconds t = {}, bool fatal = true)  // NOLINT: implicit
+      : command(std::move(c)), timeout(t), error_fatal(fatal) {}
+  init_step(const char* c) : command(c) {}  // NOLINT: implicit
+  bool operator==(const init_step&) const = default;
+};
+
+// How a call that is up is left for command state before the hang-up command
+// (docs/modem-behaviour.md §3): a DTR drop where the line has DTR (else the escape), or
+// always the escape sequence (a modem set to &D0, or one whose DTR drop resets it).
+enum class hangup_kind : std::uint8_t { dtr, escape };
 
 // A final result code and the RAS error it means (docs/ras-model.md §6.2).
 struct reply_error {
   response_kind reply;
   ras_error error;
+  bool operator==(const reply_error&) const = default;
 };
 
 // What a dial asks of the init sequence beyond the profile's own strings.
@@ -52,6 +77,7 @@ struct profile_identity {
   bool empty() const noexcept {
     return usb_ids.empty() && manufacturer.empty() && model.empty() && ati.empty();
   }
+  bool operator==(const profile_identity&) const = default;
 };
 
 // What a 3GPP cellular modem needs before it can dial (3GPP TS 27.007 §8.3 +CPIN, §10.1.1
@@ -69,6 +95,7 @@ struct cellular_settings {
   std::string number = "*99#";            // what is dialled when the entry gives no number
   // +CME ERROR: <n> to a RAS error (27.007 §9.2); a code missing here is from_device (692).
   std::vector<std::pair<int, ras_error>> cme_errors;
+  bool operator==(const cellular_settings&) const = default;
 };
 
 struct modem_profile {
@@ -80,7 +107,7 @@ struct modem_profile {
   // (Unimodem's assumption, docs/ras-model.md §8.1). Unlike Unimodem's recommendation, echo stays
   // on (E1): the echo of each command is how the AT channel tells a late reply to an
   // earlier, timed-out command from the answer to the current one (docs/peers.md §11).
-  std::vector<std::string> init = {"ATE1V1Q0X4&C1&D2S0=0"};
+  std::vector<init_step> init = {"ATE1V1Q0X4&C1&D2S0=0"};
   // Appended to the init as a command of its own when non-zero: S7=<seconds>, the modem's
   // wait for carrier (Unimodem CallSetupFailTimer; never hard-coded).
   std::uint32_t call_setup_fail_timer = 0;
@@ -92,9 +119,27 @@ struct modem_profile {
   // Dial without waiting for a dial tone (Unimodem Blind_On): sent after the init when set.
   bool blind_dial = false;
   std::string blind_on = "ATX3";
+  std::string blind_off;  // sent after the init when blind dialling is off ("": nothing)
   std::string hangup = "ATH";
+  hangup_kind hangup_method = hangup_kind::dtr;
   std::string answer = "ATA";  // a callback's RING is answered with this
   std::string escape = "+++";
+
+  // The commands a dial's own settings add after the init (a phone-book entry's Speaker,
+  // Protocol and Compression keys, RDEOPT_SetModemSpeaker; docs/ras-model.md §8.2). An
+  // empty string: the modem has no such command and the setting is not sent.
+  std::string speaker_on = "ATM1";
+  std::string speaker_off = "ATM0";
+  std::string error_control_off = "AT\\N0";
+  std::string compression_off = "AT%C0";
+  // Followed by the seconds of call_setup_fail_timer (V.250 S7).
+  std::string carrier_wait = "ATS7=";
+  // Awaiting a callback: the modem must not answer by itself (V.250 S0).
+  std::string auto_answer_off = "ATS0=0";
+
+  // A direct (null-modem) line: no modem at all. Nothing is sent to reset, initialise or
+  // dial; the call is up as soon as the port is open, and a hang-up only drops DTR.
+  bool direct = false;
 
   // Timing. The guard must exceed the modem's S12 (1 s by default, docs/modem-behaviour.md §3.3).
   std::chrono::milliseconds escape_guard{1200};
@@ -142,7 +187,10 @@ struct modem_profile {
   profile_identity identify;
   cellular_settings cellular;
 
+  // The compiled-in generic Hayes profile; data/modems/generic.toml says the same (a test
+  // holds them equal), so a dial without any profile file behaves as one with it.
   static modem_profile generic() { return {}; }
+  bool operator==(const modem_profile&) const = default;
 };
 
 }  // namespace dialup

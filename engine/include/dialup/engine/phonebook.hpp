@@ -351,15 +351,18 @@ std::string dialable_number(const pbk_phone_number& n, const dialing_location& w
 //   a terminal switch after the modem (Terminal=1) -> terminal_after_dial (the dial then
 //   pauses in Interactive, or fails with 703 without paused states);
 //   ConnectBPS > 0 -> settings.baud_rate; HwFlowControl -> settings.hardware_flow_control;
-//   Speaker -> an init command ATM1 / ATM0; Protocol=0 -> AT\N0 (no error control);
-//   Compression=0 -> AT%C0 (docs/ras-model.md §8.2 Settings fragments), appended to
-//   profile.init; Protocol=1 / Compression=1 leave the modem's default (on);
+//   Speaker -> the profile's speaker_on / speaker_off (ATM1 / ATM0); Protocol=0 -> its
+//   error_control_off (AT\N0); Compression=0 -> its compression_off (AT%C0)
+//   (docs/ras-model.md §8.2 Settings fragments), appended to profile.init; Protocol=1 / Compression=1 leave the modem's default (on);
 //   DialupInit -> its commands appended to profile.init after those (a user's init comes
 //   after the settings, as Unimodem sends UserInit last).
 // Not mapped: the script (a path to a Windows .scp file: the caller reads it; its language
 // is not chat's), a terminal before dialling, multilink links 2.., credentials (not in the
 // file).
-dial_entry to_dial_entry(const phonebook_entry& e, const dialing_location& where = {});
+// `profile` is the modem profile the entry is dialled with (docs/profiles.md): the entry's
+// settings are sent with its commands.
+dial_entry to_dial_entry(const phonebook_entry& e, const dialing_location& where = {},
+                         const modem_profile& profile = modem_profile::generic());
 
 // Whether the engine can dial this entry: ras_error::devicetype_does_not_exist (609) when
 // the main device is not a modem (DEVICE=vpn, PPPoE, isdn, ...), port_not_configured (665)

@@ -44,6 +44,10 @@ struct personality {
   bool cellular = false;
   // 'VOICE' result when a voice answers (X4); others give NO CARRIER.
   bool voice_result = false;
+  // The U.S. Robotics command set's extras (USR Courier/Sportster manuals): the factory
+  // templates &F1 (hardware flow control) and &F2 (software flow control), &H0-&H3
+  // transmit flow control, &B0-&B2 the DTE rate fixed or following the call.
+  bool usr_commands = false;
 };
 
 // The built-in personalities. Throws std::invalid_argument for an unknown name.
