@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "dialup/engine/at_parser.hpp"
+#include "dialup/engine/profile_file.hpp"
 
 using namespace dialup;
 
@@ -607,14 +608,23 @@ TEST_CASE("the TOML profile of the USB model holds the shared keys and the INF's
   CHECK(responses->size() == m.responses.size());
   auto response = [&](const std::string& text) -> const toml::table* {
     for (const auto& r : *responses)
-      if (r.as_table()->get("text")->value<std::string>() == text) return r.as_table();
+      if (const auto* t = r.as_table()->get("text"); t && t->value<std::string>() == text) return r.as_table();
+    return nullptr;
+  };
+  auto numeric = [&](std::int64_t code) -> const toml::table* {
+    for (const auto& r : *responses)
+      if (const auto* c = r.as_table()->get("code"); c && c->value<std::int64_t>() == code) return r.as_table();
     return nullptr;
   };
   REQUIRE(response("CONNECT 33600") != nullptr);
   CHECK((*response("CONNECT 33600"))["kind"].value<std::string>() == "connect");
-  CHECK((*response("CONNECT 33600"))["rate"].value<std::int64_t>() == 33600);
+  // A verbose CONNECT carries its rate in its text; a V0 code's rate is written beside it.
+  CHECK(!(*response("CONNECT 33600"))["rate"]);
+  CHECK(response("12") == nullptr);
   CHECK((*response("NO DIAL TONE"))["kind"].value<std::string>() == "no_dialtone");
-  CHECK((*response("12"))["rate"].value<std::int64_t>() == 9600);
+  REQUIRE(numeric(12) != nullptr);
+  CHECK((*numeric(12))["rate"].value<std::int64_t>() == 9600);
+  CHECK(doc["responses_replace"].value<bool>() == true);
   CHECK((*response("NMBR ="))["kind"].value<std::string>() == "caller_id");
   CHECK((*response("NMBR ="))["prefix"].value<bool>() == true);
   CHECK((*response("RING B"))["kind"].value<std::string>() == "ring");
@@ -706,12 +716,16 @@ TEST_CASE("to_modem_profile gives the engine the INF's commands and reply table"
   const modem_profile p = to_modem_profile(m);
   CHECK(p.name == "conexant-like-usb-56k-modem");
   CHECK(p.reset == "ATZ");
-  CHECK(p.init == std::vector<std::string>{"AT", "AT&FE0V1W1X4&C1&D2S0=0", "ATL1"});
+  CHECK(p.init == std::vector<init_step>{"AT", "AT&FE0V1W1X4&C1&D2S0=0", "ATL1"});
   CHECK(p.dial_command("5550100", false) == "ATDT5550100");
   CHECK(p.dial_command("5550100", true) == "ATDP5550100");
   CHECK(p.blind_on == "ATX3");
   CHECK(p.hangup == "ATH");
   CHECK(p.answer == "ATA");
+  CHECK(p.speaker_on == "ATM1");
+  CHECK(p.speaker_off == "ATM0");
+  CHECK(p.error_control_off == "AT\\N0");
+  CHECK(p.compression_off == "AT%C0");
   CHECK(p.identify.usb_ids == std::vector<std::string>{"0572:1329"});
   const auto steps = p.init_steps({});
   REQUIRE(steps.size() == 4);
@@ -757,4 +771,30 @@ TEST_CASE("to_modem_profile gives the engine the INF's commands and reply table"
   CHECK(g.init == modem_profile::generic().init);
   CHECK(g.responses.verbose.size() == response_table::generic().verbose.size());
   CHECK(g.reset == "ATZ");
+}
+
+TEST_CASE("an imported INF's TOML loads as a profile equal to to_modem_profile's") {
+  for (const char* model : {"Modem1", "Modem2", "Modem3"}) {
+    CAPTURE(model);
+    auto m = import_sample(model);
+    const std::string text = to_profile_toml(m);
+    const auto r = parse_profile(text, "imported.toml");
+    for (const auto& e : r.errors) FAIL_CHECK(e.text());
+    REQUIRE(r.profile);
+    const modem_profile direct = to_modem_profile(m);
+    CHECK(r.profile->reset == direct.reset);
+    CHECK(r.profile->dial_prefix == direct.dial_prefix);
+    CHECK(r.profile->blind_on == direct.blind_on);
+    CHECK(r.profile->hangup == direct.hangup);
+    CHECK(r.profile->answer == direct.answer);
+    CHECK(r.profile->speaker_on == direct.speaker_on);
+    CHECK(r.profile->speaker_off == direct.speaker_off);
+    CHECK(r.profile->error_control_off == direct.error_control_off);
+    CHECK(r.profile->compression_off == direct.compression_off);
+    CHECK(r.profile->identify.usb_ids == direct.identify.usb_ids);
+    REQUIRE(r.profile->init.size() == direct.init.size());
+    for (std::size_t i = 0; i < direct.init.size(); ++i) CHECK(r.profile->init[i].command == direct.init[i].command);
+    // The reply table is the INF's own, whole, in both.
+    CHECK(r.profile->responses == direct.responses);
+  }
 }

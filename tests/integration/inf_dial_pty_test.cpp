@@ -55,7 +55,7 @@ TEST_CASE("the profile imported from a Conexant-like INF dials dialup-sim's Cone
   const auto profile = imported_profile();
   // Nothing of the generic profile is left to help: the reply table is the INF's.
   CHECK(profile.responses.verbose.size() + profile.responses.numeric.size() == 48);
-  CHECK(profile.init == std::vector<std::string>{"AT", "AT&FE0V1W1X4&C1&D2S0=0", "ATL1"});
+  CHECK(profile.init == std::vector<dialup::init_step>{"AT", "AT&FE0V1W1X4&C1&D2S0=0", "ATL1"});
 
   test::sim_program sim(DIALUP_SIM_PATH, 1, k_time_scale, {"--personality", "conexant"});
   REQUIRE(sim.started());

@@ -96,9 +96,9 @@ _dialup() {
       ;;
     profiles)
       if [[ -z $sub ]]; then
-        COMPREPLY=($(compgen -W "list show check --help" -- "$cur"))
+        COMPREPLY=($(compgen -W "list show check import-inf --help" -- "$cur"))
       elif [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "$([[ $sub == list ]] && echo --json) --help" -- "$cur"))
+        COMPREPLY=($(compgen -W "$([[ $sub == list ]] && echo --json) $([[ $sub == import-inf ]] && echo --output) --help" -- "$cur"))
       elif [[ $sub == show ]]; then
         _dialup_profiles
       else

@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "dialup/engine/inf_import.hpp"
+#include "dialup/engine/profile_file.hpp"
 #include "file_io.hpp"
 
 namespace dialup_cli {
@@ -27,6 +28,14 @@ int run_import_inf(const std::string& path, const std::string& model, const std:
     err << ": warning: " << w.what << "\n";
   }
   const std::string toml = dialup::to_profile_toml(m);
+  // What is written must load as a profile (a command the profile checks refuse, such as one
+  // with a `;` chaining another, docs/profiles.md): otherwise nothing is written.
+  if (const auto loaded = dialup::parse_profile(toml, output.empty() || output == "-" ? "(import)" : output);
+      !loaded.profile) {
+    for (const auto& e : loaded.errors) err << "dialup: the imported profile would not load: " << e.text() << "\n";
+    err << "dialup: nothing written\n";
+    return 1;
+  }
   if (output.empty() || output == "-") {
     std::cout << toml << std::flush;
     if (!std::cout) {

@@ -41,6 +41,7 @@
 #include "phonebook_commands.hpp"
 #include "ports_command.hpp"
 #include "probe_command.hpp"
+#include "import_inf_command.hpp"
 #include "profiles_command.hpp"
 #include "user_config.hpp"
 #include "status_command.hpp"
@@ -369,6 +370,15 @@ int main(int argc, char** argv) {
   pf_show->add_option("name", profile_show_name, "the profile's name")->required();
   auto* pf_check = profiles->add_subcommand("check", "check profile files: FILE... (file:line: reason, exit 1)");
   pf_check->add_option("files", profile_check_files, "profile files (TOML)")->required();
+  std::string inf_file, inf_model, inf_output;
+  auto* pf_import = profiles->add_subcommand(
+      "import-inf", "turn a Windows modem INF's model into a profile file: FILE.inf [MODEL]");
+  pf_import->add_option("inf", inf_file, "the INF file (at most 4 MiB)")->required();
+  pf_import->add_option("model", inf_model,
+                        "the model: its description, install section or a hardware id "
+                        "(USB\\VID_0572&PID_1329); needed when the INF lists several");
+  pf_import->add_option("-o,--output", inf_output, "write the profile to FILE (default: standard output)")
+      ->type_name("FILE");
   probe->add_option("--write-profile", probe_opts.write_profile,
                     "write a modem profile (TOML) for the (first) modem found to FILE")->type_name("FILE");
   std::string status_profile;
@@ -445,6 +455,7 @@ int main(int argc, char** argv) {
   if (pf_list->parsed()) return dialup_cli::profiles_list(profiles_json);
   if (pf_show->parsed()) return dialup_cli::profiles_show(profile_show_name);
   if (pf_check->parsed()) return dialup_cli::profiles_check(profile_check_files);
+  if (pf_import->parsed()) return dialup_cli::run_import_inf(inf_file, inf_model, inf_output, std::cerr);
   if (status->parsed()) {
     if (status_profile.empty() && cfg.profile) status_profile = *cfg.profile;
     if (!status_profile.empty()) {

@@ -594,7 +594,11 @@ profile_parse_result parse_profile(std::string_view text, std::string_view sourc
     else if (key == "dial_errors") dial_errors = &v;
     else if (key == "identify") identify = &v;
     else if (key == "cellular") cellular = &v;
-    else rd.unknown(k, "");
+    // What `dialup profiles import-inf` kept of the INF it read (docs/inf-import.md §5): a
+    // record for the reader, which the engine does not use.
+    else if (key == "inf") {
+      if (!v.is_table()) rd.error(v, "inf must be a table, not " + type_name(v));
+    } else rd.unknown(k, "");
   }
   if (!named && p.name.empty()) rd.error(0, "no name (and none from the file's name)");
   if (init) read_init(rd, *init, p);

@@ -1,6 +1,7 @@
 // inf_profile: an imported INF model (inf_import.hpp) as a TOML profile text and as the
 // engine's modem_profile (docs/inf-import.md §4, §5).
 #include <algorithm>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -166,6 +167,14 @@ const inf_setting* dial_mode(const inf_modem& m, std::string_view a, std::string
   return s ? s : m.setting(b);
 }
 
+// Profile key and the Settings value it comes from.
+constexpr std::pair<const char*, const char*> option_settings[] = {
+    {"speaker_on", "SpeakerMode_Dial"},
+    {"speaker_off", "SpeakerMode_Off"},
+    {"error_control_off", "ErrorControl_Off"},
+    {"compression_off", "Compression_Off"},
+};
+
 bool usable_reply(const inf_response& r) {
   return !r.reply.empty() && r.reply.find_first_of("\r\n") == std::string::npos;
 }
@@ -202,6 +211,14 @@ std::string to_profile_toml(const inf_modem& m) {
   if (const auto* s = m.setting("Blind_Off")) ks("blind_off", prefix + expand_inf_macros(s->value));
   if (auto h = first_command(m.hangup); !h.empty()) ks("hangup", h);
   if (auto a = first_command(m.answer); !a.empty()) ks("answer", a);
+  // The Settings fragments a dial's own options send (a phone-book entry's Speaker, Protocol
+  // and Compression; docs/ras-model.md §8.2): SpeakerMode_Dial is "on while dialling".
+  for (const auto& [key, setting] : option_settings)
+    if (const auto* s = m.setting(setting)) ks(key, prefix + expand_inf_macros(s->value));
+  // The INF's Responses are the modem's whole reply table, as to_modem_profile uses them.
+  const bool has_replies =
+      std::any_of(m.responses.begin(), m.responses.end(), [](const inf_response& r) { return usable_reply(r); });
+  if (has_replies) kb("responses_replace", true);
 
   for (const auto& c : m.init) {
     for (const auto& cmd : commands_of(c.text)) {
@@ -214,9 +231,16 @@ std::string to_profile_toml(const inf_modem& m) {
   for (const auto& r : m.responses) {
     if (!usable_reply(r)) continue;
     t += "\n[[responses]]\n";
+    if (r.numeric() && r.reply.size() <= 3) {
+      // A V0 code: its rate is the one the Responses entry gives (a verbose CONNECT
+      // carries its own rate in its text).
+      kn("code", std::stoi(r.reply));
+      ks("kind", to_string(inf_response_kind(r.state)));
+      if (r.dce_rate != 0) kn("rate", r.dce_rate);
+      continue;
+    }
     ks("text", r.reply);
     ks("kind", to_string(inf_response_kind(r.state)));
-    if (r.dce_rate != 0) kn("rate", r.dce_rate);
     if (r.prefix()) kb("prefix", true);
   }
 
@@ -318,7 +342,7 @@ modem_profile to_modem_profile(const inf_modem& m) {
   modem_profile p = modem_profile::generic();
   p.name = profile_name(m);
   p.description = m.description;
-  std::vector<std::string> init;
+  std::vector<init_step> init;
   if (auto r = commands_of(m.reset); !r.empty()) {
     p.reset = r.front();
     init.assign(r.begin() + 1, r.end());  // a second command in Reset runs first in the init
@@ -334,6 +358,10 @@ modem_profile to_modem_profile(const inf_modem& m) {
   if (const auto* s = m.setting("Blind_On")) p.blind_on = prefix + expand_inf_macros(s->value);
   if (auto h = first_command(m.hangup); !h.empty()) p.hangup = h;
   if (auto a = first_command(m.answer); !a.empty()) p.answer = a;
+  if (const auto* s = m.setting("SpeakerMode_Dial")) p.speaker_on = prefix + expand_inf_macros(s->value);
+  if (const auto* s = m.setting("SpeakerMode_Off")) p.speaker_off = prefix + expand_inf_macros(s->value);
+  if (const auto* s = m.setting("ErrorControl_Off")) p.error_control_off = prefix + expand_inf_macros(s->value);
+  if (const auto* s = m.setting("Compression_Off")) p.compression_off = prefix + expand_inf_macros(s->value);
   if (!m.responses.empty()) {
     response_table table;
     for (const auto& r : m.responses) {

@@ -93,7 +93,7 @@ struct cellular_settings {
   std::string signal_query = "AT+CSQ";
   std::string operator_query = "AT+COPS?";
   std::string number = "*99#";            // what is dialled when the entry gives no number
-  // +CME ERROR: <n> to a RAS error (27.007 §9.2); a code missing here is from_device (692).
+  // +CME ERROR: <n> to a RAS error (27.007 §9.2); a code missing here is from_device (651).
   std::vector<std::pair<int, ras_error>> cme_errors;
   bool operator==(const cellular_settings&) const = default;
 };
