@@ -413,7 +413,10 @@ void read_cellular(reader& rd, const toml::node& n, modem_profile& p) {
   const auto* t = rd.table(n, "cellular");
   if (!t) return;
   auto& c = p.cellular;
-  for (const auto& [k, v] : *t) {
+  for (const auto& [k, node] : *t) {
+    // A named reference, not the binding itself: clang 14 (the fuzz build) cannot capture a
+    // structured binding in a lambda.
+    const toml::node& v = node;
     const std::string key = "cellular." + std::string(k.str());
     const auto cmd = [&](std::string& out) {
       if (auto s = rd.command(v, key, false)) out = *s;
@@ -523,7 +526,8 @@ profile_parse_result parse_profile(std::string_view text, std::string_view sourc
   bool replace = false;
   bool named = false;
 
-  for (const auto& [k, v] : root) {
+  for (const auto& [k, node] : root) {
+    const toml::node& v = node;  // see read_cellular: no structured binding in the lambda
     const std::string key(k.str());
     const auto cmd = [&](std::string& out, bool allow_empty = true) {
       if (auto s = rd.command(v, key, allow_empty)) out = *s;
