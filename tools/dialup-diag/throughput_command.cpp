@@ -219,13 +219,16 @@ int throughput_command(const common_options& o, const throughput_options& t) {
   std::array<char, 4096> rbuf{};
   bool writing = false, reading = false, send_done = false;
   clock_type::time_point write_started{};
+  // Out here too: a write still pending when the loop ends completes during the hang-up and
+  // calls write_next, which reads it.
+  clock_type::time_point send_until{};
   bool stall_counted = false;
   std::function<void()> write_next, read_next;
   if (call.connected) {
     stream.emplace(mgr, call.handle, io.get_executor());
     auto& ds = *stream;
     start = last_read = clock_type::now();
-    const auto send_until = start + std::chrono::duration<double>(t.seconds);
+    send_until = start + std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(t.seconds));
     write_next = [&] {
       const bool enough = t.bytes ? sent >= t.bytes : clock_type::now() >= send_until;
       if (enough || interrupted() || call_dropped) {
