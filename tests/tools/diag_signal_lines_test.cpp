@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "support/child_process.hpp"
+#include "support/exchange_world.hpp"
 
 using dialup::test::child_process;
 using namespace std::chrono_literals;
@@ -137,6 +138,55 @@ TEST_CASE("registration words for each <stat>") {
   CHECK(cell::registration_word(4) == "unknown");
   CHECK(cell::registration_word(5) == "roaming");
   CHECK(cell::registration_word(42) == "unknown");
+}
+
+// ------------------------------------------------------------------------- the simulator
+
+namespace {
+std::size_t count_of(const std::string& hay, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) ++n;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("the simulated cellular modem steps through its +CSQ schedule, one value per query, cycling") {
+  dialup::hwsim::exchange::options opt;
+  opt.personality = "cellular";
+  opt.cellular.csq_schedule = {20, 18, 99};
+  dialup::test::exchange_world w(1, "cellular", opt);
+  w.send("ATE0\r");
+  w.run_for(100ms);
+  w.take();
+  std::string got;
+  for (int i = 0; i < 5; ++i) {
+    w.send("AT+CSQ\r");
+    w.run_for(100ms);
+    got += w.take();
+  }
+  CHECK(got == "\r\n+CSQ: 20,99\r\n\r\nOK\r\n\r\n+CSQ: 18,99\r\n\r\nOK\r\n\r\n+CSQ: 99,99\r\n\r\nOK\r\n"
+               "\r\n+CSQ: 20,99\r\n\r\nOK\r\n\r\n+CSQ: 18,99\r\n\r\nOK\r\n");
+  w.send("AT+CESQ\r");
+  w.run_for(100ms);
+  CHECK(w.take() == "\r\n+CESQ: 99,99,255,255,20,50\r\n\r\nOK\r\n");
+}
+
+TEST_CASE("an incoming call rings the modem K times at the 2 s on / 4 s off cadence, then gives up") {
+  dialup::test::exchange_world w(1, "generic");
+  REQUIRE(w.x.incoming_call(0, "5550199", 3, w.t));
+  CHECK_FALSE(w.x.incoming_call(0, "5550188", 3, w.t));  // the line is already ringing
+  // A ring burst every 6 s: RING at 0, 6 and 12 s.
+  w.run_for(1s);
+  CHECK(count_of(w.out[0], "RING") == 1);
+  w.run_for(6s);
+  CHECK(count_of(w.out[0], "RING") == 2);
+  w.run_for(6s);
+  CHECK(count_of(w.out[0], "RING") == 3);
+  w.run_for(60s);
+  CHECK(count_of(w.out[0], "RING") == 3);  // the caller gave up
+  CHECK_FALSE(w.m().off_hook());
+  // The line is free again for the next call.
+  CHECK(w.x.incoming_call(0, "5550188", 1, w.t));
 }
 
 // ------------------------------------------------------------------------- signal
@@ -285,6 +335,51 @@ TEST_CASE("lines: two incoming calls in turn are two groups of rings") {
   CHECK(r.json["rings"]["count"] == 4);
   CHECK(r.json["rings"]["calls"] == 2);
   CHECK(r.json["incoming_calls"]["placed"] == 2);
+}
+
+TEST_CASE("lines --dial: a call out makes DCD rise, the DTR drop that hangs it up makes it fall") {
+  const auto r = diag({"lines", "--sim", "--time-scale", "0.02", "--ring-from", "5550199", "--rings", "1", "--dial",
+                       "5550100", "--hold", "1", "--json", "--no-progress"});
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const auto& j = r.json;
+  REQUIRE(j.is_object());
+  CHECK(j["dial"]["result"].get<std::string>().rfind("CONNECT", 0) == 0);
+  CHECK(j["dial"]["hung_up"] == true);
+  CHECK(j["counts"]["dcd"] == 2);
+  CHECK(j["rings"]["count"] == 1);
+  // The rise comes after the ring, the fall after the rise.
+  std::vector<std::pair<double, bool>> dcd;
+  double ring_at = -1;
+  for (const auto& e : j["events"]) {
+    for (const auto& c : e["changed"]) {
+      if (c == "dcd") dcd.emplace_back(e["t_s"].get<double>(), e["dcd"].get<bool>());
+      if (c == "ri" && e["ri"] == true) ring_at = e["t_s"].get<double>();
+    }
+  }
+  REQUIRE(dcd.size() == 2);
+  CHECK(dcd[0].second == true);
+  CHECK(dcd[1].second == false);
+  CHECK(ring_at >= 0);
+  CHECK(dcd[0].first > ring_at);
+  // Held one simulated second (0.02 s here) or more before the hang-up.
+  CHECK(dcd[1].first - dcd[0].first >= 0.02);
+}
+
+TEST_CASE("lines: Ctrl-C ends the run with the events so far, exit status 4") {
+  child_process p({DIALUP_DIAG_PATH, "lines", "--sim", "--time-scale", "0.02", "--ring-from", "5550199", "--rings",
+                   "100", "--seconds", "600", "--json", "--no-progress"});
+  std::this_thread::sleep_for(1500ms);
+  p.signal(SIGINT);
+  const auto status = p.wait(20s);
+  INFO(p.output());
+  CHECK(status == 4);
+  const auto j = json_of(p.output());
+  REQUIRE(j.is_object());
+  CHECK(j["interrupted"] == true);
+  CHECK(j["stopped"] == "interrupted");
+  CHECK(j["rings"]["count"].get<int>() >= 1);
+  CHECK(j["rings"]["count"].get<int>() < 100);
 }
 
 TEST_CASE("lines on a pty: 'this port has no modem-control lines', exit status 2, no events") {

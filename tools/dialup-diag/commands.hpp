@@ -71,6 +71,8 @@ struct lines_options {
   double seconds = 0;                 // how long to watch; 0: 30 s, or with --sim the calls' length
   std::vector<std::string> ring_from; // --sim: an incoming call from each, in turn
   unsigned rings = 3;                 // --sim: ring bursts of each incoming call
+  std::string dial;                   // dialled after the incoming calls, then hung up (DCD)
+  double hold = 2;                    // seconds the --dial call is held (with --sim: simulated)
 };
 
 int identify_command(const common_options& o);

@@ -16,7 +16,8 @@
 //    │ lines_at_open
 //    v
 //   wait for a change ──► record it ──► wait ... ── --seconds passed / Ctrl-C ──► report
-//   (--sim: the incoming calls of --ring-from are placed as the run starts)
+//   (--sim: the incoming calls of --ring-from are placed in turn from the start; --dial
+//   then dials, holds the call --hold seconds and drops DTR to hang it up)
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -119,11 +120,22 @@ int lines_command(const common_options& o, const lines_options& lo) {
   }
   if (at_open) first = *at_open;
 
+  auto to_duration = [](double secs) {
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(secs));
+  };
+  // The simulator's call to an echo: post-dial delay, one ring, the answer and the training
+  // (docs/modem-behaviour.md §7, about 15 s); a real line gets the S7 default, 50 s.
+  const double dial_s = o.sim ? 20 * scale + 2 : 60;
+  const auto dial_timeout = std::chrono::milliseconds(static_cast<long>(dial_s * 1000));
+  const double calls_s = static_cast<double>(lo.ring_from.size()) * (lo.rings + 2) * (ref_on + ref_off);
+  if (lo.seconds <= 0 && !lo.dial.empty()) seconds += dial_s + lo.hold * scale;
+
   std::vector<line_event> events;
   std::string stopped;
   progress_line progress(progress_wanted(o));
   const auto start = std::chrono::steady_clock::now();
-  const auto end = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
+  const auto end = start + to_duration(seconds);
+  const auto dial_at = std::min(end, start + to_duration(calls_s));
   auto since_start = [&](std::chrono::steady_clock::time_point at) {
     if (at == std::chrono::steady_clock::time_point{}) at = std::chrono::steady_clock::now();
     return std::chrono::duration<double>(at - start).count();
@@ -161,40 +173,70 @@ int lines_command(const common_options& o, const lines_options& lo) {
   auto& io = port->io();
   io.restart();
   auto work = boost::asio::make_work_guard(io);
-  while (true) {
-    const auto now = std::chrono::steady_clock::now();
+  // Runs the port's handlers (the line events), places the calls that are due and polls a
+  // driver without events, until `until`, `done()`, or a reason to stop (false).
+  auto pump = [&](std::chrono::steady_clock::time_point until, const std::function<bool()>& done) {
+    while (true) {
+      const auto now = std::chrono::steady_clock::now();
+      if (interrupted()) {
+        stopped = "interrupted";
+        return false;
+      }
+      if (line_error) {
+        stopped = interrupted() ? "interrupted" : "the port failed: " + line_error.message();
+        return false;
+      }
+      if (now >= until || (done && done())) return true;
+      while (sim && next_call < call_at.size() && now >= call_at[next_call]) {
+        if (!sim->incoming_call(lo.ring_from[next_call], lo.rings)) ++calls_refused;
+        ++next_call;
+      }
+      io.run_one_for(10ms);
+      if (!evented) {
+        // A driver without change events: the levels polled (a ring shorter than the poll
+        // can be missed; docs/serial-lines.md).
+        dialup::modem_lines l;
+        if (auto ec = t.get_lines(l)) {
+          stopped = "the port failed: " + ec.message();
+          return false;
+        }
+        const dialup::modem_lines c{l.dcd != polled.dcd, l.dsr != polled.dsr, l.cts != polled.cts, l.ri != polled.ri};
+        if (c.dcd || c.dsr || c.cts || c.ri) {
+          events.push_back({since_start({}), l, c, (polled.ri && !l.ri) ? 1u : 0u});
+          polled = l;
+        }
+      }
+      char b[120];
+      std::snprintf(b, sizeof b, "lines: %.1f/%.1f s  %zu events", since_start({}), seconds, events.size());
+      progress.show(b);
+    }
+  };
+  auto current = [&] { return events.empty() ? first : events.back().lines; };
+
+  // --dial: after the incoming calls, one call out, held --hold seconds, hung up by
+  // dropping DTR (&D2, V.250 §6.2.9), so DCD shows its rise and fall.
+  std::string dial_result;
+  bool dial_hung_up = false;
+  bool running = pump(dial_at, {});
+  if (running && !lo.dial.empty()) {
+    const auto a = port->command("ATD" + lo.dial, dial_timeout);
     if (interrupted()) {
       stopped = "interrupted";
-      break;
+      running = false;
     }
-    if (now >= end) break;
-    if (line_error) {
-      stopped = interrupted() ? "interrupted" : "the port failed: " + line_error.message();
-      break;
-    }
-    while (sim && next_call < call_at.size() && now >= call_at[next_call]) {
-      if (!sim->incoming_call(lo.ring_from[next_call], lo.rings)) ++calls_refused;
-      ++next_call;
-    }
-    io.run_one_for(10ms);
-    if (!evented) {
-      // A driver without change events: the levels polled (a ring shorter than the poll
-      // can be missed; docs/serial-lines.md).
-      dialup::modem_lines l;
-      if (auto ec = t.get_lines(l)) {
-        stopped = "the port failed: " + ec.message();
-        break;
-      }
-      const dialup::modem_lines c{l.dcd != polled.dcd, l.dsr != polled.dsr, l.cts != polled.cts, l.ri != polled.ri};
-      if (c.dcd || c.dsr || c.cts || c.ri) {
-        events.push_back({since_start({}), l, c, (polled.ri && !l.ri) ? 1u : 0u});
-        polled = l;
+    dial_result = a.error ? a.error.message() : a.reply.final.text;
+    if (running && !a.error && a.reply.final.kind == dialup::response_kind::connect) {
+      running = pump(std::chrono::steady_clock::now() + to_duration(lo.hold * scale), {});
+      // Hung up even when interrupted: the modem is left on-hook.
+      if (!t.set_dtr(false)) {
+        running = pump(std::chrono::steady_clock::now() + to_duration(5 * scale + 1), [&] { return !current().dcd; }) &&
+                  running;
+        dial_hung_up = !current().dcd;
+        t.set_dtr(true);
       }
     }
-    char b[120];
-    std::snprintf(b, sizeof b, "lines: %.1f/%.1f s  %zu events", since_start({}), seconds, events.size());
-    progress.show(b);
   }
+  if (running) pump(end, {});
   work.reset();
   port->close();  // cancels the wait; DTR drops: the modem is left on-hook
   progress.clear();
@@ -264,6 +306,10 @@ int lines_command(const common_options& o, const lines_options& lo) {
                   {"on_matches", opt_bool(on_ok)},
                   {"off_matches", opt_bool(off_ok)},
                   {"period_matches", opt_bool(period_ok)}};
+    if (!lo.dial.empty())
+      j["dial"] = {{"number", lo.dial},
+                   {"result", dial_result.empty() ? json(nullptr) : json(dial_result)},
+                   {"hung_up", dial_hung_up}};
     if (sim) {
       j["incoming_calls"] = {{"placed", next_call - calls_refused}, {"refused", calls_refused}, {"rings_each", lo.rings}};
     }
@@ -295,6 +341,9 @@ int lines_command(const common_options& o, const lines_options& lo) {
     cadence("ring on", on, ref_on, on_ok);
     cadence("ring off", off, ref_off, off_ok);
     cadence("ring period", period, ref_on + ref_off, period_ok);
+    if (!lo.dial.empty())
+      print_row(stdout, "dial " + lo.dial,
+                (dial_result.empty() ? std::string("not made") : dial_result) + (dial_hung_up ? ", hung up" : ""));
     if (!evented) print_row(stdout, "note", "the driver has no line events: levels polled every 10 ms");
     if (calls_refused) print_row(stdout, "incoming calls", std::to_string(calls_refused) + " refused (the line was busy)");
     if (!stopped.empty()) print_row(stdout, "run", "stopped early: " + stopped);

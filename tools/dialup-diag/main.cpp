@@ -13,7 +13,9 @@
 // what was measured so far is written, marked interrupted (exit status 4).
 #include <CLI/CLI.hpp>
 
+#include <cctype>
 #include <iostream>
+#include <string_view>
 
 #include "commands.hpp"
 #include "diag_port.hpp"
@@ -131,6 +133,18 @@ int main(int argc, char** argv) {
           if (c < '0' || c > '9') return std::string("digits only");
         return std::string();
       });
+  lines->add_option("--dial", lin.dial, "after the incoming calls, dial NUMBER, hold the call and hang it up "
+                                       "by dropping DTR: DCD rises and falls")
+      ->type_name("NUMBER")
+      ->check([](const std::string& v) {
+        if (v.empty() || v.size() > 40) return std::string("1 to 40 characters");
+        for (char c : v)
+          if (!std::isdigit(static_cast<unsigned char>(c)) && std::string_view("*#,WwPpTt").find(c) == std::string_view::npos)
+            return std::string("digits and * # , W P T only");
+        return std::string();
+      });
+  lines->add_option("--hold", lin.hold, "seconds the --dial call is held (default 2; with --sim, simulated seconds)")
+      ->check(CLI::Range(0.0, 3600.0));
   lines->add_option("--rings", lin.rings, "--sim: ring bursts of each incoming call (default 3)")
       ->check(CLI::Range(1u, 100u));
 
