@@ -257,6 +257,13 @@ TEST_CASE("signal: the table and the CSV show the same samples") {
   CHECK(rows == 4);
 }
 
+TEST_CASE("signal --sim is the cellular personality unless another is named") {
+  const auto r = diag({"signal", "--sim", "--samples", "1", "--json", "--no-progress"});
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK(r.json["samples"][0]["rssi_dbm"] == -73);
+}
+
 TEST_CASE("signal on a modem that is not cellular: a clear message and exit status 2") {
   const auto r = diag({"signal", "--sim", "--personality", "generic", "--samples", "3", "--json", "--no-progress"});
   INFO(r.output);

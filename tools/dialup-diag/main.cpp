@@ -159,7 +159,11 @@ int main(int argc, char** argv) {
   if (identify->parsed()) return dialup_diag::identify_command(common);
   if (latency->parsed()) return dialup_diag::latency_command(common, lat);
   if (callcmd->parsed()) return dialup_diag::calls_command(common, calls);
-  if (sigcmd->parsed()) return dialup_diag::signal_command(common, sig);
+  if (sigcmd->parsed()) {
+    // The simulated modem of `signal --sim` is cellular unless another personality is asked for.
+    if (sigcmd->get_option("--personality")->count() == 0) common.personality = "cellular";
+    return dialup_diag::signal_command(common, sig);
+  }
   if (lines->parsed()) return dialup_diag::lines_command(common, lin);
   return dialup_diag::throughput_command(common, tp);
 }
