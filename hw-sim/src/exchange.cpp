@@ -69,6 +69,7 @@ struct exchange::call {
   bool callback = false;
   int callee_modem = -1;
   std::optional<number_entry> service;
+  unsigned max_rings = 8;  // a call placed to modem `caller` gives up after this many bursts
   phase ph = phase::setup;
   unsigned rate = 0;
   std::string number;
@@ -432,7 +433,30 @@ void exchange::place_callback(const number_entry& service, const std::string& nu
   c->callback = true;
   c->service = service;
   c->number = number;
+  c->max_rings = k_callback_rings;
   schedule(now_ + opt_.timing.post_dial_delay, [this, c] { route(c); });
+}
+
+bool exchange::incoming_call(std::size_t i, const std::string& from, unsigned rings, sim_time now) {
+  advance(now);
+  auto& callee = lines_.at(i);
+  if (callee.off_hook || callee.active || rings == 0) return false;
+  auto c = std::make_shared<call>();
+  c->id = next_call_id_++;
+  c->callback = true;  // placed by the far end to modem i, as a callback leg is
+  number_entry far;
+  far.number = from;
+  far.kind = service_kind::echo;
+  far.description = "incoming call";
+  c->service = far;
+  c->number = own_number(i);
+  c->max_rings = rings;
+  c->caller = i;
+  callee.active = c;
+  c->ph = call::phase::ringing;
+  ring_burst(c, 1);
+  advance(now);
+  return true;
 }
 
 // Only a simulated modem's own number can be called back, matched like any dialed number;
@@ -462,7 +486,7 @@ void exchange::ring_burst(const std::shared_ptr<call>& c, unsigned n) {
     const std::size_t k = c->caller;
     notify(k, line_event::ring, 0, digits_of(c->service->number));
     schedule(now_ + t.ring_on, [this, k] { touch(k).on_line_event(line_event::ring_end, now_); });
-    if (n >= k_callback_rings) {
+    if (n >= c->max_rings) {
       schedule(now_ + t.ring_on + t.ring_off, [this, c] {
         if (c->ph == call::phase::ringing) clear_call(c, -1);
       });

@@ -550,7 +550,19 @@ modem::exec_result modem::ext_param(const std::string& name, const std::string& 
     if (name == "+CSQ") {
       if (form == "=?") { emit_info("+CSQ: (0-31,99),(0-7,99)"); return exec_result::ok; }
       if (!form.empty()) return cme(4);
-      emit_info("+CSQ: " + std::to_string(cell_.csq_rssi) + ",99");  // BER not known
+      int rssi = cell_.csq_rssi;
+      if (!cell_.csq_schedule.empty()) rssi = cell_.csq_schedule[csq_step_++ % cell_.csq_schedule.size()];
+      emit_info("+CSQ: " + std::to_string(rssi) + ",99");  // BER not known
+      return exec_result::ok;
+    }
+    if (name == "+CESQ" && cell_.cesq) {
+      // 27.007 §8.69: <rxlev>,<ber>,<rscp>,<ecno>,<rsrq>,<rsrp>; only the E-UTRA fields known.
+      if (form == "=?") {
+        emit_info("+CESQ: (0-63,99),(0-7,99),(0-96,255),(0-49,255),(0-34,255),(0-97,255)");
+        return exec_result::ok;
+      }
+      if (!form.empty()) return cme(4);
+      emit_info("+CESQ: 99,99,255,255," + std::to_string(cell_.cesq_rsrq) + "," + std::to_string(cell_.cesq_rsrp));
       return exec_result::ok;
     }
     if (name == "+COPS") {
@@ -621,6 +633,7 @@ modem::exec_result modem::ext_param(const std::string& name, const std::string& 
 
 void modem::set_cellular(const cellular_options& o, sim_time now) {
   cell_ = o;
+  csq_step_ = 0;
   pin_tries_ = 3;
   puk_tries_ = 10;
   reg_event_.reset();

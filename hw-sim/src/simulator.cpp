@@ -113,6 +113,15 @@ void simulator::retrain(std::size_t i) {
   });
 }
 
+bool simulator::incoming_call(std::size_t i, const std::string& from, unsigned rings) {
+  bool placed = false;
+  impl_->locked(i, [&] {
+    placed = impl_->world.incoming_call(i, from, rings, impl_->sim_now());
+    impl_->rearm();
+  });
+  return placed;
+}
+
 void simulator::shutdown() { impl_->shutdown(); }
 
 void simulator::set_faults(std::size_t i, const modem_faults& f) {

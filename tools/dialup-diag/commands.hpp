@@ -60,10 +60,29 @@ struct throughput_options {
   bool raw_baseline = false;         // first measure a bare pty's echo throughput, for comparison
 };
 
+struct signal_options {
+  unsigned samples = 10;
+  double interval = 1.0;                      // seconds from one sample's start to the next
+  std::string sim_signal = "20,18,15,99,25";  // --sim: the +CSQ <rssi> schedule, one per query
+  std::string sim_operator = "dialup sim";    // --sim: the +COPS? operator
+};
+
+struct lines_options {
+  double seconds = 0;                 // how long to watch; 0: 30 s, or with --sim the calls' length
+  std::vector<std::string> ring_from; // --sim: an incoming call from each, in turn
+  unsigned rings = 3;                 // --sim: ring bursts of each incoming call
+  std::string dial;                   // dialled after the incoming calls, then hung up (DCD)
+  double hold = 2;                    // seconds the --dial call is held (with --sim: simulated)
+};
+
 int identify_command(const common_options& o);
 int latency_command(const common_options& o, const latency_options& l);
 int calls_command(const common_options& o, const calls_options& c);
 int throughput_command(const common_options& o, const throughput_options& t);
+int signal_command(const common_options& o, const signal_options& s);
+int lines_command(const common_options& o, const lines_options& l);
+// A --sim-signal list "20,18,15,99": each a +CSQ <rssi> (0..31 or 99); nullopt and `error`.
+std::optional<std::vector<int>> parse_rssi_list(const std::string& v, std::string& error);
 
 // Shared by the subcommands.
 nlohmann::ordered_json diagnostics_json(const dialup::call_diagnostics& d);

@@ -125,11 +125,20 @@ struct sim_host::impl {
   std::thread thread;
 };
 
-sim_host::sim_host(double time_scale, const std::string& personality) : impl_(std::make_unique<impl>()) {
-  impl_->work.emplace(impl_->io.get_executor());
+namespace {
+dialup::hwsim::simulator_options options_of(double time_scale, const std::string& personality) {
   dialup::hwsim::simulator_options so;
   so.time_scale = time_scale;
   so.personality = personality;
+  return so;
+}
+}  // namespace
+
+sim_host::sim_host(double time_scale, const std::string& personality)
+    : sim_host(options_of(time_scale, personality)) {}
+
+sim_host::sim_host(const dialup::hwsim::simulator_options& so) : impl_(std::make_unique<impl>()) {
+  impl_->work.emplace(impl_->io.get_executor());
   impl_->sim = std::make_unique<dialup::hwsim::simulator>(impl_->io.get_executor(), so);
   impl_->sim->add_modem();
   impl_->thread = std::thread([this] { impl_->io.run(); });
@@ -143,6 +152,14 @@ sim_host::~sim_host() {
 }
 
 std::string sim_host::port() const { return impl_->sim->pty_path(0); }
+
+std::string sim_host::serve_rfc2217() {
+  return "rfc2217://127.0.0.1:" + std::to_string(impl_->sim->serve_rfc2217(0));
+}
+
+bool sim_host::incoming_call(const std::string& from, unsigned rings) {
+  return impl_->sim->incoming_call(0, from, rings);
+}
 
 std::string format_ms(double ms) {
   char b[32];

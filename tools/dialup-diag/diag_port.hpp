@@ -23,6 +23,10 @@
 #include "dialup/engine/at_channel.hpp"
 #include "dialup/engine/modem_profile.hpp"
 
+namespace dialup::hwsim {
+struct simulator_options;
+}
+
 namespace dialup_diag {
 
 // Set by SIGINT/SIGTERM (install_interrupt_handlers); every wait of the program checks it.
@@ -55,6 +59,10 @@ class at_port {
   // The channel gave up on the modem (several timeouts in a row) or the port failed.
   bool dead() const noexcept { return dead_; }
   void close();
+  // The port under the channel (for its modem-control lines, docs/serial-lines.md) and the
+  // io_context its handlers run on: a caller that waits on the lines runs it itself.
+  dialup::transport& port_transport() { return *transport_; }
+  boost::asio::io_context& io() { return io_; }
 
  private:
   at_port() = default;
@@ -68,8 +76,15 @@ class at_port {
 class sim_host {
  public:
   sim_host(double time_scale, const std::string& personality);
+  // With every simulator option given (the cellular modem's signal schedule, ...).
+  explicit sim_host(const dialup::hwsim::simulator_options& options);
   ~sim_host();
   std::string port() const;
+  // Serves the modem over RFC 2217 on loopback too (its lines exist there, not on the
+  // pty); returns "rfc2217://127.0.0.1:<port>". Use that or port(), not both.
+  std::string serve_rfc2217();
+  // An incoming call that rings the modem `rings` times (hwsim::simulator::incoming_call).
+  bool incoming_call(const std::string& from, unsigned rings);
 
  private:
   struct impl;

@@ -4,6 +4,8 @@
 //   dialup-diag latency   --port PATH | --sim [--samples N] [--after CMD]
 //   dialup-diag calls     --port PATH | --sim --phone NUMBER [--phone ...] --count N
 //   dialup-diag throughput --port PATH | --sim [--phone ECHO] [--seconds S | --bytes N]
+//   dialup-diag signal    --port PATH | --sim [--samples N] [--interval S]   (cellular)
+//   dialup-diag lines     --port PATH | --sim [--seconds S] [--ring-from NUMBER ...]
 //
 // PATH is a device (/dev/ttyUSB0, a pty) or rfc2217://host:port. Every subcommand writes a
 // table, or --json (one object) or --csv; on a terminal a progress line is drawn on
@@ -11,7 +13,9 @@
 // what was measured so far is written, marked interrupted (exit status 4).
 #include <CLI/CLI.hpp>
 
+#include <cctype>
 #include <iostream>
+#include <string_view>
 
 #include "commands.hpp"
 #include "diag_port.hpp"
@@ -26,8 +30,8 @@ void add_common(CLI::App* cmd, dialup_diag::common_options& o) {
   port->excludes(sim);
   cmd->add_option("--time-scale", o.time_scale, "--sim: the simulator's time scale (1 = real time)")
       ->check(CLI::Range(0.0, 10.0));
-  cmd->add_option("--personality", o.personality, "--sim: generic, usr, conexant")
-      ->check(CLI::IsMember({"generic", "usr", "conexant"}));
+  cmd->add_option("--personality", o.personality, "--sim: generic, usr, conexant, cellular")
+      ->check(CLI::IsMember({"generic", "usr", "conexant", "cellular"}));
   cmd->add_option("--baud", o.baud, "the port's speed (bit/s)")->check(CLI::Range(300u, 4000000u));
   auto* json = cmd->add_flag("--json", o.json, "one JSON object on standard output");
   auto* csv = cmd->add_flag("--csv", o.csv, "CSV on standard output, one row per sample");
@@ -91,8 +95,61 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.01, 600.0));
   through->add_flag("--raw-baseline", tp.raw_baseline, "first measure a bare pty's echo throughput, for comparison");
 
+  dialup_diag::signal_options sig;
+  auto* sigcmd = app.add_subcommand("signal", "a cellular modem's signal over time: +CSQ, +CESQ, registration, "
+                                              "operator (3GPP TS 27.007)");
+  add_common(sigcmd, common);
+  sigcmd->add_option("--samples,-n", sig.samples, "how many samples (default 10)")->check(CLI::Range(1u, 1000000u));
+  sigcmd->add_option("--interval", sig.interval, "seconds from one sample to the next (default 1)")
+      ->check(CLI::Range(0.0, 86400.0));
+  sigcmd->add_option("--sim-signal", sig.sim_signal,
+                     "--sim: the +CSQ <rssi> values the simulated modem steps through, one per query "
+                     "(default 20,18,15,99,25)")
+      ->type_name("RSSI[,RSSI...]")
+      ->check([](const std::string& v) {
+        std::string error;
+        return dialup_diag::parse_rssi_list(v, error) ? std::string() : error;
+      });
+  sigcmd->add_option("--sim-operator", sig.sim_operator, "--sim: the operator the simulated network names")
+      ->check([](const std::string& v) {
+        if (v.empty() || v.size() > 64) return std::string("1 to 64 characters");
+        for (char c : v)
+          if (c == '"' || static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e)
+            return std::string("printable ASCII without double quotes");
+        return std::string();
+      });
+
+  dialup_diag::lines_options lin;
+  auto* lines = app.add_subcommand("lines", "DCD/DSR/CTS/RI changes over time, and the ring cadence");
+  add_common(lines, common);
+  lines->add_option("--seconds", lin.seconds, "how long to watch (default 30; with --sim, the calls' length)")
+      ->check(CLI::Range(0.1, 86400.0));
+  lines->add_option("--ring-from", lin.ring_from, "--sim: an incoming call from NUMBER rings the modem; given "
+                                                 "more than once, the calls come in turn")
+      ->type_name("NUMBER")
+      ->check([](const std::string& v) {
+        if (v.empty() || v.size() > 20) return std::string("1 to 20 digits");
+        for (char c : v)
+          if (c < '0' || c > '9') return std::string("digits only");
+        return std::string();
+      });
+  lines->add_option("--dial", lin.dial, "after the incoming calls, dial NUMBER, hold the call and hang it up "
+                                       "by dropping DTR: DCD rises and falls")
+      ->type_name("NUMBER")
+      ->check([](const std::string& v) {
+        if (v.empty() || v.size() > 40) return std::string("1 to 40 characters");
+        for (char c : v)
+          if (!std::isdigit(static_cast<unsigned char>(c)) && std::string_view("*#,WwPpTt").find(c) == std::string_view::npos)
+            return std::string("digits and * # , W P T only");
+        return std::string();
+      });
+  lines->add_option("--hold", lin.hold, "seconds the --dial call is held (default 2; with --sim, simulated seconds)")
+      ->check(CLI::Range(0.0, 3600.0));
+  lines->add_option("--rings", lin.rings, "--sim: ring bursts of each incoming call (default 3)")
+      ->check(CLI::Range(1u, 100u));
+
   CLI11_PARSE(app, argc, argv);
-  for (auto* cmd : {identify, latency, callcmd, through}) {
+  for (auto* cmd : {identify, latency, callcmd, through, sigcmd, lines}) {
     if (cmd->parsed() && common.port.empty() && !common.sim) {
       std::cerr << "dialup-diag " << cmd->get_name() << ": give --port PATH or --sim\n";
       return 1;
@@ -102,5 +159,11 @@ int main(int argc, char** argv) {
   if (identify->parsed()) return dialup_diag::identify_command(common);
   if (latency->parsed()) return dialup_diag::latency_command(common, lat);
   if (callcmd->parsed()) return dialup_diag::calls_command(common, calls);
+  if (sigcmd->parsed()) {
+    // The simulated modem of `signal --sim` is cellular unless another personality is asked for.
+    if (sigcmd->get_option("--personality")->count() == 0) common.personality = "cellular";
+    return dialup_diag::signal_command(common, sig);
+  }
+  if (lines->parsed()) return dialup_diag::lines_command(common, lin);
   return dialup_diag::throughput_command(common, tp);
 }

@@ -36,6 +36,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -66,6 +67,8 @@ const char* const k_control_help =
     "                       replaces modem I's faults (simulated ms): every reply MS late,\n"
     "                       replies cut into N-byte writes GAP apart, TEXT (\\r \\n \\xNN)\n"
     "                       after each ATZ/AT&F, online ignoring +++ and DTR; 'fault I' clears\n"
+    "  ring I FROM [RINGS]  an incoming call from FROM (digits) rings modem I RINGS times\n"
+    "                       (default 3; RING, and RI over RFC 2217), then gives up\n"
     "  help                 this text\n";
 
 // "\r", "\n", "\t", "\\", "\xNN" in a control-command argument.
@@ -154,6 +157,22 @@ std::string control_command(hwsim::simulator& sim, const std::string& line) {
     const auto which = modems_of(sim, w[1]);
     if (!which) return "ERROR no modem '" + w[1] + "'\n";
     for (std::size_t i : *which) sim.set_faults(i, f);
+    return "OK\n";
+  }
+  if (cmd == "ring") {
+    if (w.size() != 3 && w.size() != 4) return "ERROR usage: ring I FROM [RINGS]\n";
+    const auto which = modems_of(sim, w[1]);
+    if (!which) return "ERROR no modem '" + w[1] + "'\n";
+    if (w[2].empty() || w[2].size() > 20 || w[2].find_first_not_of("0123456789") != std::string::npos)
+      return "ERROR FROM is 1 to 20 digits, got '" + w[2] + "'\n";
+    unsigned long rings = 3;
+    if (w.size() == 4) {
+      if (w[3].empty() || w[3].size() > 3 || w[3].find_first_not_of("0123456789") != std::string::npos ||
+          (rings = std::stoul(w[3])) < 1 || rings > 100)
+        return "ERROR RINGS is 1 to 100, got '" + w[3] + "'\n";
+    }
+    for (std::size_t i : *which)
+      if (!sim.incoming_call(i, w[2], static_cast<unsigned>(rings))) return "ERROR modem " + std::to_string(i) + " is busy\n";
     return "OK\n";
   }
   const bool needs_onoff = cmd == "dialtone" || cmd == "silent";
@@ -367,9 +386,30 @@ int main(int argc, char** argv) {
   app.add_flag("--registration-denied", registration_denied,
                "cellular: searching for --registration-delay, then denied (+CREG stat 3)")
       ->excludes(no_reg);
-  app.add_option("--signal", cellular.csq_rssi,
-                 "cellular: +CSQ <rssi>, 0-31 (dBm = -113 + 2*rssi) or 99 unknown; default 20")
-      ->check(CLI::Range(0, 31) | CLI::IsMember({"99"}));
+  app.add_option_function<std::string>(
+         "--signal",
+         [&cellular](const std::string& v) {
+           // One value, or a list that each +CSQ answer steps through (docs/simulator.md).
+           std::vector<int> values;
+           std::size_t start = 0;
+           while (start <= v.size()) {
+             const auto comma = std::min(v.find(',', start), v.size());
+             const std::string item = v.substr(start, comma - start);
+             int n = -1;
+             const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
+             if (item.empty() || ec != std::errc{} || end != item.data() + item.size() || n < 0 ||
+                 (n > 31 && n != 99))
+               throw CLI::ValidationError("--signal", "'" + item + "' is not an <rssi> 0-31 or 99");
+             values.push_back(n);
+             if (values.size() > 1000) throw CLI::ValidationError("--signal", "at most 1000 values");
+             start = comma + 1;
+           }
+           if (values.size() == 1) cellular.csq_rssi = values[0];
+           else cellular.csq_schedule = values;
+         },
+         "cellular: +CSQ <rssi>, 0-31 (dBm = -113 + 2*rssi) or 99 unknown; default 20. A list "
+         "(20,18,15,99) is stepped through, one value per +CSQ answer, cycling")
+      ->type_name("RSSI[,RSSI...]");
   app.add_option("--operator", cellular.operator_name, "cellular: the +COPS? operator name")
       ->check([](const std::string& v) {
         if (v.empty() || v.size() > 64) return std::string("1 to 64 characters");

@@ -1,5 +1,6 @@
-// Readers of the 3GPP TS 27.007 replies a cellular dial needs (+CPIN, +CSQ, +CREG/+CGREG/
-// +CEREG, +COPS, +CME ERROR). Plain parsing, no regular expressions, no I/O.
+// Readers of the 3GPP TS 27.007 replies a cellular dial and dialup-diag signal need (+CPIN,
+// +CSQ, +CESQ, +CREG/+CGREG/+CEREG, +COPS, +CME ERROR). Plain parsing, no regular
+// expressions, no I/O.
 #include "dialup/engine/cellular.hpp"
 
 #include <charconv>
@@ -184,14 +185,95 @@ std::string_view to_string(sim_state s) noexcept {
   return "unknown";
 }
 
-std::optional<int> csq_to_dbm(std::string_view line) {
+std::optional<int> csq_report::dbm() const noexcept {
+  if (!rssi) return std::nullopt;
+  return -113 + 2 * *rssi;
+}
+
+namespace {
+// One field of a signal report: an integer in [lo, hi], or `unknown` (an empty optional);
+// anything else (missing, not a number, out of range) is not understood.
+bool level_field(std::string_view f, int lo, int hi, int unknown, std::optional<int>& out) {
+  const auto v = to_int(f);
+  if (!v) return false;
+  if (*v == unknown) {
+    out.reset();
+    return true;
+  }
+  if (*v < lo || *v > hi) return false;
+  out = *v;
+  return true;
+}
+}  // namespace
+
+std::optional<csq_report> parse_csq(std::string_view line) {
   const auto rest = after_prefix(line, "+CSQ:");
   if (!rest) return std::nullopt;
-  const auto fields = split_fields(*rest);
-  if (fields.size() != 2 || !to_int(fields[1])) return std::nullopt;
-  const auto rssi = to_int(fields[0]);
-  if (!rssi || *rssi < 0 || *rssi > 31) return std::nullopt;  // 99: not known or detectable
-  return -113 + 2 * *rssi;
+  const auto f = split_fields(*rest);
+  csq_report r;
+  if (f.size() != 2 || !level_field(f[0], 0, 31, 99, r.rssi) || !level_field(f[1], 0, 7, 99, r.ber))
+    return std::nullopt;
+  return r;
+}
+
+std::optional<int> csq_to_dbm(std::string_view line) {
+  const auto r = parse_csq(line);
+  if (!r) return std::nullopt;
+  return r->dbm();
+}
+
+std::optional<cesq_report> parse_cesq(std::string_view line) {
+  const auto rest = after_prefix(line, "+CESQ:");
+  if (!rest) return std::nullopt;
+  const auto f = split_fields(*rest);
+  if (f.size() != 6 && f.size() != 9) return std::nullopt;
+  cesq_report r;
+  // 27.007 §8.69: the ranges and the not-known values of each field.
+  if (!level_field(f[0], 0, 63, 99, r.rxlev) || !level_field(f[1], 0, 7, 99, r.ber) ||
+      !level_field(f[2], 0, 96, 255, r.rscp) || !level_field(f[3], 0, 49, 255, r.ecno) ||
+      !level_field(f[4], 0, 34, 255, r.rsrq) || !level_field(f[5], 0, 97, 255, r.rsrp))
+    return std::nullopt;
+  for (std::size_t i = 6; i < f.size(); ++i)
+    if (!to_int(f[i])) return std::nullopt;
+  return r;
+}
+
+std::optional<int> cesq_report::rxlev_dbm() const noexcept {
+  if (!rxlev) return std::nullopt;
+  return -111 + *rxlev;
+}
+std::optional<int> cesq_report::rscp_dbm() const noexcept {
+  if (!rscp) return std::nullopt;
+  return -121 + *rscp;
+}
+std::optional<double> cesq_report::ecno_db() const noexcept {
+  if (!ecno) return std::nullopt;
+  return -24.5 + 0.5 * *ecno;
+}
+std::optional<double> cesq_report::rsrq_db() const noexcept {
+  if (!rsrq) return std::nullopt;
+  return -20.0 + 0.5 * *rsrq;
+}
+std::optional<int> cesq_report::rsrp_dbm() const noexcept {
+  if (!rsrp) return std::nullopt;
+  return -141 + *rsrp;
+}
+
+std::string_view registration_word(int stat) noexcept {
+  switch (stat) {
+    case 0: return "not_registered";
+    case 1: return "home";
+    case 2: return "searching";
+    case 3: return "denied";
+    case 5: return "roaming";
+    case 6: return "sms_only_home";
+    case 7: return "sms_only_roaming";
+    case 8: return "emergency_only";
+    case 9: return "home";
+    case 10: return "roaming";
+    case 11: return "rlos";
+    default: return "unknown";
+  }
 }
 
 bool is_registered(int stat) noexcept { return stat == 1 || stat == 5 || stat == 9 || stat == 10; }

@@ -42,6 +42,45 @@ std::string_view to_string(sim_state s) noexcept;
 // line → nullopt.
 std::optional<int> csq_to_dbm(std::string_view line);
 
+// The whole "+CSQ: <rssi>,<ber>" answer (27.007 §8.5). Both fields must be present and in
+// range (rssi 0..31 or 99, ber 0..7 or 99); otherwise the answer is not understood and the
+// result is nullopt — never a half-read number. 99 ("not known or not detectable") is kept
+// as an empty field.
+struct csq_report {
+  std::optional<int> rssi;  // 0..31
+  std::optional<int> ber;   // 0..7 (RXQUAL, 3GPP TS 45.008 §8.2.4)
+  // -113 + 2 * rssi (0 is "-113 dBm or less", 31 "-51 dBm or more"); empty when rssi is.
+  std::optional<int> dbm() const noexcept;
+};
+std::optional<csq_report> parse_csq(std::string_view line);
+
+// "+CESQ: <rxlev>,<ber>,<rscp>,<ecno>,<rsrq>,<rsrp>" (27.007 §8.69): the extended signal
+// quality, one field per radio technology; a modem reports "not known" (99 for rxlev and
+// ber, 255 for the others) for those it is not camped on. Six fields, each an integer in
+// its range or its not-known value, or the answer is not understood (nullopt). The NR
+// fields a later release appends (<ss_rsrq>,<ss_rsrp>,<ss_sinr>) are accepted when they
+// are integers, and not decoded. The levels are the lower edges of the 27.007 ranges:
+struct cesq_report {
+  std::optional<int> rxlev;  // 0..63: GSM RSSI, -111 + rxlev dBm (0: below -110)
+  std::optional<int> ber;    // 0..7
+  std::optional<int> rscp;   // 0..96: UTRA RSCP, -121 + rscp dBm (0: below -120)
+  std::optional<int> ecno;   // 0..49: UTRA Ec/No, -24.5 + ecno / 2 dB (0: below -24)
+  std::optional<int> rsrq;   // 0..34: E-UTRA RSRQ, -20 + rsrq / 2 dB (0: below -19.5)
+  std::optional<int> rsrp;   // 0..97: E-UTRA RSRP, -141 + rsrp dBm (0: below -140)
+  std::optional<int> rxlev_dbm() const noexcept;
+  std::optional<int> rscp_dbm() const noexcept;
+  std::optional<double> ecno_db() const noexcept;
+  std::optional<double> rsrq_db() const noexcept;
+  std::optional<int> rsrp_dbm() const noexcept;
+};
+std::optional<cesq_report> parse_cesq(std::string_view line);
+
+// The network registration <stat> as one word, for JSON and tables (27.007 §7.2):
+// "not_registered" (0), "home" (1), "searching" (2), "denied" (3), "unknown" (4),
+// "roaming" (5); 6..11 (SMS only, emergency, CSFB not preferred, RLOS) as
+// "sms_only_home", "sms_only_roaming", "emergency_only", "home" (9), "roaming" (10), "rlos".
+std::string_view registration_word(int stat) noexcept;
+
 // Which registration command a reply came from.
 enum class registration_domain {
   circuit,  // +CREG (27.007 §7.2)

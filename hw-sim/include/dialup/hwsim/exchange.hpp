@@ -164,6 +164,12 @@ class exchange {
   // a noisy line the rate falls back one V.34 step (2400 bit/s, not below 2400).
   void retrain(std::size_t i, sim_time now);
 
+  // An incoming call to modem i from `from` (the caller ID), starting to ring now: `rings`
+  // ring bursts at the timing()'s cadence, then the caller gives up (ring_on + ring_off
+  // after the last burst began). Answered (ATA, or S0), it is an echo service. False, and
+  // nothing happens, when the line is off-hook or already in a call.
+  bool incoming_call(std::size_t i, const std::string& from, unsigned rings, sim_time now);
+
   // The answering programs (service_kind::program).
   void set_program_hooks(program_hooks h) { hooks_ = std::move(h); }
   // Output of call `call`'s program, towards the caller (paced at the line rate).

@@ -100,6 +100,17 @@ struct cellular_options {
   } network_mode = network::registers;
   sim_duration registration_delay{0};
   int csq_rssi = 20;  // +CSQ <rssi>: 0..31, or 99 (not known); 20 is -73 dBm
+  // When not empty, the signal varies: each +CSQ answer takes the next <rssi> of this list
+  // (0..31 or 99), from the first, and after the last starts again at the first; csq_rssi
+  // is then unused. Stepping per query, not per second, makes what a poller sees exact
+  // whatever the time scale (docs/simulator.md).
+  std::vector<int> csq_schedule;
+  // +CESQ (27.007 §8.69), answered as an E-UTRA-only modem: rxlev and ber 99, rscp and
+  // ecno 255 (not known), then <rsrq> and <rsrp> as set here (255: not known). cesq false:
+  // +CESQ is ERROR, as on a modem older than the command.
+  bool cesq = true;
+  int cesq_rsrq = 20;  // -20 + 20/2 = -10 dB
+  int cesq_rsrp = 50;  // -141 + 50 = -91 dBm
   std::string operator_name = "dialup sim";
 };
 
@@ -283,6 +294,7 @@ class modem {
   // Cellular state (personality "cellular").
   enum class sim_lock { ready, pin, puk, blocked };
   cellular_options cell_;
+  std::size_t csq_step_ = 0;              // the next entry of cell_.csq_schedule
   sim_lock sim_ = sim_lock::ready;
   int pin_tries_ = 3;
   int puk_tries_ = 10;

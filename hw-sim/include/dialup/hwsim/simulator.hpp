@@ -127,6 +127,11 @@ class simulator {
   // on a noisy line the rate falls back 2400 bit/s. Nothing if no call is up.
   void retrain(std::size_t index);
 
+  // An incoming call rings modem `index`: `rings` bursts (RING, and RI over RFC 2217) at
+  // the exchange's cadence (simulator_options::timing, scaled by time_scale), caller ID
+  // `from`; then the caller gives up. Answered, it is an echo. False when the line is busy.
+  bool incoming_call(std::size_t index, const std::string& from, unsigned rings);
+
   // Line conditions as set above (for dialup-sim's `status`).
   bool dial_tone(std::size_t index) const;
   bool silent(std::size_t index) const;
