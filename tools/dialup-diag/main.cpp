@@ -4,6 +4,8 @@
 //   dialup-diag latency   --port PATH | --sim [--samples N] [--after CMD]
 //   dialup-diag calls     --port PATH | --sim --phone NUMBER [--phone ...] --count N
 //   dialup-diag throughput --port PATH | --sim [--phone ECHO] [--seconds S | --bytes N]
+//   dialup-diag report    --out DIR --port PATH | --sim [--run identify,latency,...]
+//   dialup-diag compare   A.json B.json [--json]
 //
 // PATH is a device (/dev/ttyUSB0, a pty) or rfc2217://host:port. Every subcommand writes a
 // table, or --json (one object) or --csv; on a terminal a progress line is drawn on
@@ -91,8 +93,39 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.01, 600.0));
   through->add_flag("--raw-baseline", tp.raw_baseline, "first measure a bare pty's echo throughput, for comparison");
 
+  dialup_diag::report_options rep;
+  auto* report = app.add_subcommand("report", "run several measurements; write DIR/report.json and DIR/index.html "
+                                              "(tables and gnuplot plots)");
+  add_common(report, common);
+  report->add_option("--out,-o", rep.out, "the directory written (created if needed)")->required()->type_name("DIR");
+  report->add_option("--run", rep.runs, "the measurements, in order (default identify,latency,calls,throughput)")
+      ->delimiter(',')
+      ->type_name("LIST");
+  report->add_option("--phone", rep.phones, "calls: the number to dial; given more than once, dialled in turn "
+                                            "(default 5550100)")
+      ->type_name("NUMBER");
+  report->add_option("--count,-n", rep.count, "calls: how many calls (default 10)")->check(CLI::Range(1u, 100000u));
+  report->add_option("--pause", rep.pause, "calls: seconds between calls (default 0)")->check(CLI::Range(0.0, 3600.0));
+  report->add_option("--samples", rep.samples, "latency: how many commands to time (default 50)")
+      ->check(CLI::Range(1u, 1000000u));
+  report->add_option("--echo-phone", rep.echo_phone, "throughput: the echo service's number (default 5550100)")
+      ->type_name("NUMBER");
+  report->add_option("--seconds", rep.seconds, "throughput: how long to send (default 5)")->check(CLI::Range(0.1, 86400.0));
+  report->add_option("--deadline", rep.deadline, "seconds each measurement may take (default 900)")
+      ->check(CLI::Range(1.0, 86400.0));
+  report->add_flag("--no-plots", rep.no_plots, "tables only: do not run gnuplot");
+
+  std::string cmp_a, cmp_b;
+  bool cmp_json = false;
+  auto* compare = app.add_subcommand("compare", "what changed between two runs (report.json or --json outputs), "
+                                                "with each change's significance");
+  compare->add_option("A", cmp_a, "the first run's JSON")->required();
+  compare->add_option("B", cmp_b, "the second run's JSON")->required();
+  compare->add_flag("--json", cmp_json, "one JSON object on standard output");
+
   CLI11_PARSE(app, argc, argv);
-  for (auto* cmd : {identify, latency, callcmd, through}) {
+  if (compare->parsed()) return dialup_diag::compare_command(cmp_a, cmp_b, cmp_json);
+  for (auto* cmd : {identify, latency, callcmd, through, report}) {
     if (cmd->parsed() && common.port.empty() && !common.sim) {
       std::cerr << "dialup-diag " << cmd->get_name() << ": give --port PATH or --sim\n";
       return 1;
@@ -102,5 +135,6 @@ int main(int argc, char** argv) {
   if (identify->parsed()) return dialup_diag::identify_command(common);
   if (latency->parsed()) return dialup_diag::latency_command(common, lat);
   if (callcmd->parsed()) return dialup_diag::calls_command(common, calls);
+  if (report->parsed()) return dialup_diag::report_command(common, rep);
   return dialup_diag::throughput_command(common, tp);
 }
