@@ -175,7 +175,10 @@ TEST_CASE("report --sim: every chosen run in report.json, the tables and the plo
   for (const char* h : {"<h2>identify</h2>", "<h2>latency</h2>", "<h2>calls</h2>", "<h2>throughput</h2>"})
     CHECK(html.find(h) != std::string::npos);
   CHECK(count_of(html, "<table") >= 6);
-  CHECK(html.find("http://") == std::string::npos);  // self-contained: no external file
+  // Self-contained: the only URLs are the SVG namespaces, every href a fragment.
+  CHECK(count_of(html, "http://") == count_of(html, "http://www.w3.org/"));
+  CHECK(count_of(html, "href='") == count_of(html, "href='#"));
+  CHECK(html.find("href=\"") == std::string::npos);
   CHECK(html.find("<link") == std::string::npos);
   CHECK(html.find("src=\"") == std::string::npos);
   // Latency histogram, time to CONNECT, CONNECT rates; throughput's when it has intervals.
@@ -189,8 +192,9 @@ TEST_CASE("report --sim: every chosen run in report.json, the tables and the plo
     CHECK(exists(dir + "/plots/" + name + ".dat"));
   }
   CHECK(exists(dir + "/plots/throughput.png") == intervals);
-  // The plots' colours, as the scripts set them.
-  CHECK(html.find(dialup_diag::plot_colour::latency) != std::string::npos);
+  // The plots' colours, as the scripts set them (gnuplot writes #d6336c and #7048e8 so).
+  CHECK(html.find("rgb(214,  51, 108)") != std::string::npos);
+  CHECK(html.find("rgb(112,  72, 232)") != std::string::npos);
   // The CONNECT rates' data: one bar, 4 calls at 33600.
   CHECK(slurp(dir + "/plots/connect_rates.dat") == "\"33600\" 4\n");
 }
