@@ -24,6 +24,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -224,6 +225,19 @@ int throughput_command(const common_options& o, const throughput_options& t) {
   clock_type::time_point send_until{};
   bool stall_counted = false;
   std::function<void()> write_next, read_next;
+  // Throughput over time: bytes written and echoed bytes read in each interval of the run,
+  // `interval` seconds wide (about 40 of them over a timed run).
+  const double interval = t.bytes ? 0.25 : std::clamp(t.seconds / 40, 0.1, 5.0);
+  struct bucket {
+    std::uint64_t tx = 0, rx = 0;
+  };
+  std::vector<bucket> buckets;
+  auto bucket_at = [&](clock_type::time_point now) -> bucket& {
+    const double el = std::chrono::duration<double>(now - start).count();
+    const auto i = static_cast<std::size_t>(std::max(0.0, el) / interval);
+    if (i >= buckets.size()) buckets.resize(std::min<std::size_t>(i + 1, 1u << 20));
+    return buckets[std::min(i, buckets.size() - 1)];
+  };
   if (call.connected) {
     stream.emplace(mgr, call.handle, io.get_executor());
     auto& ds = *stream;
@@ -252,6 +266,7 @@ int throughput_command(const common_options& o, const throughput_options& t) {
         }
         sent += w;
         last_write = now;
+        bucket_at(now).tx += w;
         while (record_sent.size() < sent / k_record && record_sent.size() < (std::size_t{1} << 22))
           record_sent.push_back(now);
         write_next();
@@ -267,6 +282,7 @@ int throughput_command(const common_options& o, const throughput_options& t) {
           return;
         }
         last_read = now;
+        bucket_at(now).rx += n;
         for (std::size_t i = 0; i < n; ++i) {
           if (auto rec = check.feed(rbuf[i]); rec && *rec < record_sent.size())
             rtt_ms.push_back(std::chrono::duration<double, std::milli>(now - record_sent[*rec]).count());
@@ -357,6 +373,18 @@ int throughput_command(const common_options& o, const throughput_options& t) {
     j["rtt_ms"] = summary_json(rtt);
     j["raw_pty_bytes_per_s"] = raw_bps ? J(*raw_bps) : J(nullptr);
     j["hang_up_confirmed"] = confirmed;
+    // Throughput over time; the last interval is cut at the end of the run.
+    J iv = J::array();
+    const double run_s = std::chrono::duration<double>(end_time - start).count();
+    for (std::size_t i = 0; call.connected && i < buckets.size(); ++i) {
+      const double from = static_cast<double>(i) * interval;
+      const double to = std::min(from + interval, std::max(run_s, from + 1e-3));
+      iv.push_back({{"t_s", to},
+                    {"tx_bytes_per_s", static_cast<double>(buckets[i].tx) / (to - from)},
+                    {"rx_bytes_per_s", static_cast<double>(buckets[i].rx) / (to - from)}});
+    }
+    j["interval_s"] = call.connected ? J(interval) : J(nullptr);
+    j["intervals"] = iv;
     write_json(j);
   } else if (o.csv) {
     std::printf("bytes_sent,bytes_received,tx_bytes_per_s,rx_good_bytes_per_s,byte_errors,error_bursts,lost_records,duplicated_records,stalls,rtt_p50_ms,rtt_max_ms,raw_pty_bytes_per_s,stopped\n");
