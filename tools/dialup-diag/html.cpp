@@ -124,6 +124,7 @@ const char* css =
     "pre{margin:0;white-space:pre-wrap}"
     ".banner{background:#ffe066;border:2px solid #b08900;padding:10px;font-weight:bold}"
     ".note{background:#eeeeee;padding:8px}"
+    ".run{display:flex;flex-wrap:wrap;align-items:flex-start;gap:8px 24px}"
     ".plot{margin:10px 0}";
 
 }  // namespace
@@ -177,6 +178,8 @@ std::string report_html(const nlohmann::json& report, const std::vector<plot>& p
     }
     if (r.value("interrupted", false))
       h += "<p class=\"note\">stopped early: " + esc(scalar_text(r.value("stopped", J()))) + "</p>\n";
+    // The tables, and the plots beside them as far as the width allows.
+    h += "<div class=\"run\"><div>\n";
     if (name == "latency") h += latency_section(r);
     else if (name == "calls") h += calls_section(r);
     else if (name == "identify") h += identify_section(r);
@@ -185,11 +188,13 @@ std::string report_html(const nlohmann::json& report, const std::vector<plot>& p
       generic_rows(r, "", rows);
       h += table(rows);
     }
+    h += "</div>\n";
     for (const auto& p : plots) {
       if (p.run != name) continue;
       if (!p.svg.empty()) h += "<div class=\"plot\">" + p.svg + "</div>\n";
       else h += "<p class=\"note\">" + esc(p.title) + ": not drawn: " + esc(p.error) + "</p>\n";
     }
+    h += "</div>\n";
   }
   if (report.value("errors", J()).is_object() && !report["errors"].empty()) {
     h += "<h2>not measured</h2>\n";

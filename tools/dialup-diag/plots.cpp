@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -44,14 +45,19 @@ std::string both_terminals(const std::string& name, const std::string& plot_cmd)
          "set output '" + name + ".png'\n" + plot_cmd + "\nunset output\n";
 }
 
+std::size_t lines(const std::string& data) { return static_cast<std::size_t>(std::count(data.begin(), data.end(), '\n')); }
+
 struct job {
   plot p;
   std::string data;    // NAME.dat
   std::string script;  // NAME.gp
 };
 
-std::string category_bars(const std::string& colour, const std::string& title) {
-  return "set style fill solid 1.0 noborder\nset boxwidth 0.7\nset yrange [0:*]\nset xtics rotate by -30\n"
+// Bars by category, one per data line (n of them), at x = 0 .. n-1.
+std::string category_bars(const std::string& colour, const std::string& title, std::size_t n) {
+  const std::string right = std::to_string(std::max<std::size_t>(n, 3));  // a lone bar is not the whole width
+  return "set style fill solid 1.0 noborder\nset boxwidth 0.7\nset yrange [0:*]\nset xrange [-1:" + right +
+         "]\nset xtics rotate by -30\n"
          "plot 'DATA' using 0:2:xtic(1) with boxes lc rgb '" + colour + "' title '" + title + "'";
 }
 
@@ -65,7 +71,7 @@ void add_latency(const J& run, std::vector<job>& jobs) {
     j.data += "\"" + num(b["le_ms"].get<double>()) + " ms\" " + num(b["count"].get<double>()) + "\n";
   }
   if (j.data.empty()) return;
-  j.script = head(j.p.title, "round trip, upper edge of the bucket", "samples") + category_bars(plot_colour::latency, "samples");
+  j.script = head(j.p.title, "round trip, upper edge of the bucket", "samples") + category_bars(plot_colour::latency, "samples", lines(j.data));
   jobs.push_back(std::move(j));
 }
 
@@ -105,7 +111,7 @@ void add_calls(const J& run, std::vector<job>& jobs) {
       j.data += "\"" + k + "\" " + num(v.get<double>()) + "\n";
     }
     if (!j.data.empty()) {
-      j.script = head(j.p.title, "rate (bit/s)", "calls") + category_bars(plot_colour::connect_rates, "calls");
+      j.script = head(j.p.title, "rate (bit/s)", "calls") + category_bars(plot_colour::connect_rates, "calls", lines(j.data));
       jobs.push_back(std::move(j));
     }
   }
