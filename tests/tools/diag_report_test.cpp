@@ -340,3 +340,62 @@ TEST_CASE("compare: malformed, foreign or oversized input is a clear error, exit
   CHECK(r.status == 0);
   CHECK(r.output.find("too few samples") != std::string::npos);
 }
+
+TEST_CASE("compare: a run it has no table for (a future signal) by its samples; report refuses an unknown --run") {
+  const auto dir = temp_dir("signal");
+  // RSSI samples 10 a side: -70..-61 against -90..-81, no overlap at all: U = 100 of 100,
+  // z = (100 - 50 - 0.5) / sqrt(10 * 10 * 21 / 12) = 3.7418, p = 1.83e-4.
+  auto write = [&](const std::string& name, int base) {
+    nlohmann::json j = {{"command", "signal"}, {"port", "x"}, {"interrupted", false}, {"csq", base}};
+    for (int i = 0; i < 10; ++i) j["samples"].push_back({{"t_s", i}, {"rssi_dbm", base + i}});
+    std::ofstream(dir + "/" + name) << j.dump();
+    return dir + "/" + name;
+  };
+  const auto strong = write("strong.json", -70), weak = write("weak.json", -90);
+  const auto r = diag({"compare", strong, weak, "--json"});
+  REQUIRE(r.status == 0);
+  const auto j = json_line(r.output);
+  REQUIRE(j["lines"].is_array());
+  nlohmann::json rssi, csq;
+  for (const auto& l : j["lines"]) {
+    if (l["figure"] == "RSSI (dBm), median") rssi = l;
+    if (l["figure"] == "csq") csq = l;
+  }
+  REQUIRE(rssi.is_object());
+  CHECK(rssi["a"] == -65.5);
+  CHECK(rssi["b"] == -85.5);
+  CHECK(rssi["change"] == -20.0);
+  CHECK(rssi["p"].get<double>() == doctest::Approx(1.826e-4).epsilon(1e-2));
+  CHECK(rssi["iqr_overlap"] == false);
+  CHECK(rssi["significant"] == true);
+  REQUIRE(csq.is_object());
+  CHECK(csq["verdict"] == "one measurement each: no significance");
+
+  const auto bad = diag({"report", "--sim", "--out", dir + "/r", "--run", "latency,bogus"});
+  CHECK(bad.status == 1);
+  CHECK(bad.output.find("no measurement 'bogus' (known: identify, latency, calls, throughput)") != std::string::npos);
+}
+
+TEST_CASE("plots: signal over time when a signal run has samples; only numbers reach gnuplot") {
+  const auto gnuplot = dialup_diag::find_gnuplot();
+  if (gnuplot.empty()) {
+    MESSAGE("gnuplot not installed: not checked");
+    return;
+  }
+  const auto dir = temp_dir("plots");
+  nlohmann::json runs;
+  for (int i = 0; i < 5; ++i) runs["signal"]["samples"].push_back({{"t_s", i * 2}, {"rssi_dbm", -80 + i}});
+  runs["calls"]["connect_rates"] = {{"33600", 3}, {"1'; system('touch /tmp/pwned') #", 1}};
+  const auto plots = dialup_diag::draw_plots(runs, dir, gnuplot);
+  REQUIRE(plots.size() == 2);
+  for (const auto& p : plots) {
+    INFO(p.name << ": " << p.error);
+    CHECK(p.error.empty());
+    CHECK(p.svg.rfind("<svg", 0) == 0);
+  }
+  CHECK(slurp(dir + "/plots/signal.dat") == "0 -80\n2 -79\n4 -78\n6 -77\n8 -76\n");
+  CHECK(plots[1].name == "signal");
+  CHECK(plots[1].svg.find("rgb(232,  89,  12)") != std::string::npos);  // #e8590c
+  CHECK(slurp(dir + "/plots/connect_rates.dat") == "\"33600\" 3\n");   // the other key skipped
+  CHECK(exists(dir + "/plots/signal.png"));
+}
