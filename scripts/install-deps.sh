@@ -9,7 +9,7 @@ set -euo pipefail
 
 declare -A group=(
   [build]="build-essential cmake ninja-build pkg-config libboost-dev libserialport-dev doctest-dev libcli11-dev nlohmann-json3-dev libre2-dev libtomlplusplus-dev"
-  [interop]="ppp tio minicom tmux ser2net socat python3-serial strace"
+  [interop]="ppp tio minicom tmux ser2net socat python3-serial strace gnuplot-nox chromium"
   [fuzz]="clang libclang-rt-14-dev"
 )
 

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,6 +75,24 @@ struct lines_options {
   std::string dial;                   // dialled after the incoming calls, then hung up (DCD)
   double hold = 2;                    // seconds the --dial call is held (with --sim: simulated)
 };
+// `report` (docs/diag.md, report): the measurements it runs, each a subcommand re-executed.
+struct report_options {
+  std::string out;                   // the directory written: report.json, index.html, plots/
+  std::vector<std::string> runs{"identify", "latency", "calls", "throughput"};
+  std::vector<std::string> phones{"5550100"};  // calls
+  unsigned count = 10;               // calls
+  double pause = 0;                  // calls: seconds between calls
+  unsigned samples = 50;             // latency
+  std::string echo_phone = "5550100";  // throughput
+  double seconds = 5;                // throughput
+  double deadline = 900;             // seconds each measurement may take
+  bool no_plots = false;
+};
+struct measurement {
+  std::string name;
+  std::function<std::vector<std::string>(const report_options&)> args;  // the subcommand and its options
+};
+const std::vector<measurement>& measurements();
 
 int identify_command(const common_options& o);
 int latency_command(const common_options& o, const latency_options& l);
@@ -83,6 +102,9 @@ int signal_command(const common_options& o, const signal_options& s);
 int lines_command(const common_options& o, const lines_options& l);
 // A --sim-signal list "20,18,15,99": each a +CSQ <rssi> (0..31 or 99); nullopt and `error`.
 std::optional<std::vector<int>> parse_rssi_list(const std::string& v, std::string& error);
+int report_command(const common_options& o, const report_options& r);
+// `compare A.json B.json` (docs/diag.md, compare); exit status 0, or 1 for bad input.
+int compare_command(const std::string& a, const std::string& b, bool json);
 
 // Shared by the subcommands.
 nlohmann::ordered_json diagnostics_json(const dialup::call_diagnostics& d);

@@ -6,6 +6,8 @@
 //   dialup-diag throughput --port PATH | --sim [--phone ECHO] [--seconds S | --bytes N]
 //   dialup-diag signal    --port PATH | --sim [--samples N] [--interval S]   (cellular)
 //   dialup-diag lines     --port PATH | --sim [--seconds S] [--ring-from NUMBER ...]
+//   dialup-diag report    --out DIR --port PATH | --sim [--run identify,latency,...]
+//   dialup-diag compare   A.json B.json [--json]
 //
 // PATH is a device (/dev/ttyUSB0, a pty) or rfc2217://host:port. Every subcommand writes a
 // table, or --json (one object) or --csv; on a terminal a progress line is drawn on
@@ -148,8 +150,39 @@ int main(int argc, char** argv) {
   lines->add_option("--rings", lin.rings, "--sim: ring bursts of each incoming call (default 3)")
       ->check(CLI::Range(1u, 100u));
 
+  dialup_diag::report_options rep;
+  auto* report = app.add_subcommand("report", "run several measurements; write DIR/report.json and DIR/index.html "
+                                              "(tables and gnuplot plots)");
+  add_common(report, common);
+  report->add_option("--out,-o", rep.out, "the directory written (created if needed)")->required()->type_name("DIR");
+  report->add_option("--run", rep.runs, "the measurements, in order (default identify,latency,calls,throughput)")
+      ->delimiter(',')
+      ->type_name("LIST");
+  report->add_option("--phone", rep.phones, "calls: the number to dial; given more than once, dialled in turn "
+                                            "(default 5550100)")
+      ->type_name("NUMBER");
+  report->add_option("--count,-n", rep.count, "calls: how many calls (default 10)")->check(CLI::Range(1u, 100000u));
+  report->add_option("--pause", rep.pause, "calls: seconds between calls (default 0)")->check(CLI::Range(0.0, 3600.0));
+  report->add_option("--samples", rep.samples, "latency: how many commands to time (default 50)")
+      ->check(CLI::Range(1u, 1000000u));
+  report->add_option("--echo-phone", rep.echo_phone, "throughput: the echo service's number (default 5550100)")
+      ->type_name("NUMBER");
+  report->add_option("--seconds", rep.seconds, "throughput: how long to send (default 5)")->check(CLI::Range(0.1, 86400.0));
+  report->add_option("--deadline", rep.deadline, "seconds each measurement may take (default 900)")
+      ->check(CLI::Range(1.0, 86400.0));
+  report->add_flag("--no-plots", rep.no_plots, "tables only: do not run gnuplot");
+
+  std::string cmp_a, cmp_b;
+  bool cmp_json = false;
+  auto* compare = app.add_subcommand("compare", "what changed between two runs (report.json or --json outputs), "
+                                                "with each change's significance");
+  compare->add_option("A", cmp_a, "the first run's JSON")->required();
+  compare->add_option("B", cmp_b, "the second run's JSON")->required();
+  compare->add_flag("--json", cmp_json, "one JSON object on standard output");
+
   CLI11_PARSE(app, argc, argv);
-  for (auto* cmd : {identify, latency, callcmd, through, sigcmd, lines}) {
+  if (compare->parsed()) return dialup_diag::compare_command(cmp_a, cmp_b, cmp_json);
+  for (auto* cmd : {identify, latency, callcmd, through, sigcmd, lines, report}) {
     if (cmd->parsed() && common.port.empty() && !common.sim) {
       std::cerr << "dialup-diag " << cmd->get_name() << ": give --port PATH or --sim\n";
       return 1;
@@ -165,5 +198,6 @@ int main(int argc, char** argv) {
     return dialup_diag::signal_command(common, sig);
   }
   if (lines->parsed()) return dialup_diag::lines_command(common, lin);
+  if (report->parsed()) return dialup_diag::report_command(common, rep);
   return dialup_diag::throughput_command(common, tp);
 }
